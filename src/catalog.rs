@@ -1,0 +1,505 @@
+//! Scope catalogs: every scope a platform documents, its aliases, what it grants and its risk.
+
+use crate::model::Platform;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    Identity,
+    Read,
+    Write,
+    ReadWrite,
+    Admin,
+    Session,
+    Offline,
+}
+
+impl Access {
+    pub const ALL: [Access; 7] = [
+        Access::Identity,
+        Access::Read,
+        Access::Write,
+        Access::ReadWrite,
+        Access::Admin,
+        Access::Session,
+        Access::Offline,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Identity => "identity",
+            Access::Read => "read",
+            Access::Write => "write",
+            Access::ReadWrite => "read_write",
+            Access::Admin => "admin",
+            Access::Session => "session",
+            Access::Offline => "offline",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Risk {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Risk {
+    pub const ALL: [Risk; 4] = [Risk::Low, Risk::Medium, Risk::High, Risk::Critical];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Risk::Low => "low",
+            Risk::Medium => "medium",
+            Risk::High => "high",
+            Risk::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Risk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sensitivity {
+    None,
+    Identity,
+    Business,
+    Sensitive,
+    HighlySensitive,
+}
+
+impl Sensitivity {
+    pub const ALL: [Sensitivity; 5] = [
+        Sensitivity::None,
+        Sensitivity::Identity,
+        Sensitivity::Business,
+        Sensitivity::Sensitive,
+        Sensitivity::HighlySensitive,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sensitivity::None => "none",
+            Sensitivity::Identity => "identity",
+            Sensitivity::Business => "business",
+            Sensitivity::Sensitive => "sensitive",
+            Sensitivity::HighlySensitive => "highly_sensitive",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Current,
+    Coarse,
+    Deprecated,
+    Removed,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [Status::Current, Status::Coarse, Status::Deprecated, Status::Removed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Current => "current",
+            Status::Coarse => "coarse",
+            Status::Deprecated => "deprecated",
+            Status::Removed => "removed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeEntry {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub grants: String,
+    pub access: Access,
+    pub risk: Risk,
+    pub sensitivity: Sensitivity,
+    #[serde(default)]
+    pub implies: Vec<String>,
+    #[serde(default)]
+    pub implies_all_except: Option<Vec<String>>,
+    #[serde(default)]
+    pub same_as: Option<String>,
+    #[serde(default)]
+    pub requires: Vec<String>,
+    #[serde(default)]
+    pub replaced_by: Vec<String>,
+    pub status: Status,
+    #[serde(default)]
+    pub tier: Option<String>,
+    pub source: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeastPrivilege {
+    #[serde(default)]
+    pub always: Vec<String>,
+    #[serde(default)]
+    pub sign_in: Vec<String>,
+    #[serde(default)]
+    pub offline: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectEntry {
+    pub object: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub read: Vec<String>,
+    #[serde(default)]
+    pub write: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogFile {
+    pub platform: Platform,
+    pub checked: String,
+    pub scopes: Vec<ScopeEntry>,
+    #[serde(default)]
+    pub least_privilege: LeastPrivilege,
+    #[serde(default)]
+    pub objects: Vec<ObjectEntry>,
+}
+
+/// A validated catalog with its lookup tables.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub platform: Platform,
+    pub checked: String,
+    pub scopes: Vec<ScopeEntry>,
+    pub least_privilege: LeastPrivilege,
+    pub objects: Vec<ObjectEntry>,
+    /// Lower-cased id or alias -> index of the entry that carries it.
+    names: HashMap<String, usize>,
+    /// Lower-cased object name or alias -> index into `objects`.
+    object_names: HashMap<String, usize>,
+    /// Canonical id -> every id that holding it grants (itself, synonyms, implications).
+    grants: HashMap<String, BTreeSet<String>>,
+}
+
+impl Catalog {
+    /// Validates a parsed catalog file; every problem is reported, not just the first.
+    pub fn from_file(file: CatalogFile) -> Result<Catalog, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut names: HashMap<String, usize> = HashMap::new();
+        for (i, entry) in file.scopes.iter().enumerate() {
+            if entry.id.trim().is_empty() || entry.id.chars().any(char::is_whitespace) {
+                problems.push(format!("scope #{}: id `{}` must be one word", i + 1, entry.id));
+            }
+            for field in [("title", &entry.title), ("grants", &entry.grants), ("source", &entry.source)] {
+                if field.1.trim().is_empty() {
+                    problems.push(format!("scope `{}`: `{}` is empty", entry.id, field.0));
+                }
+            }
+            for name in std::iter::once(&entry.id).chain(entry.aliases.iter()) {
+                let key = name.to_ascii_lowercase();
+                if let Some(&other) = names.get(&key) {
+                    let what = if other == i { "twice" } else { "also" };
+                    problems.push(format!(
+                        "scope `{}`: name `{}` is {} used by `{}`",
+                        entry.id, name, what, file.scopes[other].id
+                    ));
+                } else {
+                    names.insert(key, i);
+                }
+            }
+        }
+        let known = |id: &str| names.get(&id.to_ascii_lowercase()).map(|&i| file.scopes[i].id == id).unwrap_or(false);
+        for entry in &file.scopes {
+            let mut refs: Vec<(&str, &String)> = Vec::new();
+            refs.extend(entry.implies.iter().map(|r| ("implies", r)));
+            refs.extend(entry.implies_all_except.iter().flatten().map(|r| ("implies_all_except", r)));
+            refs.extend(entry.same_as.iter().map(|r| ("same_as", r)));
+            refs.extend(entry.requires.iter().map(|r| ("requires", r)));
+            refs.extend(entry.replaced_by.iter().map(|r| ("replaced_by", r)));
+            for (field, target) in refs {
+                if !known(target) {
+                    problems.push(format!("scope `{}`: {field} names `{target}`, which is not a scope id", entry.id));
+                } else if target == &entry.id {
+                    problems.push(format!("scope `{}`: {field} names itself", entry.id));
+                }
+            }
+            if let Some(target) = &entry.same_as {
+                let chained = file.scopes.iter().any(|e| &e.id == target && e.same_as.is_some());
+                if chained {
+                    problems.push(format!("scope `{}`: same_as `{target}`, which is itself a synonym", entry.id));
+                }
+            }
+        }
+        let lp = &file.least_privilege;
+        for (field, list) in [("always", &lp.always), ("sign_in", &lp.sign_in), ("offline", &lp.offline)] {
+            for id in list {
+                if !known(id) {
+                    problems.push(format!("least_privilege.{field} names `{id}`, which is not a scope id"));
+                }
+            }
+        }
+        let mut object_names = HashMap::new();
+        for (i, object) in file.objects.iter().enumerate() {
+            for name in std::iter::once(&object.object).chain(object.aliases.iter()) {
+                if object_names.insert(name.to_ascii_lowercase(), i).is_some() {
+                    problems.push(format!("object `{}`: name `{name}` is used twice", object.object));
+                }
+            }
+            if object.read.is_empty() && object.write.is_empty() {
+                problems.push(format!("object `{}`: names neither read nor write scopes", object.object));
+            }
+            for id in object.read.iter().chain(object.write.iter()) {
+                if !known(id) {
+                    problems.push(format!("object `{}` names `{id}`, which is not a scope id", object.object));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let mut catalog = Catalog {
+            platform: file.platform,
+            checked: file.checked,
+            scopes: file.scopes,
+            least_privilege: file.least_privilege,
+            objects: file.objects,
+            names,
+            object_names,
+            grants: HashMap::new(),
+        };
+        catalog.grants = catalog.compute_grants();
+        Ok(catalog)
+    }
+
+    /// The entry a name (id or alias, any case) refers to, before following `same_as`.
+    fn lookup(&self, name: &str) -> Option<&ScopeEntry> {
+        self.names.get(&name.trim().to_ascii_lowercase()).map(|&i| &self.scopes[i])
+    }
+
+    /// The entry a name means, following `same_as` to the canonical entry.
+    pub fn resolve(&self, name: &str) -> Option<&ScopeEntry> {
+        let entry = self.lookup(name)?;
+        match &entry.same_as {
+            Some(target) => self.lookup(target),
+            None => Some(entry),
+        }
+    }
+
+    /// The entry exactly as named (a synonym keeps its own title and text).
+    pub fn entry(&self, name: &str) -> Option<&ScopeEntry> {
+        self.lookup(name)
+    }
+
+    pub fn object(&self, name: &str) -> Option<&ObjectEntry> {
+        let key = name.trim().to_ascii_lowercase();
+        self.object_names
+            .get(&key)
+            .or_else(|| self.object_names.get("*"))
+            .map(|&i| &self.objects[i])
+    }
+
+    /// Every canonical id that holding `id` grants, including itself.
+    pub fn grants_of(&self, id: &str) -> BTreeSet<String> {
+        self.grants.get(id).cloned().unwrap_or_else(|| BTreeSet::from([id.to_string()]))
+    }
+
+    /// Whether holding `holder` also grants `target` (both canonical ids).
+    pub fn covers(&self, holder: &str, target: &str) -> bool {
+        holder == target || self.grants.get(holder).is_some_and(|set| set.contains(target))
+    }
+
+    /// Canonical ids that name `id` in `implies` or cover it through `implies_all_except`.
+    pub fn implied_by(&self, id: &str) -> Vec<&str> {
+        self.scopes
+            .iter()
+            .filter(|e| e.same_as.is_none() && e.id != id && self.covers(&e.id, id))
+            .map(|e| e.id.as_str())
+            .collect()
+    }
+
+    fn canonical_of(&self, id: &str) -> String {
+        self.resolve(id).map_or_else(|| id.to_string(), |e| e.id.clone())
+    }
+
+    fn compute_grants(&self) -> HashMap<String, BTreeSet<String>> {
+        let canonical_ids: Vec<&str> =
+            self.scopes.iter().filter(|e| e.same_as.is_none()).map(|e| e.id.as_str()).collect();
+        let mut direct: HashMap<String, BTreeSet<String>> = HashMap::new();
+        for entry in &self.scopes {
+            let id = self.canonical_of(&entry.id);
+            let set = direct.entry(id.clone()).or_default();
+            set.insert(id.clone());
+            for target in &entry.implies {
+                set.insert(self.canonical_of(target));
+            }
+            if let Some(except) = &entry.implies_all_except {
+                let except: BTreeSet<String> = except.iter().map(|e| self.canonical_of(e)).collect();
+                set.extend(canonical_ids.iter().filter(|c| !except.contains(**c)).map(|c| c.to_string()));
+            }
+        }
+        // Transitive closure: small catalogs, a fixed point over a few passes.
+        loop {
+            let mut changed = false;
+            let snapshot = direct.clone();
+            for set in direct.values_mut() {
+                let extra: Vec<String> = set
+                    .iter()
+                    .flat_map(|g| snapshot.get(g).into_iter().flatten())
+                    .filter(|g| !set.contains(*g))
+                    .cloned()
+                    .collect();
+                if !extra.is_empty() {
+                    set.extend(extra);
+                    changed = true;
+                }
+            }
+            if !changed {
+                return direct;
+            }
+        }
+    }
+
+    /// Catalog ids close to an unknown name, for "did you mean" hints.
+    pub fn suggest(&self, name: &str) -> Option<&str> {
+        let needle = name.trim().to_ascii_lowercase();
+        let mut best: Option<(usize, &str)> = None;
+        for (key, &i) in &self.names {
+            let distance = edit_distance(&needle, key);
+            let limit = (needle.len() / 4).clamp(1, 4);
+            if distance <= limit && best.is_none_or(|(d, id)| (distance, self.scopes[i].id.as_str()) < (d, id)) {
+                best = Some((distance, self.scopes[i].id.as_str()));
+            }
+        }
+        best.map(|(_, id)| self.resolve(id).map_or(id, |e| e.id.as_str()))
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+/// Both platforms' catalogs.
+#[derive(Debug, Clone)]
+pub struct Catalogs {
+    pub salesforce: Catalog,
+    pub hubspot: Catalog,
+}
+
+impl Catalogs {
+    pub fn get(&self, platform: Platform) -> &Catalog {
+        match platform {
+            Platform::Salesforce => &self.salesforce,
+            Platform::Hubspot => &self.hubspot,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str) -> ScopeEntry {
+        ScopeEntry {
+            id: id.into(),
+            title: id.into(),
+            aliases: vec![],
+            grants: format!("grants {id}"),
+            access: Access::Read,
+            risk: Risk::Low,
+            sensitivity: Sensitivity::None,
+            implies: vec![],
+            implies_all_except: None,
+            same_as: None,
+            requires: vec![],
+            replaced_by: vec![],
+            status: Status::Current,
+            tier: None,
+            source: "https://example.org".into(),
+            note: None,
+        }
+    }
+
+    fn file(scopes: Vec<ScopeEntry>) -> CatalogFile {
+        CatalogFile {
+            platform: Platform::Salesforce,
+            checked: "2026-11-23".into(),
+            scopes,
+            least_privilege: LeastPrivilege::default(),
+            objects: vec![],
+        }
+    }
+
+    #[test]
+    fn implication_is_transitive_and_all_except_excludes() {
+        let mut full = entry("full");
+        full.implies_all_except = Some(vec!["refresh_token".into()]);
+        let mut api = entry("api");
+        api.implies = vec!["chatter_api".into()];
+        let mut offline = entry("offline_access");
+        offline.same_as = Some("refresh_token".into());
+        let catalog = Catalog::from_file(file(vec![
+            full,
+            api,
+            entry("chatter_api"),
+            entry("refresh_token"),
+            offline,
+        ]))
+        .unwrap();
+        assert!(catalog.covers("full", "chatter_api"));
+        assert!(catalog.covers("api", "chatter_api"));
+        assert!(!catalog.covers("full", "refresh_token"));
+        assert_eq!(catalog.resolve("OFFLINE_ACCESS").unwrap().id, "refresh_token");
+        assert_eq!(catalog.implied_by("chatter_api"), vec!["full", "api"]);
+    }
+
+    #[test]
+    fn validation_reports_every_problem() {
+        let mut a = entry("a");
+        a.aliases = vec!["B".into()];
+        a.implies = vec!["nope".into()];
+        let mut b = entry("b");
+        b.same_as = Some("a".into());
+        b.replaced_by = vec!["b".into()];
+        let problems = Catalog::from_file(file(vec![a, b])).unwrap_err();
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert!(problems[0].contains("name `b` is also used by `a`"));
+        assert!(problems[1].contains("implies names `nope`"));
+        assert!(problems[2].contains("replaced_by names itself"));
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+}

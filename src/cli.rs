@@ -1,0 +1,203 @@
+//! The command line: clap definitions, turned into the plain options `app` takes.
+
+use crate::app::{self, AuditOptions, ConfigChoice, Failure, Format, Outcome};
+use crate::finding::{FailOn, Severity};
+use crate::model::Platform;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "scopeaudit",
+    version,
+    about = "Audits the OAuth scopes that vendor apps request from Salesforce and HubSpot",
+    long_about = "Audits the OAuth scopes that vendor apps request from Salesforce and HubSpot, and \
+                  says, with evidence, which grants are more than the app needs.\n\n\
+                  Exit codes: 0 gate passed, 1 gate failed, 2 bad usage or invalid input."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit app manifests (files or directories) or an ad-hoc scope list.
+    Audit(AuditArgs),
+    /// List a platform's scope catalog, or explain one scope (any alias works).
+    Scopes {
+        platform: PlatformArg,
+        /// A scope id or alias, e.g. `api`, `Api`, `offline_access`.
+        scope: Option<String>,
+        /// Load `<platform>.yaml` from this directory instead of the embedded catalog.
+        #[arg(long, value_name = "DIR")]
+        catalogs: Option<PathBuf>,
+    },
+    /// List the rules, or print one rule's documentation.
+    Rules {
+        rule: Option<String>,
+        /// Add or override rules with the `*.yaml` files in this directory.
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+        #[arg(long, value_name = "DIR")]
+        catalogs: Option<PathBuf>,
+    },
+    /// Write a commented starter manifest.
+    Init {
+        #[arg(long, value_enum, default_value_t = PlatformArg::Salesforce)]
+        platform: PlatformArg,
+        /// Where to write it; `-` prints it.
+        #[arg(short, long, value_name = "PATH", default_value = "scopeaudit-app.yaml")]
+        output: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlatformArg {
+    Salesforce,
+    Hubspot,
+}
+
+impl From<PlatformArg> for Platform {
+    fn from(p: PlatformArg) -> Platform {
+        match p {
+            PlatformArg::Salesforce => Platform::Salesforce,
+            PlatformArg::Hubspot => Platform::Hubspot,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Severity {
+        match s {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// App manifests, or directories to search for them.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Audit an ad-hoc list of scopes ("api refresh_token"); needs --platform.
+    #[arg(long, value_name = "SCOPES")]
+    pub scopes: Option<String>,
+    #[arg(long, value_enum)]
+    pub platform: Option<PlatformArg>,
+    /// What to print on stdout.
+    #[arg(short, long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// Also write a report to PATH, in the format its extension names (.json, .txt). Repeatable.
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Vec<PathBuf>,
+    /// Exit 1 when an unsuppressed finding is at or above this severity [default: high].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOnArg>,
+    /// Hide findings below this severity (they still count in the JSON stats and the gate).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub min_severity: Option<SeverityArg>,
+    /// Policy file to use instead of discovering .scopeaudit.yaml.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore any .scopeaudit.yaml.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Load `<platform>.yaml` catalogs from this directory instead of the embedded ones.
+    #[arg(long, value_name = "DIR")]
+    pub catalogs: Option<PathBuf>,
+    /// Add or override rules with the `*.yaml` files in this directory.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+}
+
+fn use_color() -> bool {
+    std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var("TERM").map_or(true, |t| t != "dumb")
+}
+
+impl AuditArgs {
+    pub fn into_options(self) -> AuditOptions {
+        AuditOptions {
+            inputs: self.inputs,
+            scopes: self.scopes,
+            platform: self.platform.map(Platform::from),
+            format: match self.format {
+                FormatArg::Text => Format::Text,
+                FormatArg::Json => Format::Json,
+            },
+            outputs: self.output,
+            fail_on: self.fail_on.map(|f| match f {
+                FailOnArg::Never => FailOn::Never,
+                FailOnArg::Info => FailOn::At(Severity::Info),
+                FailOnArg::Low => FailOn::At(Severity::Low),
+                FailOnArg::Medium => FailOn::At(Severity::Medium),
+                FailOnArg::High => FailOn::At(Severity::High),
+                FailOnArg::Critical => FailOn::At(Severity::Critical),
+            }),
+            min_severity: self.min_severity.map(Severity::from),
+            config: match (self.config, self.no_config) {
+                (_, true) => ConfigChoice::Skip,
+                (Some(path), false) => ConfigChoice::File(path),
+                (None, false) => ConfigChoice::Discover,
+            },
+            catalogs: self.catalogs,
+            rules: self.rules,
+            color: use_color(),
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<Outcome, Failure> {
+    match cli.command {
+        Command::Audit(args) => app::run_audit(&args.into_options()),
+        Command::Scopes { platform, scope, catalogs } => app::run_scopes(platform.into(), scope.as_deref(), catalogs.as_deref()),
+        Command::Rules { rule, rules, catalogs } => app::run_rules(rule.as_deref(), catalogs.as_deref(), rules.as_deref()),
+        Command::Init { platform, output, force } => app::run_init(platform.into(), &output, force),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

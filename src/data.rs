@@ -1,0 +1,127 @@
+//! Loading the catalogs and rules: the embedded ones, then the user's `--catalogs` and
+//! `--rules` directories on top. Every problem is reported, each naming its file.
+
+use crate::catalog::{Catalog, CatalogFile, Catalogs};
+use crate::model::Platform;
+use crate::rule::{Rule, RuleFile, RuleSet};
+use crate::source_file::{self, FileError};
+use std::path::Path;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+const MAX_DATA_BYTES: u64 = 4 * 1024 * 1024;
+
+fn embedded_catalog(platform: Platform) -> Result<CatalogFile, FileError> {
+    let name = platform.as_str();
+    let display = format!("<embedded>/scope-catalogs/{name}.yaml");
+    let (_, json) = embedded::CATALOGS
+        .iter()
+        .find(|(stem, _)| *stem == name)
+        .ok_or_else(|| FileError::new(display.clone(), "not embedded in this build"))?;
+    serde_json::from_str(json).map_err(|e| FileError::new(display, e.to_string()))
+}
+
+fn catalog_from_yaml(path: &Path) -> Result<CatalogFile, FileError> {
+    let display = path.display().to_string();
+    let text = source_file::read_text(path, &display, MAX_DATA_BYTES)?;
+    serde_yaml::from_str(&text).map_err(|e| FileError::from_yaml(&display, &e))
+}
+
+/// The catalogs: each platform's embedded catalog, or `DIR/<platform>.yaml` when given.
+pub fn load_catalogs(dir: Option<&Path>) -> Result<Catalogs, Vec<FileError>> {
+    let mut errors = Vec::new();
+    let mut load = |platform: Platform| -> Option<Catalog> {
+        let custom = dir.map(|d| d.join(format!("{}.yaml", platform.as_str()))).filter(|p| p.is_file());
+        let display = match &custom {
+            Some(p) => p.display().to_string(),
+            None => format!("<embedded>/scope-catalogs/{}.yaml", platform.as_str()),
+        };
+        let file = match &custom {
+            Some(p) => catalog_from_yaml(p),
+            None => embedded_catalog(platform),
+        };
+        let file = match file {
+            Ok(f) => f,
+            Err(e) => {
+                errors.push(e);
+                return None;
+            }
+        };
+        if file.platform != platform {
+            errors.push(FileError::new(display, format!("says `platform: {}`, expected {platform}", file.platform)));
+            return None;
+        }
+        match Catalog::from_file(file) {
+            Ok(c) => Some(c),
+            Err(problems) => {
+                errors.extend(problems.into_iter().map(|p| FileError::new(display.clone(), p)));
+                None
+            }
+        }
+    };
+    let salesforce = load(Platform::Salesforce);
+    let hubspot = load(Platform::Hubspot);
+    if let Some(dir) = dir {
+        if !dir.is_dir() {
+            errors.push(FileError::new(dir.display().to_string(), "--catalogs: not a directory"));
+        }
+    }
+    match (salesforce, hubspot) {
+        (Some(salesforce), Some(hubspot)) if errors.is_empty() => Ok(Catalogs { salesforce, hubspot }),
+        _ => Err(errors),
+    }
+}
+
+/// The rules: the embedded ones, then every `DIR/*.yaml`, replacing a rule of the same id.
+pub fn load_rules(dir: Option<&Path>, catalogs: &Catalogs) -> Result<RuleSet, Vec<FileError>> {
+    let mut errors = Vec::new();
+    let mut set = RuleSet::default();
+    for (stem, json) in embedded::RULES {
+        let display = format!("<embedded>/rules/{stem}.yaml");
+        match serde_json::from_str::<RuleFile>(json) {
+            Ok(file) => match Rule::from_file(file, stem, catalogs) {
+                Ok(rule) => set.insert(rule),
+                Err(problems) => errors.extend(problems.into_iter().map(|p| FileError::new(display.clone(), p))),
+            },
+            Err(e) => errors.push(FileError::new(display, e.to_string())),
+        }
+    }
+    if let Some(dir) = dir {
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| vec![FileError::new(dir.display().to_string(), format!("--rules: {}", source_file::io_message(&e)))])?;
+        let mut paths: Vec<_> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let display = path.display().to_string();
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+            let file = source_file::read_text(&path, &display, MAX_DATA_BYTES)
+                .and_then(|text| serde_yaml::from_str::<RuleFile>(&text).map_err(|e| FileError::from_yaml(&display, &e)));
+            match file {
+                Ok(file) => match Rule::from_file(file, &stem, catalogs) {
+                    Ok(rule) => set.insert(rule),
+                    Err(problems) => errors.extend(problems.into_iter().map(|p| FileError::new(display.clone(), p))),
+                },
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(set)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The starter manifest `scopeaudit init` writes, per platform.
+pub fn starter_manifest(platform: Platform) -> &'static str {
+    match platform {
+        Platform::Salesforce => include_str!("../templates/init-salesforce.yaml"),
+        Platform::Hubspot => include_str!("../templates/init-hubspot.yaml"),
+    }
+}

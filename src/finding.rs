@@ -1,0 +1,152 @@
+//! Findings as data: what a rule says about one app, where, and how bad.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|v| v.as_str() == s.trim().to_ascii_lowercase())
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The `--fail-on` threshold: a severity, or `never`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    At(Severity),
+    Never,
+}
+
+impl FailOn {
+    pub fn parse(s: &str) -> Option<FailOn> {
+        if s.trim().eq_ignore_ascii_case("never") {
+            Some(FailOn::Never)
+        } else {
+            Severity::parse(s).map(FailOn::At)
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::At(s) => s.as_str(),
+            FailOn::Never => "never",
+        }
+    }
+
+    pub fn fails(self, severity: Severity) -> bool {
+        match self {
+            FailOn::At(threshold) => severity >= threshold,
+            FailOn::Never => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub path: String,
+    pub line: Option<u32>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}", self.path, line),
+            None => f.write_str(&self.path),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    /// The id of the app the finding is about; `None` for findings about the policy file.
+    pub app: Option<String>,
+    /// The scope the finding is about: the canonical id when the catalog knows it, else the
+    /// name as written.
+    pub scope: Option<String>,
+    pub message: String,
+    pub remediation: String,
+    pub location: Location,
+    pub fingerprint: String,
+}
+
+/// A stable identity for a finding that survives line moves and rewording: the rule, the app
+/// and what the finding is about, hashed with 64-bit FNV-1a (stable across Rust versions,
+/// unlike `DefaultHasher`).
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            hash ^= 0x1f;
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        for byte in part.bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_orders_and_parses() {
+        assert!(Severity::Info < Severity::Low && Severity::High < Severity::Critical);
+        assert_eq!(Severity::parse("HIGH"), Some(Severity::High));
+        assert_eq!(Severity::parse("severe"), None);
+    }
+
+    #[test]
+    fn fail_on_thresholds() {
+        let high = FailOn::parse("high").unwrap();
+        assert!(high.fails(Severity::Critical) && high.fails(Severity::High));
+        assert!(!high.fails(Severity::Medium));
+        assert!(!FailOn::parse("never").unwrap().fails(Severity::Critical));
+    }
+
+    #[test]
+    fn fingerprint_is_stable_and_separates_parts() {
+        assert_eq!(fingerprint(&["a", "b"]), fingerprint(&["a", "b"]));
+        assert_ne!(fingerprint(&["ab", ""]), fingerprint(&["a", "b"]));
+        // Frozen value: changing the hash would break every user's SARIF baseline.
+        assert_eq!(fingerprint(&["full-access", "salesforce", "acme", "full"]).len(), 16);
+        assert_eq!(fingerprint(&[""]), "cbf29ce484222325");
+    }
+}

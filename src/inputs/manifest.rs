@@ -1,0 +1,249 @@
+//! The native app manifest (`*.yaml` with a top-level `app:`), SPEC section 2.
+
+use crate::model::{
+    App, AppSettings, Delegation, Flow, InputKind, Integration, IpRelaxation, Platform, RefreshTokenPolicy,
+    RequestedScope, Requirement, Source, Tool, ToolAccess,
+};
+use crate::source_file::FileError;
+use crate::yaml_lines;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestFile {
+    app: String,
+    #[serde(default)]
+    vendor: Option<String>,
+    platform: Platform,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    integration: Option<IntegrationFile>,
+    scopes: Vec<ScopeFile>,
+    #[serde(default)]
+    tools: Vec<ToolFile>,
+    #[serde(default)]
+    settings: Option<SettingsFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntegrationFile {
+    #[serde(default)]
+    delegation: Option<Delegation>,
+    #[serde(default)]
+    flows: Vec<Flow>,
+    #[serde(default)]
+    token_storage: Option<String>,
+    #[serde(default)]
+    sign_in: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScopeFile {
+    scope: String,
+    #[serde(default)]
+    justification: Option<String>,
+    #[serde(default = "default_true")]
+    required: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ToolFile {
+    name: String,
+    object: String,
+    access: ToolAccess,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsFile {
+    admin_approved: Option<bool>,
+    ip_relaxation: Option<String>,
+    refresh_token_policy: Option<String>,
+    pkce_required: Option<bool>,
+    #[serde(default)]
+    callback_urls: Vec<String>,
+    client_credentials_enabled: Option<bool>,
+    client_credentials_user: Option<String>,
+    introspect_all_tokens: Option<bool>,
+    consumer_secret_optional: Option<bool>,
+    secret_required_for_refresh_token: Option<bool>,
+    refresh_token_rotation: Option<bool>,
+    token_exchange_enabled: Option<bool>,
+    #[serde(default)]
+    preauthorized_profiles: Vec<String>,
+    #[serde(default)]
+    preauthorized_permission_sets: Vec<String>,
+    #[serde(default)]
+    ip_ranges: Vec<String>,
+}
+
+/// Whether a YAML text is an app manifest: it has a top-level `app:` key.
+pub fn looks_like_manifest(text: &str) -> bool {
+    yaml_lines::top_level_key(text, "app").is_some()
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// Parses a manifest's text. `path` is how the user named the file.
+pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
+    let file: ManifestFile = serde_yaml::from_str(text).map_err(|e| FileError::from_yaml(path, &e))?;
+    let line_of = |key: &str| yaml_lines::top_level_key(text, key);
+    let at = |line: Option<u32>, message: String| match line {
+        Some(l) => FileError::at(path, l as usize, None, message),
+        None => FileError::new(path, message),
+    };
+    if file.app.trim().is_empty() {
+        return Err(at(line_of("app"), "`app` is empty: give the app's display name".to_string()));
+    }
+    if file.scopes.is_empty() {
+        return Err(at(line_of("scopes"), "`scopes` is empty: list the scopes the app requests".to_string()));
+    }
+    let mut scopes = Vec::with_capacity(file.scopes.len());
+    for (i, scope) in file.scopes.into_iter().enumerate() {
+        let line = yaml_lines::item_key(text, "scopes", i, "scope").or_else(|| line_of("scopes"));
+        let name = scope.scope.trim().to_string();
+        if name.is_empty() {
+            return Err(at(line, format!("scopes[{i}].scope is empty")));
+        }
+        scopes.push(RequestedScope {
+            name,
+            requirement: if scope.required { Requirement::Required } else { Requirement::Optional },
+            justification: non_empty(scope.justification),
+            line,
+        });
+    }
+    let mut tools = Vec::with_capacity(file.tools.len());
+    for (i, tool) in file.tools.into_iter().enumerate() {
+        let line = yaml_lines::item_key(text, "tools", i, "name").or_else(|| line_of("tools"));
+        if tool.object.trim().is_empty() || tool.name.trim().is_empty() {
+            return Err(at(line, format!("tools[{i}]: `name` and `object` must not be empty")));
+        }
+        tools.push(Tool { name: tool.name.trim().to_string(), object: tool.object.trim().to_string(), access: tool.access, line });
+    }
+    let integration = file.integration.map_or_else(Integration::default, |i| Integration {
+        delegation: i.delegation,
+        flows: i.flows,
+        token_storage: non_empty(i.token_storage),
+        sign_in: i.sign_in,
+    });
+    let settings = settings(path, text, file.settings.unwrap_or_default())?;
+    Ok(App {
+        name: file.app.trim().to_string(),
+        vendor: non_empty(file.vendor),
+        platform: file.platform,
+        description: non_empty(file.description),
+        source: Source { path: path.to_string(), kind: InputKind::Manifest },
+        line: line_of("app"),
+        integration,
+        scopes,
+        tools_line: line_of("tools"),
+        tools,
+        settings,
+    })
+}
+
+fn settings(path: &str, text: &str, file: SettingsFile) -> Result<AppSettings, FileError> {
+    let lines: std::collections::BTreeMap<String, u32> = yaml_lines::mapping_keys(text, "settings").into_iter().collect();
+    let invalid = |key: &str, message: String| match lines.get(key) {
+        Some(&l) => FileError::at(path, l as usize, None, format!("settings.{key}: {message}")),
+        None => FileError::new(path, format!("settings.{key}: {message}")),
+    };
+    let ip_relaxation = match file.ip_relaxation {
+        None => None,
+        Some(v) => Some(IpRelaxation::parse(&v).ok_or_else(|| {
+            invalid("ip_relaxation", format!("`{v}` is not one of ENFORCE, ENFORCE_RELAXREFRESH, BYPASS_2FACTOR, BYPASS"))
+        })?),
+    };
+    let refresh_token_policy = match file.refresh_token_policy {
+        None => None,
+        Some(v) => Some(RefreshTokenPolicy::parse(&v).ok_or_else(|| {
+            invalid(
+                "refresh_token_policy",
+                format!("`{v}` is not one of infinite, zero, specific_lifetime:N:UNIT, specific_inactivity:N:UNIT (UNIT: HOURS, DAYS, MONTHS)"),
+            )
+        })?),
+    };
+    let trimmed = |list: Vec<String>| -> Vec<String> {
+        list.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+    };
+    Ok(AppSettings {
+        admin_approved: file.admin_approved,
+        ip_relaxation,
+        refresh_token_policy,
+        pkce_required: file.pkce_required,
+        callback_urls: trimmed(file.callback_urls),
+        client_credentials_enabled: file.client_credentials_enabled,
+        client_credentials_user: non_empty(file.client_credentials_user),
+        introspect_all_tokens: file.introspect_all_tokens,
+        consumer_secret_optional: file.consumer_secret_optional,
+        secret_required_for_refresh_token: file.secret_required_for_refresh_token,
+        refresh_token_rotation: file.refresh_token_rotation,
+        token_exchange_enabled: file.token_exchange_enabled,
+        preauthorized_profiles: trimmed(file.preauthorized_profiles),
+        preauthorized_permission_sets: trimmed(file.preauthorized_permission_sets),
+        ip_ranges: trimmed(file.ip_ranges),
+        lines,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "app: Bliro
+vendor: Bliro GmbH
+platform: salesforce
+integration:
+  delegation: user
+  flows: [authorization_code, refresh_token]
+  sign_in: true
+scopes:
+  - scope: api
+    justification: Reads records.
+  - scope: refresh_token
+    required: false
+tools:
+  - name: Read Account
+    object: Account
+    access: read
+settings:
+  ip_relaxation: BYPASS
+  refresh_token_policy: specific_inactivity:30:DAYS
+";
+
+    #[test]
+    fn parses_a_manifest_with_lines() {
+        let app = parse("m.yaml", GOOD).unwrap();
+        assert_eq!(app.name, "Bliro");
+        assert_eq!(app.scopes[0].line, Some(9));
+        assert_eq!(app.scopes[1].line, Some(11));
+        assert_eq!(app.scopes[1].requirement, Requirement::Optional);
+        assert_eq!(app.tools[0].line, Some(14));
+        assert_eq!(app.settings.ip_relaxation, Some(IpRelaxation::Bypass));
+        assert_eq!(app.settings.lines.get("refresh_token_policy"), Some(&19));
+        assert!(app.integration.sign_in);
+    }
+
+    #[test]
+    fn unknown_key_is_located() {
+        let err = parse("m.yaml", &GOOD.replace("vendor:", "vendr:")).unwrap_err();
+        assert_eq!(err.line, Some(2));
+        assert!(err.message.contains("unknown field `vendr`"), "{err}");
+    }
+
+    #[test]
+    fn bad_setting_value_names_the_setting_line() {
+        let err = parse("m.yaml", &GOOD.replace("BYPASS", "OPEN")).unwrap_err();
+        assert_eq!(err.to_string().split(": ").next(), Some("m.yaml:18"));
+    }
+}

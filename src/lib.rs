@@ -1,0 +1,18 @@
+//! scopeaudit: audits the OAuth scopes vendor apps request from Salesforce and HubSpot.
+//!
+//! Data flows one way: inputs -> normalized [`model::App`] -> [`engine`] (catalogs, rules,
+//! policy) -> [`report::Report`] -> renderers. The engine and renderers do no I/O.
+
+pub mod app;
+pub mod catalog;
+pub mod cli;
+pub mod data;
+pub mod engine;
+pub mod finding;
+pub mod inputs;
+pub mod model;
+pub mod policy;
+pub mod report;
+pub mod rule;
+pub mod source_file;
+pub mod yaml_lines;

@@ -1,0 +1,282 @@
+//! `.scopeaudit.yaml`: the team's policy. Validated up front, every problem at once; ignores
+//! need a reason, may expire, and are reported when expired or unused.
+
+use crate::catalog::Catalogs;
+use crate::finding::{FailOn, Severity};
+use crate::model::Platform;
+use crate::rule::RuleSet;
+use crate::source_file::{self, FileError};
+use crate::yaml_lines;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = ".scopeaudit.yaml";
+const MAX_POLICY_BYTES: u64 = 256 * 1024;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    #[serde(default)]
+    fail_on: Option<String>,
+    #[serde(default)]
+    min_severity: Option<String>,
+    #[serde(default)]
+    rules: BTreeMap<String, RuleSettingFile>,
+    #[serde(default)]
+    forbidden_scopes: PlatformLists,
+    #[serde(default)]
+    allowed_scopes: PlatformLists,
+    #[serde(default)]
+    ignore: Vec<IgnoreFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleSettingFile {
+    #[serde(default)]
+    severity: Option<String>,
+    #[serde(default)]
+    disabled: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlatformLists {
+    #[serde(default)]
+    salesforce: Option<Vec<String>>,
+    #[serde(default)]
+    hubspot: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IgnoreFile {
+    rule: String,
+    #[serde(default)]
+    app: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
+    reason: String,
+    #[serde(default)]
+    expires: Option<String>,
+}
+
+/// A calendar date, compared as (year, month, day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Date {
+    pub fn parse(s: &str) -> Option<Date> {
+        let mut parts = s.trim().splitn(3, '-');
+        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return None;
+        }
+        let date = Date { year: y.parse().ok()?, month: m.parse().ok()?, day: d.parse().ok()? };
+        let leap = date.year % 4 == 0 && (date.year % 100 != 0 || date.year % 400 == 0);
+        let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+        let valid = (1..=12).contains(&date.month) && date.day >= 1 && date.day <= days[date.month as usize - 1];
+        valid.then_some(date)
+    }
+
+    /// The civil date of a count of days since 1970-01-01 (Howard Hinnant's algorithm).
+    pub fn from_days(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+
+    /// Today in UTC, or `SCOPEAUDIT_TODAY` (YYYY-MM-DD) so expiry can be tested and replayed.
+    pub fn today() -> Date {
+        if let Some(date) = std::env::var("SCOPEAUDIT_TODAY").ok().and_then(|s| Date::parse(&s)) {
+            return date;
+        }
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Date::from_days((secs / 86_400) as i64)
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ignore {
+    pub rule: String,
+    pub app: Option<String>,
+    pub scope: Option<String>,
+    pub reason: String,
+    pub expires: Option<Date>,
+    pub line: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RuleSetting {
+    pub severity: Option<Severity>,
+    pub disabled: bool,
+}
+
+/// A validated policy. The default policy changes nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// The file it came from, for findings about the policy itself.
+    pub path: Option<String>,
+    pub fail_on: Option<FailOn>,
+    pub min_severity: Option<Severity>,
+    pub rules: BTreeMap<String, RuleSetting>,
+    /// Canonical ids per platform.
+    pub forbidden_scopes: BTreeMap<Platform, BTreeSet<String>>,
+    /// Canonical ids per platform; a platform that is absent allows everything.
+    pub allowed_scopes: BTreeMap<Platform, BTreeSet<String>>,
+    pub ignores: Vec<Ignore>,
+}
+
+/// Looks for `.scopeaudit.yaml` in `start` and its parents, stopping at the repository root
+/// (the first directory holding `.git`) or the filesystem root.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let mut dir = Some(start);
+    while let Some(d) = dir {
+        let candidate = d.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        if d.join(".git").exists() {
+            return None;
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// Reads and validates a policy file; every problem is returned, each naming file and line.
+pub fn load(path: &Path, display: &str, rules: &RuleSet, catalogs: &Catalogs) -> Result<Policy, Vec<FileError>> {
+    let text = source_file::read_text(path, display, MAX_POLICY_BYTES).map_err(|e| vec![e])?;
+    parse(display, &text, rules, catalogs)
+}
+
+pub fn parse(display: &str, text: &str, rules: &RuleSet, catalogs: &Catalogs) -> Result<Policy, Vec<FileError>> {
+    let file: PolicyFile = serde_yaml::from_str(text).map_err(|e| vec![FileError::from_yaml(display, &e)])?;
+    let mut problems = Vec::new();
+    let top = |key: &str| yaml_lines::top_level_key(text, key).map(|l| l as usize);
+    let mut problem = |line: Option<usize>, message: String| {
+        problems.push(match line {
+            Some(l) => FileError::at(display, l, None, message),
+            None => FileError::new(display, message),
+        });
+    };
+    let mut policy = Policy { path: Some(display.to_string()), ..Policy::default() };
+    if let Some(v) = &file.fail_on {
+        match FailOn::parse(v) {
+            Some(f) => policy.fail_on = Some(f),
+            None => problem(top("fail_on"), format!("fail_on: `{v}` is not one of info, low, medium, high, critical, never")),
+        }
+    }
+    if let Some(v) = &file.min_severity {
+        match Severity::parse(v) {
+            Some(s) => policy.min_severity = Some(s),
+            None => problem(top("min_severity"), format!("min_severity: `{v}` is not one of info, low, medium, high, critical")),
+        }
+    }
+    let rule_lines: BTreeMap<String, u32> = yaml_lines::mapping_keys(text, "rules").into_iter().collect();
+    for (id, setting) in file.rules {
+        let line = rule_lines.get(&id).map(|l| *l as usize).or(top("rules"));
+        if rules.get(&id).is_none() {
+            problem(line, format!("rules: no rule `{id}` (see `scopeaudit rules`)"));
+            continue;
+        }
+        let severity = match &setting.severity {
+            None => None,
+            Some(v) => match Severity::parse(v) {
+                Some(s) => Some(s),
+                None => {
+                    problem(line, format!("rules.{id}.severity: `{v}` is not one of info, low, medium, high, critical"));
+                    None
+                }
+            },
+        };
+        policy.rules.insert(id, RuleSetting { severity, disabled: setting.disabled });
+    }
+    for (key, lists, target) in [
+        ("forbidden_scopes", &file.forbidden_scopes, &mut policy.forbidden_scopes),
+        ("allowed_scopes", &file.allowed_scopes, &mut policy.allowed_scopes),
+    ] {
+        for (platform, list) in [(Platform::Salesforce, &lists.salesforce), (Platform::Hubspot, &lists.hubspot)] {
+            let Some(list) = list else { continue };
+            let mut ids = BTreeSet::new();
+            for name in list {
+                match catalogs.get(platform).resolve(name) {
+                    Some(entry) => {
+                        ids.insert(entry.id.clone());
+                    }
+                    None => problem(top(key), format!("{key}.{platform}: `{name}` is not in the {platform} catalog")),
+                }
+            }
+            target.insert(platform, ids);
+        }
+    }
+    for (i, ignore) in file.ignore.into_iter().enumerate() {
+        let line = yaml_lines::item_key(text, "ignore", i, "rule");
+        let l = line.map(|l| l as usize).or(top("ignore"));
+        if rules.get(&ignore.rule).is_none() {
+            problem(l, format!("ignore[{i}]: no rule `{}` (see `scopeaudit rules`)", ignore.rule));
+        }
+        if ignore.reason.trim().is_empty() {
+            problem(l, format!("ignore[{i}]: `reason` is empty: say why the finding is accepted"));
+        }
+        let expires = match &ignore.expires {
+            None => None,
+            Some(v) => match Date::parse(v) {
+                Some(d) => Some(d),
+                None => {
+                    problem(l, format!("ignore[{i}].expires: `{v}` is not a date (YYYY-MM-DD)"));
+                    None
+                }
+            },
+        };
+        policy.ignores.push(Ignore {
+            rule: ignore.rule,
+            app: ignore.app.map(|a| a.trim().to_string()).filter(|a| !a.is_empty()),
+            scope: ignore.scope.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+            reason: ignore.reason.trim().to_string(),
+            expires,
+            line,
+        });
+    }
+    if problems.is_empty() {
+        Ok(policy)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_parse_validate_and_convert() {
+        assert_eq!(Date::parse("2027-02-28").map(|d| d.to_string()), Some("2027-02-28".into()));
+        assert_eq!(Date::parse("2027-02-29"), None);
+        assert!(Date::parse("2028-02-29").is_some());
+        assert_eq!(Date::parse("27-1-1"), None);
+        assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
+        assert_eq!(Date::from_days(20_780).to_string(), "2026-11-22");
+        assert!(Date::parse("2026-11-23") < Date::parse("2027-01-01"));
+    }
+}

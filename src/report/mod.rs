@@ -1,0 +1,237 @@
+//! The one report value every output renders, so no two formats can disagree.
+
+pub mod text;
+
+use crate::catalog::Catalogs;
+use crate::engine::{AppResult, Evaluation};
+use crate::finding::{FailOn, Finding, Severity};
+use crate::rule::Verdict;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: ToolInfo,
+    pub apps: Vec<AppReport>,
+    /// Unsuppressed findings at or above `--min-severity`.
+    pub findings: Vec<Finding>,
+    pub suppressed: Vec<SuppressedFinding>,
+    pub stats: Stats,
+    pub gate: Gate,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolInfo {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceInfo {
+    pub path: String,
+    pub kind: crate::model::InputKind,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IntegrationInfo {
+    pub delegation: Option<&'static str>,
+    pub flows: Vec<&'static str>,
+    pub token_storage: Option<String>,
+    pub sign_in: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScopeRow {
+    /// The name as the app wrote it.
+    pub scope: String,
+    /// The catalog's canonical id; null when the catalog does not know the scope.
+    pub canonical: Option<String>,
+    pub requirement: &'static str,
+    pub justification: Option<String>,
+    pub title: Option<String>,
+    pub grants: Option<String>,
+    pub access: Option<&'static str>,
+    pub risk: Option<&'static str>,
+    pub sensitivity: Option<&'static str>,
+    pub status: Option<&'static str>,
+    pub verdict: Verdict,
+    pub verdict_reason: String,
+    pub line: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolRow {
+    pub name: String,
+    pub object: String,
+    pub access: &'static str,
+    /// Scopes that serve the tool, narrowest first; empty when none is known.
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Recommendation {
+    /// Whether least privilege was computed: it needs the app's declared tools.
+    pub analyzed: bool,
+    pub drop: Vec<String>,
+    pub add: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AppReport {
+    pub id: String,
+    pub name: String,
+    pub vendor: Option<String>,
+    pub platform: crate::model::Platform,
+    pub description: Option<String>,
+    pub source: SourceInfo,
+    pub integration: IntegrationInfo,
+    pub scopes: Vec<ScopeRow>,
+    pub tools: Vec<ToolRow>,
+    pub minimal_scopes: Vec<String>,
+    pub recommendation: Recommendation,
+    pub score: u32,
+    pub grade: String,
+    /// Unsuppressed findings about this app, by severity (all of them, whatever
+    /// `--min-severity` hides).
+    pub findings_by_severity: BTreeMap<Severity, usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SuppressedFinding {
+    #[serde(flatten)]
+    pub finding: Finding,
+    pub reason: String,
+    pub expires: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    pub apps: usize,
+    /// Every unsuppressed finding, including those `--min-severity` hides.
+    pub by_severity: BTreeMap<Severity, usize>,
+    pub by_rule: BTreeMap<String, usize>,
+    pub suppressed: usize,
+    pub hidden_below_min_severity: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Gate {
+    pub fail_on: &'static str,
+    pub passed: bool,
+}
+
+pub struct ReportOptions {
+    pub fail_on: FailOn,
+    pub min_severity: Severity,
+}
+
+impl Report {
+    pub fn build(evaluation: Evaluation, catalogs: &Catalogs, options: &ReportOptions) -> Report {
+        let Evaluation { apps, findings, suppressed } = evaluation;
+        let mut by_severity: BTreeMap<Severity, usize> = Severity::ALL.iter().map(|s| (*s, 0)).collect();
+        let mut by_rule: BTreeMap<String, usize> = BTreeMap::new();
+        for f in &findings {
+            *by_severity.entry(f.severity).or_default() += 1;
+            *by_rule.entry(f.rule.clone()).or_default() += 1;
+        }
+        let passed = !findings.iter().any(|f| options.fail_on.fails(f.severity));
+        let apps: Vec<AppReport> = apps.iter().map(|a| app_report(a, catalogs, &findings)).collect();
+        let total = findings.len();
+        let shown: Vec<Finding> = findings.into_iter().filter(|f| f.severity >= options.min_severity).collect();
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: ToolInfo { name: "scopeaudit", version: env!("CARGO_PKG_VERSION") },
+            stats: Stats {
+                apps: apps.len(),
+                by_severity,
+                by_rule,
+                suppressed: suppressed.len(),
+                hidden_below_min_severity: total - shown.len(),
+            },
+            apps,
+            findings: shown,
+            suppressed: suppressed
+                .into_iter()
+                .map(|s| SuppressedFinding {
+                    finding: s.finding,
+                    reason: s.reason,
+                    expires: s.expires.map(|d| d.to_string()),
+                })
+                .collect(),
+            gate: Gate { fail_on: options.fail_on.as_str(), passed },
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serializing plain structs and maps with string keys cannot fail.
+        let mut out = serde_json::to_string_pretty(self).unwrap_or_default();
+        out.push('\n');
+        out
+    }
+}
+
+fn app_report(result: &AppResult, catalogs: &Catalogs, findings: &[Finding]) -> AppReport {
+    let app = &result.app;
+    let catalog = catalogs.get(app.platform);
+    let scopes = result
+        .scopes
+        .iter()
+        .map(|s| {
+            let requested = &app.scopes[s.index];
+            // Show the entry as named: a synonym such as `email` keeps its own title.
+            let entry = s.canonical.as_ref().and_then(|_| catalog.entry(&requested.name));
+            let canonical_entry = s.canonical.as_deref().and_then(|c| catalog.resolve(c));
+            ScopeRow {
+                scope: requested.name.clone(),
+                canonical: s.canonical.clone(),
+                requirement: requested.requirement.as_str(),
+                justification: requested.justification.clone(),
+                title: entry.map(|e| e.title.clone()),
+                grants: entry.map(|e| e.grants.trim().to_string()),
+                access: canonical_entry.map(|e| e.access.as_str()),
+                risk: canonical_entry.map(|e| e.risk.as_str()),
+                sensitivity: canonical_entry.map(|e| e.sensitivity.as_str()),
+                status: canonical_entry.map(|e| e.status.as_str()),
+                verdict: s.verdict,
+                verdict_reason: s.reason.clone(),
+                line: requested.line,
+            }
+        })
+        .collect();
+    let tools = result
+        .tool_needs
+        .iter()
+        .map(|t| {
+            let tool = &app.tools[t.tool];
+            ToolRow { name: tool.name.clone(), object: tool.object.clone(), access: tool.access.as_str(), scopes: t.accepted.clone() }
+        })
+        .collect();
+    let mut by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
+    for f in findings.iter().filter(|f| f.app.as_deref() == Some(result.id.as_str())) {
+        *by_severity.entry(f.severity).or_default() += 1;
+    }
+    AppReport {
+        id: result.id.clone(),
+        name: app.name.clone(),
+        vendor: app.vendor.clone(),
+        platform: app.platform,
+        description: app.description.clone(),
+        source: SourceInfo { path: app.source.path.clone(), kind: app.source.kind },
+        integration: IntegrationInfo {
+            delegation: app.integration.delegation.map(|d| d.as_str()),
+            flows: app.integration.flows.iter().map(|f| f.as_str()).collect(),
+            token_storage: app.integration.token_storage.clone(),
+            sign_in: app.integration.sign_in,
+        },
+        scopes,
+        tools,
+        minimal_scopes: result.minimal.clone(),
+        recommendation: Recommendation { analyzed: result.analyzed, drop: result.drop.clone(), add: result.add.clone() },
+        score: result.score,
+        grade: result.grade.to_string(),
+        findings_by_severity: by_severity,
+    }
+}

@@ -1,0 +1,601 @@
+//! Rules as data: one YAML file per rule, loaded into a closed condition type and validated
+//! against the catalogs before anything is evaluated.
+
+use crate::catalog::{Access, Catalogs, Risk, Sensitivity, Status};
+use crate::finding::Severity;
+use crate::model::{AppSettings, Delegation, Flow, Platform, Requirement, ToolAccess};
+use regex::Regex;
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// What one finding of a rule is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subject {
+    /// Once per app.
+    App,
+    /// Once per requested scope.
+    Scope,
+    /// Once per scope the declared tools need but the app does not request.
+    MissingScope,
+    /// Once per callback (redirect) URL.
+    CallbackUrl,
+    /// Once per `ignore` entry of the policy file.
+    Ignore,
+}
+
+impl Subject {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Subject::App => "app",
+            Subject::Scope => "scope",
+            Subject::MissingScope => "missing_scope",
+            Subject::CallbackUrl => "callback_url",
+            Subject::Ignore => "ignore",
+        }
+    }
+
+    fn has_scope(self) -> bool {
+        matches!(self, Subject::Scope | Subject::MissingScope)
+    }
+}
+
+/// The least-privilege verdict on a requested scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Needed,
+    Excess,
+    Unjustified,
+    Unknown,
+}
+
+impl Verdict {
+    pub const ALL: [Verdict; 4] = [Verdict::Needed, Verdict::Excess, Verdict::Unjustified, Verdict::Unknown];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Needed => "needed",
+            Verdict::Excess => "excess",
+            Verdict::Unjustified => "unjustified",
+            Verdict::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IgnoreState {
+    Expired,
+    Unused,
+}
+
+#[derive(Debug, Clone)]
+pub enum SettingTest {
+    IsSet(bool),
+    Equals(Value),
+    In(Vec<String>),
+    AnyMatches(Regex),
+    CountAtLeast(usize),
+}
+
+/// The closed set of predicates a rule condition may use.
+#[derive(Debug, Clone)]
+pub enum Predicate {
+    Scope(BTreeSet<String>),
+    ScopeMatches(Regex),
+    Known(bool),
+    Access(Vec<Access>),
+    RiskAtLeast(Risk),
+    Sensitivity(Vec<Sensitivity>),
+    Status(Vec<Status>),
+    Requirement(Vec<Requirement>),
+    Justified(bool),
+    Verdict(Vec<Verdict>),
+    ImpliedByOther(bool),
+    DuplicateName(bool),
+    ForbiddenByPolicy(bool),
+    NotAllowedByPolicy(bool),
+    AppRequests(BTreeSet<String>),
+    AppGrants(BTreeSet<String>),
+    HasTools(bool),
+    ToolAccess(Vec<ToolAccess>),
+    Delegation(Vec<Delegation>),
+    Flow(Vec<Flow>),
+    Setting(&'static str, SettingTest),
+    UrlMatches(Regex),
+    IgnoreState(Vec<IgnoreState>),
+}
+
+#[derive(Debug, Clone)]
+pub enum Condition {
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+    Not(Box<Condition>),
+    Is(Predicate),
+}
+
+impl Condition {
+    /// Setting names the condition tests, in order: findings point at the first one's line.
+    pub fn settings(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        self.walk(&mut |p| {
+            if let Predicate::Setting(name, _) = p {
+                out.push(*name);
+            }
+        });
+        out
+    }
+
+    /// Whether the condition asks about duplicate names; only such rules see the second name
+    /// of an already-requested scope.
+    pub fn tests_duplicates(&self) -> bool {
+        let mut found = false;
+        self.walk(&mut |p| found |= matches!(p, Predicate::DuplicateName(_)));
+        found
+    }
+
+    fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Predicate)) {
+        match self {
+            Condition::All(items) | Condition::Any(items) => items.iter().for_each(|c| c.walk(f)),
+            Condition::Not(inner) => inner.walk(f),
+            Condition::Is(p) => f(p),
+        }
+    }
+}
+
+/// Predicate names and the subjects they may be used with.
+const SCOPE_PREDICATES: [&str; 14] = [
+    "scope",
+    "scope_matches",
+    "known",
+    "access",
+    "risk_at_least",
+    "sensitivity",
+    "status",
+    "requirement",
+    "justified",
+    "verdict",
+    "implied_by_other",
+    "duplicate_name",
+    "forbidden_by_policy",
+    "not_allowed_by_policy",
+];
+const APP_PREDICATES: [&str; 7] =
+    ["app_requests", "app_grants", "has_tools", "tool_access", "delegation", "flow", "setting"];
+
+/// Placeholders a message may use, by subject.
+fn placeholders(subject: Subject) -> Vec<&'static str> {
+    let mut names = vec!["app", "platform"];
+    match subject {
+        Subject::App => {}
+        Subject::Scope | Subject::MissingScope => names.extend([
+            "scope",
+            "name",
+            "title",
+            "risk",
+            "access",
+            "status",
+            "grants",
+            "implied_by",
+            "replaced_by",
+            "suggestion",
+            "needed_by",
+            "excess_reason",
+            "duplicate_of",
+        ]),
+        Subject::CallbackUrl => names.push("url"),
+        Subject::Ignore => names.extend(["ignore_rule", "reason", "expires"]),
+    }
+    names
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub platforms: Vec<Platform>,
+    pub subject: Subject,
+    #[serde(default)]
+    pub when: Option<Value>,
+    pub message: String,
+    pub remediation: String,
+    pub docs: String,
+    pub help_uri: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub platforms: Vec<Platform>,
+    pub subject: Subject,
+    pub when: Condition,
+    pub message: String,
+    pub remediation: String,
+    pub docs: String,
+    pub help_uri: String,
+}
+
+impl Rule {
+    pub fn applies_to(&self, platform: Platform) -> bool {
+        self.platforms.contains(&platform)
+    }
+
+    /// Validates and compiles a parsed rule file. `stem` is the file name without `.yaml`.
+    pub fn from_file(file: RuleFile, stem: &str, catalogs: &Catalogs) -> Result<Rule, Vec<String>> {
+        let mut problems = Vec::new();
+        if file.id != stem {
+            problems.push(format!("id `{}` differs from the file name `{stem}.yaml`", file.id));
+        }
+        if !file.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') || file.id.is_empty() {
+            problems.push(format!("id `{}` must be lower-case words joined by `-`", file.id));
+        }
+        if file.platforms.is_empty() {
+            problems.push("platforms is empty: name salesforce, hubspot or both".to_string());
+        }
+        for (field, text) in [
+            ("title", &file.title),
+            ("message", &file.message),
+            ("remediation", &file.remediation),
+            ("docs", &file.docs),
+        ] {
+            if text.trim().is_empty() {
+                problems.push(format!("`{field}` is empty"));
+            }
+        }
+        if !file.help_uri.starts_with("https://") {
+            problems.push(format!("help_uri `{}` must be an https URL", file.help_uri));
+        }
+        let parser = ConditionParser { subject: file.subject, platforms: &file.platforms, catalogs };
+        let when = match &file.when {
+            None => Condition::All(Vec::new()),
+            Some(value) => parser.parse(value, "when", &mut problems),
+        };
+        check_template(&file.message, file.subject, "message", &mut problems);
+        if problems.is_empty() {
+            Ok(Rule {
+                id: file.id,
+                title: file.title,
+                severity: file.severity,
+                platforms: file.platforms,
+                subject: file.subject,
+                when,
+                message: file.message,
+                remediation: file.remediation,
+                docs: file.docs,
+                help_uri: file.help_uri,
+            })
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+/// Checks `{name}` placeholders; `{{` and `}}` are literal braces.
+fn check_template(template: &str, subject: Subject, field: &str, problems: &mut Vec<String>) {
+    let allowed = placeholders(subject);
+    for piece in template_names(template) {
+        match piece {
+            Ok(name) => {
+                let setting_ok = name
+                    .strip_prefix("setting:")
+                    .is_some_and(|s| AppSettings::NAMES.contains(&s));
+                if !allowed.contains(&name) && !setting_ok {
+                    problems.push(format!(
+                        "{field}: unknown placeholder `{{{name}}}` for subject {}; known: {}, setting:NAME",
+                        subject.as_str(),
+                        allowed.join(", ")
+                    ));
+                }
+            }
+            Err(e) => problems.push(format!("{field}: {e}")),
+        }
+    }
+}
+
+fn template_names(template: &str) -> Vec<Result<&str, String>> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find(['{', '}']) {
+        let after = &rest[start + 1..];
+        if rest[start..].starts_with("{{") || rest[start..].starts_with("}}") {
+            rest = &rest[start + 2..];
+            continue;
+        }
+        if rest[start..].starts_with('}') {
+            out.push(Err("a `}` with no `{` (write `}}` for a literal brace)".to_string()));
+            rest = after;
+            continue;
+        }
+        match after.find('}') {
+            Some(end) => {
+                out.push(Ok(&after[..end]));
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push(Err("a `{` with no closing `}` (write `{{` for a literal brace)".to_string()));
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Fills a validated template. Unknown names cannot occur after validation.
+pub fn render_template(template: &str, lookup: &dyn Fn(&str) -> String) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(start) = rest.find(['{', '}']) {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            out.push_str(&tail[..1]);
+            rest = &tail[2..];
+        } else if let (true, Some(end)) = (tail.starts_with('{'), tail.find('}')) {
+            out.push_str(&lookup(&tail[1..end]));
+            rest = &tail[end + 1..];
+        } else {
+            out.push_str(&tail[..1]);
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+struct ConditionParser<'a> {
+    subject: Subject,
+    platforms: &'a [Platform],
+    catalogs: &'a Catalogs,
+}
+
+impl ConditionParser<'_> {
+    fn parse(&self, value: &Value, path: &str, problems: &mut Vec<String>) -> Condition {
+        let Some(map) = value.as_object().filter(|m| m.len() == 1) else {
+            problems.push(format!(
+                "{path}: a condition is a map with exactly one key (all, any, not, or a predicate)"
+            ));
+            return Condition::All(Vec::new());
+        };
+        let Some((key, arg)) = map.iter().next() else {
+            return Condition::All(Vec::new());
+        };
+        let here = format!("{path}.{key}");
+        match key.as_str() {
+            "all" | "any" => {
+                let Some(items) = arg.as_array() else {
+                    problems.push(format!("{here}: expected a list of conditions"));
+                    return Condition::All(Vec::new());
+                };
+                let parsed = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| self.parse(item, &format!("{here}[{i}]"), problems))
+                    .collect();
+                if key == "all" {
+                    Condition::All(parsed)
+                } else {
+                    Condition::Any(parsed)
+                }
+            }
+            "not" => Condition::Not(Box::new(self.parse(arg, &here, problems))),
+            name => match self.predicate(name, arg, &here) {
+                Ok(p) => Condition::Is(p),
+                Err(e) => {
+                    problems.push(e);
+                    Condition::All(Vec::new())
+                }
+            },
+        }
+    }
+
+    fn predicate(&self, name: &str, arg: &Value, here: &str) -> Result<Predicate, String> {
+        let subject_ok = if SCOPE_PREDICATES.contains(&name) {
+            self.subject.has_scope()
+        } else if APP_PREDICATES.contains(&name) {
+            true
+        } else if name == "url_matches" {
+            self.subject == Subject::CallbackUrl
+        } else if name == "ignore_state" {
+            self.subject == Subject::Ignore
+        } else {
+            let mut known: Vec<&str> = SCOPE_PREDICATES.iter().chain(APP_PREDICATES.iter()).copied().collect();
+            known.extend(["url_matches", "ignore_state"]);
+            return Err(format!("{here}: unknown predicate `{name}`; known: all, any, not, {}", known.join(", ")));
+        };
+        if !subject_ok {
+            return Err(format!("{here}: predicate `{name}` cannot be used with subject {}", self.subject.as_str()));
+        }
+        let p = match name {
+            "scope" => Predicate::Scope(self.scope_ids(arg, here)?),
+            "scope_matches" => Predicate::ScopeMatches(regex(arg, here)?),
+            "known" => Predicate::Known(boolean(arg, here)?),
+            "access" => Predicate::Access(words(arg, here, &Access::ALL, Access::as_str)?),
+            "risk_at_least" => Predicate::RiskAtLeast(one_word(arg, here, &Risk::ALL, Risk::as_str)?),
+            "sensitivity" => Predicate::Sensitivity(words(arg, here, &Sensitivity::ALL, Sensitivity::as_str)?),
+            "status" => Predicate::Status(words(arg, here, &Status::ALL, Status::as_str)?),
+            "requirement" => Predicate::Requirement(words(
+                arg,
+                here,
+                &[Requirement::Required, Requirement::Optional, Requirement::Conditional],
+                Requirement::as_str,
+            )?),
+            "justified" => Predicate::Justified(boolean(arg, here)?),
+            "verdict" => Predicate::Verdict(words(arg, here, &Verdict::ALL, Verdict::as_str)?),
+            "implied_by_other" => Predicate::ImpliedByOther(boolean(arg, here)?),
+            "duplicate_name" => Predicate::DuplicateName(boolean(arg, here)?),
+            "forbidden_by_policy" => Predicate::ForbiddenByPolicy(boolean(arg, here)?),
+            "not_allowed_by_policy" => Predicate::NotAllowedByPolicy(boolean(arg, here)?),
+            "app_requests" => Predicate::AppRequests(self.scope_ids(arg, here)?),
+            "app_grants" => Predicate::AppGrants(self.scope_ids(arg, here)?),
+            "has_tools" => Predicate::HasTools(boolean(arg, here)?),
+            "tool_access" => Predicate::ToolAccess(words(
+                arg,
+                here,
+                &[ToolAccess::Read, ToolAccess::Create, ToolAccess::Update, ToolAccess::Delete],
+                ToolAccess::as_str,
+            )?),
+            "delegation" => {
+                Predicate::Delegation(words(arg, here, &[Delegation::User, Delegation::Service], Delegation::as_str)?)
+            }
+            "flow" => Predicate::Flow(words(arg, here, &Flow::ALL, Flow::as_str)?),
+            "setting" => setting(arg, here)?,
+            "url_matches" => Predicate::UrlMatches(regex(arg, here)?),
+            "ignore_state" => Predicate::IgnoreState(words(
+                arg,
+                here,
+                &[IgnoreState::Expired, IgnoreState::Unused],
+                |s| match s {
+                    IgnoreState::Expired => "expired",
+                    IgnoreState::Unused => "unused",
+                },
+            )?),
+            _ => return Err(format!("{here}: unknown predicate `{name}`")),
+        };
+        Ok(p)
+    }
+
+    /// Scope names resolved to canonical ids in every catalog of the rule's platforms; a name
+    /// no catalog of those platforms knows is an error.
+    fn scope_ids(&self, arg: &Value, here: &str) -> Result<BTreeSet<String>, String> {
+        let names = string_list(arg, here)?;
+        let mut ids = BTreeSet::new();
+        for name in names {
+            let mut found = false;
+            for platform in self.platforms {
+                if let Some(entry) = self.catalogs.get(*platform).resolve(&name) {
+                    ids.insert(entry.id.clone());
+                    found = true;
+                }
+            }
+            if !found {
+                let platforms: Vec<&str> = self.platforms.iter().map(|p| p.as_str()).collect();
+                return Err(format!("{here}: scope `{name}` is not in the {} catalog", platforms.join(" or ")));
+            }
+        }
+        Ok(ids)
+    }
+}
+
+fn boolean(arg: &Value, here: &str) -> Result<bool, String> {
+    arg.as_bool().ok_or_else(|| format!("{here}: expected true or false"))
+}
+
+fn regex(arg: &Value, here: &str) -> Result<Regex, String> {
+    let text = arg.as_str().ok_or_else(|| format!("{here}: expected a regular expression string"))?;
+    Regex::new(text).map_err(|e| format!("{here}: invalid regular expression: {}", one_line(&e.to_string())))
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn string_list(arg: &Value, here: &str) -> Result<Vec<String>, String> {
+    match arg {
+        Value::String(s) => Ok(vec![s.clone()]),
+        Value::Array(items) if !items.is_empty() => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| format!("{here}: expected strings")))
+            .collect(),
+        _ => Err(format!("{here}: expected a string or a non-empty list of strings")),
+    }
+}
+
+fn words<T: Copy>(arg: &Value, here: &str, all: &[T], name: fn(T) -> &'static str) -> Result<Vec<T>, String> {
+    string_list(arg, here)?
+        .iter()
+        .map(|w| {
+            all.iter().copied().find(|v| name(*v) == w).ok_or_else(|| {
+                let known: Vec<&str> = all.iter().map(|v| name(*v)).collect();
+                format!("{here}: unknown value `{w}`; known: {}", known.join(", "))
+            })
+        })
+        .collect()
+}
+
+fn one_word<T: Copy>(arg: &Value, here: &str, all: &[T], name: fn(T) -> &'static str) -> Result<T, String> {
+    let list = words(arg, here, all, name)?;
+    match list.as_slice() {
+        [one] => Ok(*one),
+        _ => Err(format!("{here}: expected one value")),
+    }
+}
+
+fn setting(arg: &Value, here: &str) -> Result<Predicate, String> {
+    let Some(map) = arg.as_object() else {
+        return Err(format!("{here}: expected a map with `name` and one test"));
+    };
+    let name = map
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("{here}: `name` is required"))?;
+    let Some(name) = AppSettings::NAMES.iter().copied().find(|n| *n == name) else {
+        return Err(format!("{here}: unknown setting `{name}`; known: {}", AppSettings::NAMES.join(", ")));
+    };
+    let tests: Vec<(&String, &Value)> = map.iter().filter(|(k, _)| k.as_str() != "name").collect();
+    let [(test, value)] = tests.as_slice() else {
+        return Err(format!(
+            "{here}: give exactly one test: is_set, equals, in, any_matches or count_at_least"
+        ));
+    };
+    let test = match test.as_str() {
+        "is_set" => SettingTest::IsSet(boolean(value, here)?),
+        "equals" if value.is_boolean() || value.is_string() => SettingTest::Equals((*value).clone()),
+        "equals" => return Err(format!("{here}: equals takes true, false or a string")),
+        "in" => SettingTest::In(string_list(value, here)?),
+        "any_matches" => SettingTest::AnyMatches(regex(value, here)?),
+        "count_at_least" => SettingTest::CountAtLeast(
+            value
+                .as_u64()
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or_else(|| format!("{here}: count_at_least takes a whole number"))?,
+        ),
+        other => return Err(format!("{here}: unknown setting test `{other}`")),
+    };
+    Ok(Predicate::Setting(name, test))
+}
+
+/// All rules, sorted by id.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Adds a rule, replacing a rule with the same id.
+    pub fn insert(&mut self, rule: Rule) {
+        match self.rules.binary_search_by(|r| r.id.as_str().cmp(&rule.id)) {
+            Ok(i) => self.rules[i] = rule,
+            Err(i) => self.rules.insert(i, rule),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_render_and_keep_literal_braces() {
+        let out = render_template("{app} asks for `{scope}` {{literal}}", &|n| n.to_uppercase());
+        assert_eq!(out, "APP asks for `SCOPE` {literal}");
+    }
+
+    #[test]
+    fn template_validation_names_bad_placeholders() {
+        let mut problems = Vec::new();
+        check_template("{app} {url} {setting:ip_relaxation} {setting:nope} {open", Subject::App, "message", &mut problems);
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert!(problems[0].contains("`{url}`"));
+        assert!(problems[1].contains("`{setting:nope}`"));
+        assert!(problems[2].contains("no closing"));
+    }
+}

@@ -1,0 +1,131 @@
+//! Reading input files as text, with the checks every input shares: size, emptiness, binary
+//! content, byte-order marks. Errors name the file and, where known, line and column.
+
+use std::fmt;
+use std::path::Path;
+
+/// A problem with one input file, rendered as `path:line:column: message` on one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    pub path: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl FileError {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> FileError {
+        FileError { path: path.into(), line: None, column: None, message: one_line(&message.into()) }
+    }
+
+    pub fn at(path: impl Into<String>, line: usize, column: Option<usize>, message: impl Into<String>) -> FileError {
+        FileError { path: path.into(), line: Some(line), column, message: one_line(&message.into()) }
+    }
+
+    /// Turns a serde_yaml error into a located error, without the "at line N column M" tail
+    /// that serde_yaml appends (the location goes in front instead).
+    pub fn from_yaml(path: &str, err: &serde_yaml::Error) -> FileError {
+        let text = err.to_string();
+        let message = match text.rfind(" at line ") {
+            Some(i) if text[i..].contains(" column ") => text[..i].to_string(),
+            _ => text,
+        };
+        match err.location() {
+            Some(loc) => FileError::at(path, loc.line(), Some(loc.column()), message),
+            None => FileError::new(path, message),
+        }
+    }
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.path)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for FileError {}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Reads a text file of at most `max_bytes`, refusing empty and binary files; strips a UTF-8
+/// byte-order mark and normalizes CRLF line endings.
+pub fn read_text(path: &Path, display: &str, max_bytes: u64) -> Result<String, FileError> {
+    let meta = std::fs::metadata(path).map_err(|e| FileError::new(display, io_message(&e)))?;
+    if meta.is_dir() {
+        return Err(FileError::new(display, "is a directory"));
+    }
+    if meta.len() > max_bytes {
+        return Err(FileError::new(
+            display,
+            format!("file is {}, more than the {} this input may be", human_size(meta.len()), human_size(max_bytes)),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| FileError::new(display, io_message(&e)))?;
+    decode_text(display, bytes)
+}
+
+/// The checks of [`read_text`] on bytes already in memory.
+pub fn decode_text(display: &str, bytes: Vec<u8>) -> Result<String, FileError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(FileError::new(display, "file is empty"));
+    }
+    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+        return Err(FileError::new(display, format!("binary file (NUL byte at offset {offset}), not text")));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        FileError::new(display, format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+    })?;
+    let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
+    Ok(if text.contains('\r') { text.replace("\r\n", "\n") } else { text })
+}
+
+pub fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => one_line(&e.to_string()),
+    }
+}
+
+pub fn human_size(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB {
+        format!("{:.1} MiB", bytes as f64 / MIB as f64)
+    } else if bytes >= 1024 {
+        format!("{:.1} KiB", bytes as f64 / 1024.0)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_rejects_empty_binary_and_bad_utf8() {
+        assert_eq!(decode_text("f", b"  \n".to_vec()).unwrap_err().to_string(), "f: file is empty");
+        assert!(decode_text("f", b"ab\0c".to_vec()).unwrap_err().to_string().contains("NUL byte at offset 2"));
+        assert!(decode_text("f", vec![b'a', 0xff]).unwrap_err().to_string().contains("not UTF-8"));
+    }
+
+    #[test]
+    fn decode_strips_bom_and_crlf() {
+        assert_eq!(decode_text("f", "\u{feff}a: 1\r\nb: 2\r\n".as_bytes().to_vec()).unwrap(), "a: 1\nb: 2\n");
+    }
+
+    #[test]
+    fn error_renders_on_one_line() {
+        let e = FileError::at("m.yaml", 3, Some(7), "bad\nthing");
+        assert_eq!(e.to_string(), "m.yaml:3:7: bad thing");
+    }
+}
