@@ -18,10 +18,13 @@ fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, Box<dyn Error>> {
 }
 
 fn convert(path: &Path, out_dir: &Path, prefix: &str) -> Result<(String, PathBuf), Box<dyn Error>> {
-    let stem = path.file_stem().and_then(|s| s.to_str()).ok_or("file name is not UTF-8")?.to_string();
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .ok_or("file name is not UTF-8")?
+        .to_string();
     let text = std::fs::read_to_string(path)?;
-    let value: serde_yaml::Value =
-        serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let value: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let json = serde_json::to_string(&value)?;
     let target = out_dir.join(format!("{prefix}-{stem}.json"));
     std::fs::write(&target, json)?;
@@ -38,7 +41,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         writeln!(code, "pub const {name}: &[(&str, &str)] = &[")?;
         for path in yaml_files(&root.join(dir))? {
             let (stem, target) = convert(&path, &out_dir, prefix)?;
-            writeln!(code, "    ({stem:?}, include_str!({:?})),", target.display().to_string())?;
+            writeln!(
+                code,
+                "    ({stem:?}, include_str!({:?})),",
+                target.display().to_string()
+            )?;
         }
         writeln!(code, "];")?;
     }

@@ -28,11 +28,17 @@ pub struct Failure {
 
 impl Failure {
     pub fn usage(message: impl Into<String>) -> Failure {
-        Failure { lines: vec![message.into()], code: EXIT_BAD_INPUT }
+        Failure {
+            lines: vec![message.into()],
+            code: EXIT_BAD_INPUT,
+        }
     }
 
     fn files(errors: Vec<FileError>) -> Failure {
-        Failure { lines: errors.iter().map(ToString::to_string).collect(), code: EXIT_BAD_INPUT }
+        Failure {
+            lines: errors.iter().map(ToString::to_string).collect(),
+            code: EXIT_BAD_INPUT,
+        }
     }
 }
 
@@ -52,7 +58,12 @@ pub enum Format {
 
 impl Format {
     fn from_extension(path: &Path) -> Option<Format> {
-        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("json") => Some(Format::Json),
             Some("txt") => Some(Format::Text),
             _ => None,
@@ -95,7 +106,8 @@ fn load_policy(choice: &ConfigChoice, rules: &RuleSet, catalogs: &Catalogs) -> R
         ConfigChoice::Skip => return Ok(Policy::default()),
         ConfigChoice::File(p) => p.clone(),
         ConfigChoice::Discover => {
-            let cwd = std::env::current_dir().map_err(|e| Failure::usage(format!("cannot read the current directory: {e}")))?;
+            let cwd = std::env::current_dir()
+                .map_err(|e| Failure::usage(format!("cannot read the current directory: {e}")))?;
             match policy::discover(&cwd) {
                 Some(p) => p,
                 None => return Ok(Policy::default()),
@@ -117,7 +129,12 @@ pub fn audit_report(options: &AuditOptions) -> Result<Report, Failure> {
     let (catalogs, rules) = load_data(options.catalogs.as_deref(), options.rules.as_deref())?;
     let policy = load_policy(&options.config, &rules, &catalogs)?;
     let apps = read_inputs(options)?;
-    let engine = Engine { catalogs: &catalogs, rules: &rules, policy: &policy, today: Date::today() };
+    let engine = Engine {
+        catalogs: &catalogs,
+        rules: &rules,
+        policy: &policy,
+        today: Date::today(),
+    };
     let evaluation = engine.evaluate(apps);
     let report_options = ReportOptions {
         fail_on: options.fail_on.or(policy.fail_on).unwrap_or(FailOn::At(Severity::High)),
@@ -128,11 +145,15 @@ pub fn audit_report(options: &AuditOptions) -> Result<Report, Failure> {
 
 fn read_inputs(options: &AuditOptions) -> Result<Vec<App>, Failure> {
     if options.inputs.is_empty() && options.scopes.is_none() {
-        return Err(Failure::usage("nothing to audit: give an INPUT (file or directory) or --scopes \"...\" --platform P"));
+        return Err(Failure::usage(
+            "nothing to audit: give an INPUT (file or directory) or --scopes \"...\" --platform P",
+        ));
     }
     let mut apps = inputs::load_paths(&options.inputs).map_err(Failure::files)?;
     match (&options.scopes, options.platform) {
-        (Some(list), Some(platform)) => apps.push(inputs::scope_list(list, platform).map_err(|e| Failure::files(vec![e]))?),
+        (Some(list), Some(platform)) => {
+            apps.push(inputs::scope_list(list, platform).map_err(|e| Failure::files(vec![e]))?)
+        }
         (Some(_), None) => return Err(Failure::usage("--scopes needs --platform salesforce|hubspot")),
         (None, Some(_)) => return Err(Failure::usage("--platform goes with --scopes")),
         (None, None) => {}
@@ -157,9 +178,8 @@ pub fn run_audit(options: &AuditOptions) -> Result<Outcome, Failure> {
     // Check output paths before doing the work, so a typo costs nothing.
     let mut outputs = Vec::new();
     for path in &options.outputs {
-        let format = Format::from_extension(path).ok_or_else(|| {
-            Failure::usage(format!("-o {}: unknown extension; use .json or .txt", path.display()))
-        })?;
+        let format = Format::from_extension(path)
+            .ok_or_else(|| Failure::usage(format!("-o {}: unknown extension; use .json or .txt", path.display())))?;
         outputs.push((path, format));
     }
     let report = audit_report(options)?;
@@ -167,8 +187,16 @@ pub fn run_audit(options: &AuditOptions) -> Result<Outcome, Failure> {
         std::fs::write(path, render(&report, format, false))
             .map_err(|e| Failure::usage(format!("-o {}: {}", path.display(), crate::source_file::io_message(&e))))?;
     }
-    let code = if report.gate.passed { EXIT_PASSED } else { EXIT_GATE_FAILED };
-    Ok(Outcome { stdout: render(&report, options.format, options.color), stderr: String::new(), code })
+    let code = if report.gate.passed {
+        EXIT_PASSED
+    } else {
+        EXIT_GATE_FAILED
+    };
+    Ok(Outcome {
+        stdout: render(&report, options.format, options.color),
+        stderr: String::new(),
+        code,
+    })
 }
 
 /// `scopeaudit scopes PLATFORM [SCOPE]`.
@@ -179,7 +207,11 @@ pub fn run_scopes(platform: Platform, scope: Option<&str>, catalogs_dir: Option<
         None => list_scopes(catalog),
         Some(name) => explain_scope(catalog, name)?,
     };
-    Ok(Outcome { stdout, stderr: String::new(), code: EXIT_PASSED })
+    Ok(Outcome {
+        stdout,
+        stderr: String::new(),
+        code: EXIT_PASSED,
+    })
 }
 
 fn list_scopes(catalog: &Catalog) -> String {
@@ -190,7 +222,11 @@ fn list_scopes(catalog: &Catalog) -> String {
         catalog.checked
     );
     let width = catalog.scopes.iter().map(|s| s.id.len()).max().unwrap_or(5).max(5);
-    let _ = writeln!(out, "{:width$}  {:8}  {:10}  {:10}  TITLE", "SCOPE", "RISK", "ACCESS", "STATUS");
+    let _ = writeln!(
+        out,
+        "{:width$}  {:8}  {:10}  {:10}  TITLE",
+        "SCOPE", "RISK", "ACCESS", "STATUS"
+    );
     for s in &catalog.scopes {
         let _ = writeln!(
             out,
@@ -207,7 +243,10 @@ fn list_scopes(catalog: &Catalog) -> String {
 
 fn explain_scope(catalog: &Catalog, name: &str) -> Result<String, Failure> {
     let Some(entry) = catalog.entry(name) else {
-        let hint = catalog.suggest(name).map(|s| format!(" Did you mean `{s}`?")).unwrap_or_default();
+        let hint = catalog
+            .suggest(name)
+            .map(|s| format!(" Did you mean `{s}`?"))
+            .unwrap_or_default();
         return Err(Failure::usage(format!(
             "the {} catalog has no scope `{name}`.{hint} (`scopeaudit scopes {}` lists them)",
             catalog.platform.display_name(),
@@ -219,9 +258,15 @@ fn explain_scope(catalog: &Catalog, name: &str) -> Result<String, Failure> {
     if !entry.id.eq_ignore_ascii_case(name.trim()) {
         let _ = writeln!(out, "  (`{}` is an alias of `{}`)", name.trim(), entry.id);
     }
-    let list = |items: &[String]| if items.is_empty() { "-".to_string() } else { items.join(", ") };
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            "-".to_string()
+        } else {
+            items.join(", ")
+        }
+    };
     let mut field = |label: &str, value: &str| {
-        let _ = writeln!(out, "  {:<13}{}", format!("{label}:"), value);
+        let _ = writeln!(out, "  {:<15}{}", format!("{label}:"), value);
     };
     field("platform", catalog.platform.display_name());
     if let Some(target) = &entry.same_as {
@@ -232,7 +277,11 @@ fn explain_scope(catalog: &Catalog, name: &str) -> Result<String, Failure> {
     field("access", entry.access.as_str());
     field("risk", entry.risk.as_str());
     field("sensitivity", entry.sensitivity.as_str());
-    let implies: Vec<String> = catalog.grants_of(canonical).into_iter().filter(|g| g != canonical).collect();
+    let implies: Vec<String> = catalog
+        .grants_of(canonical)
+        .into_iter()
+        .filter(|g| g != canonical)
+        .collect();
     field("also grants", &list(&implies));
     let implied: Vec<String> = catalog.implied_by(canonical).into_iter().map(str::to_string).collect();
     field("granted by", &list(&implied));
@@ -260,7 +309,14 @@ pub fn run_rules(id: Option<&str>, catalogs_dir: Option<&Path>, rules_dir: Optio
             let mut out = format!("{:width$}  {:8}  {:20}  TITLE\n", "RULE", "SEVERITY", "PLATFORMS");
             for r in &rules.rules {
                 let platforms: Vec<&str> = r.platforms.iter().map(|p| p.as_str()).collect();
-                let _ = writeln!(out, "{:width$}  {:8}  {:20}  {}", r.id, r.severity.as_str(), platforms.join(", "), r.title);
+                let _ = writeln!(
+                    out,
+                    "{:width$}  {:8}  {:20}  {}",
+                    r.id,
+                    r.severity.as_str(),
+                    platforms.join(", "),
+                    r.title
+                );
             }
             out
         }
@@ -282,17 +338,28 @@ pub fn run_rules(id: Option<&str>, catalogs_dir: Option<&Path>, rules_dir: Optio
             )
         }
     };
-    Ok(Outcome { stdout, stderr: String::new(), code: EXIT_PASSED })
+    Ok(Outcome {
+        stdout,
+        stderr: String::new(),
+        code: EXIT_PASSED,
+    })
 }
 
 /// `scopeaudit init`: writes a commented starter manifest (or prints it, with `-`).
 pub fn run_init(platform: Platform, output: &Path, force: bool) -> Result<Outcome, Failure> {
     let text = data::starter_manifest(platform);
     if output == Path::new("-") {
-        return Ok(Outcome { stdout: text.to_string(), stderr: String::new(), code: EXIT_PASSED });
+        return Ok(Outcome {
+            stdout: text.to_string(),
+            stderr: String::new(),
+            code: EXIT_PASSED,
+        });
     }
     if output.exists() && !force {
-        return Err(Failure::usage(format!("{}: already exists (use --force to overwrite)", output.display())));
+        return Err(Failure::usage(format!(
+            "{}: already exists (use --force to overwrite)",
+            output.display()
+        )));
     }
     std::fs::write(output, text)
         .map_err(|e| Failure::usage(format!("{}: {}", output.display(), crate::source_file::io_message(&e))))?;

@@ -185,9 +185,19 @@ impl AuditArgs {
 pub fn run(cli: Cli) -> Result<Outcome, Failure> {
     match cli.command {
         Command::Audit(args) => app::run_audit(&args.into_options()),
-        Command::Scopes { platform, scope, catalogs } => app::run_scopes(platform.into(), scope.as_deref(), catalogs.as_deref()),
-        Command::Rules { rule, rules, catalogs } => app::run_rules(rule.as_deref(), catalogs.as_deref(), rules.as_deref()),
-        Command::Init { platform, output, force } => app::run_init(platform.into(), &output, force),
+        Command::Scopes {
+            platform,
+            scope,
+            catalogs,
+        } => app::run_scopes(platform.into(), scope.as_deref(), catalogs.as_deref()),
+        Command::Rules { rule, rules, catalogs } => {
+            app::run_rules(rule.as_deref(), catalogs.as_deref(), rules.as_deref())
+        }
+        Command::Init {
+            platform,
+            output,
+            force,
+        } => app::run_init(platform.into(), &output, force),
     }
 }
 

@@ -33,7 +33,9 @@ fn catalog_from_yaml(path: &Path) -> Result<CatalogFile, FileError> {
 pub fn load_catalogs(dir: Option<&Path>) -> Result<Catalogs, Vec<FileError>> {
     let mut errors = Vec::new();
     let mut load = |platform: Platform| -> Option<Catalog> {
-        let custom = dir.map(|d| d.join(format!("{}.yaml", platform.as_str()))).filter(|p| p.is_file());
+        let custom = dir
+            .map(|d| d.join(format!("{}.yaml", platform.as_str())))
+            .filter(|p| p.is_file());
         let display = match &custom {
             Some(p) => p.display().to_string(),
             None => format!("<embedded>/scope-catalogs/{}.yaml", platform.as_str()),
@@ -50,7 +52,10 @@ pub fn load_catalogs(dir: Option<&Path>) -> Result<Catalogs, Vec<FileError>> {
             }
         };
         if file.platform != platform {
-            errors.push(FileError::new(display, format!("says `platform: {}`, expected {platform}", file.platform)));
+            errors.push(FileError::new(
+                display,
+                format!("says `platform: {}`, expected {platform}", file.platform),
+            ));
             return None;
         }
         match Catalog::from_file(file) {
@@ -89,8 +94,12 @@ pub fn load_rules(dir: Option<&Path>, catalogs: &Catalogs) -> Result<RuleSet, Ve
         }
     }
     if let Some(dir) = dir {
-        let entries = std::fs::read_dir(dir)
-            .map_err(|e| vec![FileError::new(dir.display().to_string(), format!("--rules: {}", source_file::io_message(&e)))])?;
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            vec![FileError::new(
+                dir.display().to_string(),
+                format!("--rules: {}", source_file::io_message(&e)),
+            )]
+        })?;
         let mut paths: Vec<_> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
@@ -99,9 +108,14 @@ pub fn load_rules(dir: Option<&Path>, catalogs: &Catalogs) -> Result<RuleSet, Ve
         paths.sort();
         for path in paths {
             let display = path.display().to_string();
-            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
-            let file = source_file::read_text(&path, &display, MAX_DATA_BYTES)
-                .and_then(|text| serde_yaml::from_str::<RuleFile>(&text).map_err(|e| FileError::from_yaml(&display, &e)));
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
+            let file = source_file::read_text(&path, &display, MAX_DATA_BYTES).and_then(|text| {
+                serde_yaml::from_str::<RuleFile>(&text).map_err(|e| FileError::from_yaml(&display, &e))
+            });
             match file {
                 Ok(file) => match Rule::from_file(file, &stem, catalogs) {
                     Ok(rule) => set.insert(rule),

@@ -145,6 +145,8 @@ fn slug(name: &str) -> String {
 struct Facts<'a> {
     app: &'a App,
     catalog: &'a Catalog,
+    /// The other platform's catalog, to spot a scope listed under the wrong platform.
+    other: &'a Catalog,
     result: &'a AppResult,
     requested: BTreeSet<&'a str>,
     granted: BTreeSet<String>,
@@ -186,7 +188,10 @@ impl Engine<'_> {
         let order: BTreeMap<&str, usize> = results.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
         let key = |f: &Finding| {
             (
-                f.app.as_deref().and_then(|a| order.get(a).copied()).unwrap_or(usize::MAX),
+                f.app
+                    .as_deref()
+                    .and_then(|a| order.get(a).copied())
+                    .unwrap_or(usize::MAX),
                 std::cmp::Reverse(f.severity),
                 f.rule.clone(),
                 f.location.line,
@@ -196,7 +201,11 @@ impl Engine<'_> {
         findings.sort_by_key(key);
         let mut suppressed = suppressed;
         suppressed.sort_by_key(|s| key(&s.finding));
-        Evaluation { apps: results, findings, suppressed }
+        Evaluation {
+            apps: results,
+            findings,
+            suppressed,
+        }
     }
 
     fn analyze(&self, id: String, app: App) -> AppResult {
@@ -213,8 +222,16 @@ impl Engine<'_> {
                     None
                 }
             };
-            let forbidden = self.policy.forbidden_scopes.get(&app.platform).is_some_and(|s| s.contains(&key));
-            let not_allowed = self.policy.allowed_scopes.get(&app.platform).is_some_and(|s| !s.contains(&key));
+            let forbidden = self
+                .policy
+                .forbidden_scopes
+                .get(&app.platform)
+                .is_some_and(|s| s.contains(&key));
+            let not_allowed = self
+                .policy
+                .allowed_scopes
+                .get(&app.platform)
+                .is_some_and(|s| !s.contains(&key));
             scopes.push(ScopeAnalysis {
                 index,
                 canonical,
@@ -228,8 +245,10 @@ impl Engine<'_> {
             });
         }
         // A scope is redundant when another requested scope already grants it.
-        let known: Vec<(usize, String)> =
-            scopes.iter().filter_map(|s| s.canonical.clone().map(|c| (s.index, c))).collect();
+        let known: Vec<(usize, String)> = scopes
+            .iter()
+            .filter_map(|s| s.canonical.clone().map(|c| (s.index, c)))
+            .collect();
         for scope in &mut scopes {
             if let Some(c) = &scope.canonical {
                 scope.implied_by = known
@@ -242,7 +261,11 @@ impl Engine<'_> {
         }
 
         let analyzed = !app.tools.is_empty();
-        let (needs, tool_needs) = if analyzed { self.needs(&app, catalog) } else { (Vec::new(), Vec::new()) };
+        let (needs, tool_needs) = if analyzed {
+            self.needs(&app, catalog)
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let mut result = AppResult {
             id,
             scopes,
@@ -264,10 +287,14 @@ impl Engine<'_> {
                 let requested = &result.app.scopes[scope.index];
                 (scope.verdict, scope.reason) = match (&scope.canonical, &requested.justification) {
                     (None, _) => (Verdict::Unknown, "the catalog does not know this scope".to_string()),
-                    (Some(_), Some(_)) => {
-                        (Verdict::Needed, "justified by the vendor; no tools declared to verify it".to_string())
-                    }
-                    (Some(_), None) => (Verdict::Unjustified, "no justification and no tools declared".to_string()),
+                    (Some(_), Some(_)) => (
+                        Verdict::Needed,
+                        "justified by the vendor; no tools declared to verify it".to_string(),
+                    ),
+                    (Some(_), None) => (
+                        Verdict::Unjustified,
+                        "no justification and no tools declared".to_string(),
+                    ),
                 };
             }
         }
@@ -284,25 +311,43 @@ impl Engine<'_> {
             }
             match needs.iter_mut().find(|n| n.accepted == accepted) {
                 Some(n) => n.reasons.push(reason),
-                None => needs.push(Need { reasons: vec![reason], accepted: accepted.to_vec() }),
+                None => needs.push(Need {
+                    reasons: vec![reason],
+                    accepted: accepted.to_vec(),
+                }),
             }
         };
         for id in &lp.always {
-            add(std::slice::from_ref(id), format!("every {} OAuth app", app.platform.display_name()));
+            add(
+                std::slice::from_ref(id),
+                format!("every {} OAuth app", app.platform.display_name()),
+            );
         }
         if app.integration.sign_in {
             add(&lp.sign_in, "signs users in".to_string());
         }
         if app.integration.flows.contains(&Flow::RefreshToken) {
-            add(&lp.offline, "works while the user is away (refresh_token flow)".to_string());
+            add(
+                &lp.offline,
+                "works while the user is away (refresh_token flow)".to_string(),
+            );
         }
         let mut tool_needs = Vec::new();
         for (i, tool) in app.tools.iter().enumerate() {
             let accepted = catalog
                 .object(&tool.object)
-                .map(|o| if tool.access.writes() { o.write.clone() } else { o.read.clone() })
+                .map(|o| {
+                    if tool.access.writes() {
+                        o.write.clone()
+                    } else {
+                        o.read.clone()
+                    }
+                })
                 .unwrap_or_default();
-            add(&accepted, format!("tool `{}` ({} {})", tool.name, tool.access.as_str(), tool.object));
+            add(
+                &accepted,
+                format!("tool `{}` ({} {})", tool.name, tool.access.as_str(), tool.object),
+            );
             tool_needs.push(ToolNeed { tool: i, accepted });
         }
         (needs, tool_needs)
@@ -313,7 +358,18 @@ impl Engine<'_> {
         let catalog = self.catalogs.get(app.platform);
         let requested: BTreeSet<&str> = result.scopes.iter().filter_map(|s| s.canonical.as_deref()).collect();
         let granted: BTreeSet<String> = requested.iter().flat_map(|c| catalog.grants_of(c)).collect();
-        let facts = Facts { app, catalog, result, requested, granted };
+        let other = self.catalogs.get(match app.platform {
+            crate::model::Platform::Salesforce => crate::model::Platform::Hubspot,
+            crate::model::Platform::Hubspot => crate::model::Platform::Salesforce,
+        });
+        let facts = Facts {
+            app,
+            catalog,
+            other,
+            result,
+            requested,
+            granted,
+        };
         let mut out = Vec::new();
         for rule in &self.rules.rules {
             let setting = self.policy.rules.get(&rule.id).copied().unwrap_or_default();
@@ -359,11 +415,23 @@ impl Engine<'_> {
                 let requested = &app.scopes[s.index];
                 let key = s.canonical.clone().unwrap_or_else(|| requested.name.clone());
                 // Duplicates differ by the name as written, so each keeps its own fingerprint.
-                let subject = if s.duplicate_of.is_some() { format!("{key}#{}", requested.name) } else { key.clone() };
+                let subject = if s.duplicate_of.is_some() {
+                    format!("{key}#{}", requested.name)
+                } else {
+                    key.clone()
+                };
                 (Some(key), subject, requested.line.or(app.line))
             }
-            Target::Missing(m) => (Some(m.scope.clone()), m.scope.clone(), m.line.or(app.tools_line).or(app.line)),
-            Target::Url(u) => (None, (*u).to_string(), app.settings.lines.get("callback_urls").copied().or(app.line)),
+            Target::Missing(m) => (
+                Some(m.scope.clone()),
+                m.scope.clone(),
+                m.line.or(app.tools_line).or(app.line),
+            ),
+            Target::Url(u) => (
+                None,
+                (*u).to_string(),
+                app.settings.lines.get("callback_urls").copied().or(app.line),
+            ),
             Target::Ignore(..) => (None, String::new(), None),
         };
         let message = render_template(&rule.message, &|name| placeholder(name, facts, target));
@@ -375,7 +443,10 @@ impl Engine<'_> {
             scope,
             message,
             remediation: rule.remediation.trim().to_string(),
-            location: Location { path: app.source.path.clone(), line },
+            location: Location {
+                path: app.source.path.clone(),
+                line,
+            },
             fingerprint: fingerprint(&[&rule.id, app.platform.as_str(), &app_key, &subject_key]),
         }
     }
@@ -385,7 +456,10 @@ impl Engine<'_> {
     fn suppress(&self, findings: Vec<Finding>) -> (Vec<Finding>, Vec<Suppressed>, Vec<Option<IgnoreState>>) {
         let ignores = &self.policy.ignores;
         let mut used = vec![false; ignores.len()];
-        let expired: Vec<bool> = ignores.iter().map(|i| i.expires.is_some_and(|d| d < self.today)).collect();
+        let expired: Vec<bool> = ignores
+            .iter()
+            .map(|i| i.expires.is_some_and(|d| d < self.today))
+            .collect();
         let mut kept = Vec::new();
         let mut suppressed = Vec::new();
         'findings: for finding in findings {
@@ -395,7 +469,11 @@ impl Engine<'_> {
                 }
                 used[i] = true;
                 if !expired[i] {
-                    suppressed.push(Suppressed { finding, reason: ignore.reason.clone(), expires: ignore.expires });
+                    suppressed.push(Suppressed {
+                        finding,
+                        reason: ignore.reason.clone(),
+                        expires: ignore.expires,
+                    });
                     continue 'findings;
                 }
             }
@@ -416,7 +494,11 @@ impl Engine<'_> {
     }
 
     fn ignore_findings(&self, states: &[Option<IgnoreState>]) -> Vec<Finding> {
-        let path = self.policy.path.clone().unwrap_or_else(|| ".scopeaudit.yaml".to_string());
+        let path = self
+            .policy
+            .path
+            .clone()
+            .unwrap_or_else(|| ".scopeaudit.yaml".to_string());
         let mut out = Vec::new();
         for rule in self.rules.rules.iter().filter(|r| r.subject == Subject::Ignore) {
             let setting = self.policy.rules.get(&rule.id).copied().unwrap_or_default();
@@ -443,7 +525,10 @@ impl Engine<'_> {
                     scope: ignore.scope.clone(),
                     message,
                     remediation: rule.remediation.trim().to_string(),
-                    location: Location { path: path.clone(), line: ignore.line },
+                    location: Location {
+                        path: path.clone(),
+                        line: ignore.line,
+                    },
                     fingerprint: fingerprint(&[&rule.id, "policy", &subject]),
                 });
             }
@@ -474,8 +559,11 @@ fn least_privilege(result: &mut AppResult, catalog: &Catalog) {
     let risk_of = |id: &str| catalog.resolve(id).map(|e| e.risk);
     // The narrowest scope for each need, without scopes another of them already grants.
     let preferred: BTreeSet<&str> = result.needs.iter().map(Need::preferred).collect();
-    let narrowest: BTreeSet<&str> =
-        preferred.iter().copied().filter(|p| !preferred.iter().any(|q| q != p && catalog.covers(q, p))).collect();
+    let narrowest: BTreeSet<&str> = preferred
+        .iter()
+        .copied()
+        .filter(|p| !preferred.iter().any(|q| q != p && catalog.covers(q, p)))
+        .collect();
 
     // First request of each known scope, in request order.
     let firsts: Vec<(usize, String)> = result
@@ -538,11 +626,19 @@ fn least_privilege(result: &mut AppResult, catalog: &Catalog) {
             .app
             .tools
             .iter()
-            .find(|t| need.reasons.iter().any(|r| r.starts_with(&format!("tool `{}`", t.name))))
+            .find(|t| {
+                need.reasons
+                    .iter()
+                    .any(|r| r.starts_with(&format!("tool `{}`", t.name)))
+            })
             .and_then(|t| t.line);
         match missing.iter_mut().find(|m| m.scope == scope) {
             Some(m) => m.needed_by.extend(need.reasons.clone()),
-            None => missing.push(MissingScope { scope: scope.clone(), needed_by: need.reasons.clone(), line }),
+            None => missing.push(MissingScope {
+                scope: scope.clone(),
+                needed_by: need.reasons.clone(),
+                line,
+            }),
         }
         if !add.contains(&scope) {
             add.push(scope);
@@ -550,7 +646,10 @@ fn least_privilege(result: &mut AppResult, catalog: &Catalog) {
     }
 
     let firsts_index: BTreeSet<usize> = firsts.iter().map(|(i, _)| *i).collect();
-    let picked_ids: Vec<String> = picked.keys().filter_map(|i| result.scopes[*i].canonical.clone()).collect();
+    let picked_ids: Vec<String> = picked
+        .keys()
+        .filter_map(|i| result.scopes[*i].canonical.clone())
+        .collect();
     for (i, scope) in result.scopes.iter_mut().enumerate() {
         let Some(canonical) = scope.canonical.clone() else {
             scope.verdict = Verdict::Unknown;
@@ -564,7 +663,11 @@ fn least_privilege(result: &mut AppResult, catalog: &Catalog) {
                 .needs
                 .iter()
                 .filter(|n| n.accepted.iter().any(|a| catalog.covers(&canonical, a)))
-                .flat_map(|n| picked_ids.iter().filter(|p| n.accepted.iter().any(|a| catalog.covers(p, a))))
+                .flat_map(|n| {
+                    picked_ids
+                        .iter()
+                        .filter(|p| n.accepted.iter().any(|a| catalog.covers(p, a)))
+                })
                 .map(|p| format!("`{p}`"))
                 .collect::<BTreeSet<_>>()
                 .into_iter()
@@ -572,7 +675,10 @@ fn least_privilege(result: &mut AppResult, catalog: &Catalog) {
             scope.reason = if serving.is_empty() {
                 "no declared tool or integration need uses it".to_string()
             } else {
-                format!("narrower scopes it also requests ({}) already cover every declared need it could serve", serving.join(", "))
+                format!(
+                    "narrower scopes it also requests ({}) already cover every declared need it could serve",
+                    serving.join(", ")
+                )
             };
         }
     }
@@ -580,7 +686,11 @@ fn least_privilege(result: &mut AppResult, catalog: &Catalog) {
     for i in 0..result.scopes.len() {
         if result.scopes[i].canonical.is_some() && !firsts_index.contains(&i) {
             let canonical = result.scopes[i].canonical.clone();
-            if let Some(first) = firsts.iter().find(|(_, c)| Some(c) == canonical.as_ref()).map(|(f, _)| *f) {
+            if let Some(first) = firsts
+                .iter()
+                .find(|(_, c)| Some(c) == canonical.as_ref())
+                .map(|(f, _)| *f)
+            {
                 result.scopes[i].verdict = result.scopes[first].verdict;
                 result.scopes[i].needed_by = result.scopes[first].needed_by.clone();
                 result.scopes[i].reason = format!(
@@ -709,7 +819,7 @@ fn predicate(p: &Predicate, facts: &Facts, target: &Target) -> bool {
         Predicate::NotAllowedByPolicy(want) => view.is_some_and(|v| v.not_allowed == *want),
         Predicate::AppRequests(ids) => ids.iter().any(|id| facts.requested.contains(id.as_str())),
         Predicate::AppGrants(ids) => ids.iter().any(|id| facts.granted.contains(id)),
-        Predicate::HasTools(want) => !app.tools.is_empty() == *want,
+        Predicate::HasTools(want) => app.tools.is_empty() != *want,
         Predicate::ToolAccess(list) => app.tools.iter().any(|t| list.contains(&t.access)),
         Predicate::Delegation(list) => app.integration.delegation.is_some_and(|d| list.contains(&d)),
         Predicate::Flow(list) => app.integration.flows.iter().any(|f| list.contains(f)),
@@ -737,7 +847,10 @@ fn setting_holds(value: &SettingValue, test: &SettingTest) -> bool {
         SettingTest::In(items) => words.iter().any(|w| {
             items.iter().any(|i| {
                 w.eq_ignore_ascii_case(i)
-                    || w.len() > i.len() && w.is_char_boundary(i.len()) && w[..i.len()].eq_ignore_ascii_case(i) && w[i.len()..].starts_with(':')
+                    || w.len() > i.len()
+                        && w.is_char_boundary(i.len())
+                        && w[..i.len()].eq_ignore_ascii_case(i)
+                        && w[i.len()..].starts_with(':')
             })
         }),
         SettingTest::AnyMatches(re) => !matches!(value, SettingValue::Bool(_)) && words.iter().any(|w| re.is_match(w)),
@@ -771,10 +884,20 @@ fn placeholder(name: &str, facts: &Facts, target: &Target) -> String {
         "implied_by" => analysis.map_or_else(String::new, |a| list(&a.implied_by)),
         "replaced_by" => entry.map_or_else(String::new, |e| list(&e.replaced_by)),
         "suggestion" => match target {
-            Target::Scope(s) if s.canonical.is_none() => facts
-                .catalog
-                .suggest(&app.scopes[s.index].name)
-                .map_or_else(String::new, |id| format!(" Did you mean `{id}`?")),
+            Target::Scope(s) if s.canonical.is_none() => {
+                let name = &app.scopes[s.index].name;
+                match facts.other.resolve(name) {
+                    Some(e) => format!(
+                        " It is a {} scope (`{}`): is the app's platform right?",
+                        facts.other.platform.display_name(),
+                        e.id
+                    ),
+                    None => facts
+                        .catalog
+                        .suggest(name)
+                        .map_or_else(String::new, |id| format!(" Did you mean `{id}`?")),
+                }
+            }
             _ => String::new(),
         },
         "needed_by" => match target {
@@ -792,7 +915,9 @@ fn placeholder(name: &str, facts: &Facts, target: &Target) -> String {
 }
 
 fn ignore_placeholder(name: &str, target: &Target) -> String {
-    let Target::Ignore(ignore, _) = target else { return String::new() };
+    let Target::Ignore(ignore, _) = target else {
+        return String::new();
+    };
     match name {
         "ignore_rule" => ignore.rule.clone(),
         "reason" => ignore.reason.clone(),
@@ -826,10 +951,22 @@ mod tests {
     #[test]
     fn setting_tests() {
         let policy = SettingValue::Text("specific_lifetime:3:DAYS".into());
-        assert!(setting_holds(&policy, &SettingTest::In(vec!["specific_lifetime".into()])));
+        assert!(setting_holds(
+            &policy,
+            &SettingTest::In(vec!["specific_lifetime".into()])
+        ));
         assert!(!setting_holds(&policy, &SettingTest::In(vec!["specific".into()])));
-        assert!(setting_holds(&SettingValue::Bool(false), &SettingTest::Equals(serde_json::Value::Bool(false))));
-        assert!(!setting_holds(&SettingValue::Unset, &SettingTest::Equals(serde_json::Value::Bool(false))));
-        assert!(setting_holds(&SettingValue::List(vec!["a".into(), "b".into()]), &SettingTest::CountAtLeast(2)));
+        assert!(setting_holds(
+            &SettingValue::Bool(false),
+            &SettingTest::Equals(serde_json::Value::Bool(false))
+        ));
+        assert!(!setting_holds(
+            &SettingValue::Unset,
+            &SettingTest::Equals(serde_json::Value::Bool(false))
+        ));
+        assert!(setting_holds(
+            &SettingValue::List(vec!["a".into(), "b".into()]),
+            &SettingTest::CountAtLeast(2)
+        ));
     }
 }

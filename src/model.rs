@@ -426,7 +426,12 @@ mod tests {
 
     #[test]
     fn refresh_token_policy_round_trips_metadata_values() {
-        for s in ["infinite", "zero", "specific_lifetime:3:MONTHS", "specific_inactivity:30:DAYS"] {
+        for s in [
+            "infinite",
+            "zero",
+            "specific_lifetime:3:MONTHS",
+            "specific_inactivity:30:DAYS",
+        ] {
             let p = RefreshTokenPolicy::parse(s).unwrap();
             assert_eq!(p.to_string(), s);
         }
@@ -434,7 +439,13 @@ mod tests {
             RefreshTokenPolicy::parse("specific_inactivity:30:days"),
             Some(RefreshTokenPolicy::SpecificInactivity(30, TimeUnit::Days))
         );
-        for bad in ["forever", "specific_lifetime:0:DAYS", "specific_lifetime:x:DAYS", "specific_lifetime:3:YEARS", "specific_lifetime:3:DAYS:1"] {
+        for bad in [
+            "forever",
+            "specific_lifetime:0:DAYS",
+            "specific_lifetime:x:DAYS",
+            "specific_lifetime:3:YEARS",
+            "specific_lifetime:3:DAYS:1",
+        ] {
             assert_eq!(RefreshTokenPolicy::parse(bad), None, "{bad}");
         }
     }
@@ -442,7 +453,10 @@ mod tests {
     #[test]
     fn ip_relaxation_accepts_both_spellings() {
         assert_eq!(IpRelaxation::parse("BYPASS_2FACTOR"), Some(IpRelaxation::Bypass2Factor));
-        assert_eq!(IpRelaxation::parse("Enforce_RelaxRefresh"), Some(IpRelaxation::EnforceRelaxRefresh));
+        assert_eq!(
+            IpRelaxation::parse("Enforce_RelaxRefresh"),
+            Some(IpRelaxation::EnforceRelaxRefresh)
+        );
         assert_eq!(IpRelaxation::parse("ENFORCE_ACTIVATED_DEVICES"), None);
     }
 }

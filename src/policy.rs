@@ -77,7 +77,11 @@ impl Date {
         if y.len() != 4 || m.len() != 2 || d.len() != 2 {
             return None;
         }
-        let date = Date { year: y.parse().ok()?, month: m.parse().ok()?, day: d.parse().ok()? };
+        let date = Date {
+            year: y.parse().ok()?,
+            month: m.parse().ok()?,
+            day: d.parse().ok()?,
+        };
         let leap = date.year % 4 == 0 && (date.year % 100 != 0 || date.year % 400 == 0);
         let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
         let valid = (1..=12).contains(&date.month) && date.day >= 1 && date.day <= days[date.month as usize - 1];
@@ -180,17 +184,26 @@ pub fn parse(display: &str, text: &str, rules: &RuleSet, catalogs: &Catalogs) ->
             None => FileError::new(display, message),
         });
     };
-    let mut policy = Policy { path: Some(display.to_string()), ..Policy::default() };
+    let mut policy = Policy {
+        path: Some(display.to_string()),
+        ..Policy::default()
+    };
     if let Some(v) = &file.fail_on {
         match FailOn::parse(v) {
             Some(f) => policy.fail_on = Some(f),
-            None => problem(top("fail_on"), format!("fail_on: `{v}` is not one of info, low, medium, high, critical, never")),
+            None => problem(
+                top("fail_on"),
+                format!("fail_on: `{v}` is not one of info, low, medium, high, critical, never"),
+            ),
         }
     }
     if let Some(v) = &file.min_severity {
         match Severity::parse(v) {
             Some(s) => policy.min_severity = Some(s),
-            None => problem(top("min_severity"), format!("min_severity: `{v}` is not one of info, low, medium, high, critical")),
+            None => problem(
+                top("min_severity"),
+                format!("min_severity: `{v}` is not one of info, low, medium, high, critical"),
+            ),
         }
     }
     let rule_lines: BTreeMap<String, u32> = yaml_lines::mapping_keys(text, "rules").into_iter().collect();
@@ -205,18 +218,30 @@ pub fn parse(display: &str, text: &str, rules: &RuleSet, catalogs: &Catalogs) ->
             Some(v) => match Severity::parse(v) {
                 Some(s) => Some(s),
                 None => {
-                    problem(line, format!("rules.{id}.severity: `{v}` is not one of info, low, medium, high, critical"));
+                    problem(
+                        line,
+                        format!("rules.{id}.severity: `{v}` is not one of info, low, medium, high, critical"),
+                    );
                     None
                 }
             },
         };
-        policy.rules.insert(id, RuleSetting { severity, disabled: setting.disabled });
+        policy.rules.insert(
+            id,
+            RuleSetting {
+                severity,
+                disabled: setting.disabled,
+            },
+        );
     }
     for (key, lists, target) in [
         ("forbidden_scopes", &file.forbidden_scopes, &mut policy.forbidden_scopes),
         ("allowed_scopes", &file.allowed_scopes, &mut policy.allowed_scopes),
     ] {
-        for (platform, list) in [(Platform::Salesforce, &lists.salesforce), (Platform::Hubspot, &lists.hubspot)] {
+        for (platform, list) in [
+            (Platform::Salesforce, &lists.salesforce),
+            (Platform::Hubspot, &lists.hubspot),
+        ] {
             let Some(list) = list else { continue };
             let mut ids = BTreeSet::new();
             for name in list {
@@ -224,7 +249,10 @@ pub fn parse(display: &str, text: &str, rules: &RuleSet, catalogs: &Catalogs) ->
                     Some(entry) => {
                         ids.insert(entry.id.clone());
                     }
-                    None => problem(top(key), format!("{key}.{platform}: `{name}` is not in the {platform} catalog")),
+                    None => problem(
+                        top(key),
+                        format!("{key}.{platform}: `{name}` is not in the {platform} catalog"),
+                    ),
                 }
             }
             target.insert(platform, ids);
@@ -234,10 +262,16 @@ pub fn parse(display: &str, text: &str, rules: &RuleSet, catalogs: &Catalogs) ->
         let line = yaml_lines::item_key(text, "ignore", i, "rule");
         let l = line.map(|l| l as usize).or(top("ignore"));
         if rules.get(&ignore.rule).is_none() {
-            problem(l, format!("ignore[{i}]: no rule `{}` (see `scopeaudit rules`)", ignore.rule));
+            problem(
+                l,
+                format!("ignore[{i}]: no rule `{}` (see `scopeaudit rules`)", ignore.rule),
+            );
         }
         if ignore.reason.trim().is_empty() {
-            problem(l, format!("ignore[{i}]: `reason` is empty: say why the finding is accepted"));
+            problem(
+                l,
+                format!("ignore[{i}]: `reason` is empty: say why the finding is accepted"),
+            );
         }
         let expires = match &ignore.expires {
             None => None,
@@ -271,12 +305,15 @@ mod tests {
 
     #[test]
     fn dates_parse_validate_and_convert() {
-        assert_eq!(Date::parse("2027-02-28").map(|d| d.to_string()), Some("2027-02-28".into()));
+        assert_eq!(
+            Date::parse("2027-02-28").map(|d| d.to_string()),
+            Some("2027-02-28".into())
+        );
         assert_eq!(Date::parse("2027-02-29"), None);
         assert!(Date::parse("2028-02-29").is_some());
         assert_eq!(Date::parse("27-1-1"), None);
         assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
-        assert_eq!(Date::from_days(20_780).to_string(), "2026-11-22");
+        assert_eq!(Date::from_days(20_780).to_string(), "2026-11-23");
         assert!(Date::parse("2026-11-23") < Date::parse("2027-01-01"));
     }
 }

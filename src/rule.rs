@@ -161,8 +161,15 @@ const SCOPE_PREDICATES: [&str; 14] = [
     "forbidden_by_policy",
     "not_allowed_by_policy",
 ];
-const APP_PREDICATES: [&str; 7] =
-    ["app_requests", "app_grants", "has_tools", "tool_access", "delegation", "flow", "setting"];
+const APP_PREDICATES: [&str; 7] = [
+    "app_requests",
+    "app_grants",
+    "has_tools",
+    "tool_access",
+    "delegation",
+    "flow",
+    "setting",
+];
 
 /// Placeholders a message may use, by subject.
 fn placeholders(subject: Subject) -> Vec<&'static str> {
@@ -231,7 +238,12 @@ impl Rule {
         if file.id != stem {
             problems.push(format!("id `{}` differs from the file name `{stem}.yaml`", file.id));
         }
-        if !file.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') || file.id.is_empty() {
+        if !file
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            || file.id.is_empty()
+        {
             problems.push(format!("id `{}` must be lower-case words joined by `-`", file.id));
         }
         if file.platforms.is_empty() {
@@ -250,7 +262,11 @@ impl Rule {
         if !file.help_uri.starts_with("https://") {
             problems.push(format!("help_uri `{}` must be an https URL", file.help_uri));
         }
-        let parser = ConditionParser { subject: file.subject, platforms: &file.platforms, catalogs };
+        let parser = ConditionParser {
+            subject: file.subject,
+            platforms: &file.platforms,
+            catalogs,
+        };
         let when = match &file.when {
             None => Condition::All(Vec::new()),
             Some(value) => parser.parse(value, "when", &mut problems),
@@ -317,7 +333,9 @@ fn template_names(template: &str) -> Vec<Result<&str, String>> {
                 rest = &after[end + 1..];
             }
             None => {
-                out.push(Err("a `{` with no closing `}` (write `{{` for a literal brace)".to_string()));
+                out.push(Err(
+                    "a `{` with no closing `}` (write `{{` for a literal brace)".to_string()
+                ));
                 break;
             }
         }
@@ -405,10 +423,16 @@ impl ConditionParser<'_> {
         } else {
             let mut known: Vec<&str> = SCOPE_PREDICATES.iter().chain(APP_PREDICATES.iter()).copied().collect();
             known.extend(["url_matches", "ignore_state"]);
-            return Err(format!("{here}: unknown predicate `{name}`; known: all, any, not, {}", known.join(", ")));
+            return Err(format!(
+                "{here}: unknown predicate `{name}`; known: all, any, not, {}",
+                known.join(", ")
+            ));
         };
         if !subject_ok {
-            return Err(format!("{here}: predicate `{name}` cannot be used with subject {}", self.subject.as_str()));
+            return Err(format!(
+                "{here}: predicate `{name}` cannot be used with subject {}",
+                self.subject.as_str()
+            ));
         }
         let p = match name {
             "scope" => Predicate::Scope(self.scope_ids(arg, here)?),
@@ -436,12 +460,20 @@ impl ConditionParser<'_> {
             "tool_access" => Predicate::ToolAccess(words(
                 arg,
                 here,
-                &[ToolAccess::Read, ToolAccess::Create, ToolAccess::Update, ToolAccess::Delete],
+                &[
+                    ToolAccess::Read,
+                    ToolAccess::Create,
+                    ToolAccess::Update,
+                    ToolAccess::Delete,
+                ],
                 ToolAccess::as_str,
             )?),
-            "delegation" => {
-                Predicate::Delegation(words(arg, here, &[Delegation::User, Delegation::Service], Delegation::as_str)?)
-            }
+            "delegation" => Predicate::Delegation(words(
+                arg,
+                here,
+                &[Delegation::User, Delegation::Service],
+                Delegation::as_str,
+            )?),
             "flow" => Predicate::Flow(words(arg, here, &Flow::ALL, Flow::as_str)?),
             "setting" => setting(arg, here)?,
             "url_matches" => Predicate::UrlMatches(regex(arg, here)?),
@@ -474,7 +506,10 @@ impl ConditionParser<'_> {
             }
             if !found {
                 let platforms: Vec<&str> = self.platforms.iter().map(|p| p.as_str()).collect();
-                return Err(format!("{here}: scope `{name}` is not in the {} catalog", platforms.join(" or ")));
+                return Err(format!(
+                    "{here}: scope `{name}` is not in the {} catalog",
+                    platforms.join(" or ")
+                ));
             }
         }
         Ok(ids)
@@ -486,7 +521,9 @@ fn boolean(arg: &Value, here: &str) -> Result<bool, String> {
 }
 
 fn regex(arg: &Value, here: &str) -> Result<Regex, String> {
-    let text = arg.as_str().ok_or_else(|| format!("{here}: expected a regular expression string"))?;
+    let text = arg
+        .as_str()
+        .ok_or_else(|| format!("{here}: expected a regular expression string"))?;
     Regex::new(text).map_err(|e| format!("{here}: invalid regular expression: {}", one_line(&e.to_string())))
 }
 
@@ -499,7 +536,11 @@ fn string_list(arg: &Value, here: &str) -> Result<Vec<String>, String> {
         Value::String(s) => Ok(vec![s.clone()]),
         Value::Array(items) if !items.is_empty() => items
             .iter()
-            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| format!("{here}: expected strings")))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("{here}: expected strings"))
+            })
             .collect(),
         _ => Err(format!("{here}: expected a string or a non-empty list of strings")),
     }
@@ -534,7 +575,10 @@ fn setting(arg: &Value, here: &str) -> Result<Predicate, String> {
         .and_then(Value::as_str)
         .ok_or_else(|| format!("{here}: `name` is required"))?;
     let Some(name) = AppSettings::NAMES.iter().copied().find(|n| *n == name) else {
-        return Err(format!("{here}: unknown setting `{name}`; known: {}", AppSettings::NAMES.join(", ")));
+        return Err(format!(
+            "{here}: unknown setting `{name}`; known: {}",
+            AppSettings::NAMES.join(", ")
+        ));
     };
     let tests: Vec<(&String, &Value)> = map.iter().filter(|(k, _)| k.as_str() != "name").collect();
     let [(test, value)] = tests.as_slice() else {
@@ -592,7 +636,12 @@ mod tests {
     #[test]
     fn template_validation_names_bad_placeholders() {
         let mut problems = Vec::new();
-        check_template("{app} {url} {setting:ip_relaxation} {setting:nope} {open", Subject::App, "message", &mut problems);
+        check_template(
+            "{app} {url} {setting:ip_relaxation} {setting:nope} {open",
+            Subject::App,
+            "message",
+            &mut problems,
+        );
         assert_eq!(problems.len(), 3, "{problems:#?}");
         assert!(problems[0].contains("`{url}`"));
         assert!(problems[1].contains("`{setting:nope}`"));

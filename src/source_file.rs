@@ -15,11 +15,21 @@ pub struct FileError {
 
 impl FileError {
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> FileError {
-        FileError { path: path.into(), line: None, column: None, message: one_line(&message.into()) }
+        FileError {
+            path: path.into(),
+            line: None,
+            column: None,
+            message: one_line(&message.into()),
+        }
     }
 
     pub fn at(path: impl Into<String>, line: usize, column: Option<usize>, message: impl Into<String>) -> FileError {
-        FileError { path: path.into(), line: Some(line), column, message: one_line(&message.into()) }
+        FileError {
+            path: path.into(),
+            line: Some(line),
+            column,
+            message: one_line(&message.into()),
+        }
     }
 
     /// Turns a serde_yaml error into a located error, without the "at line N column M" tail
@@ -66,7 +76,11 @@ pub fn read_text(path: &Path, display: &str, max_bytes: u64) -> Result<String, F
     if meta.len() > max_bytes {
         return Err(FileError::new(
             display,
-            format!("file is {}, more than the {} this input may be", human_size(meta.len()), human_size(max_bytes)),
+            format!(
+                "file is {}, more than the {} this input may be",
+                human_size(meta.len()),
+                human_size(max_bytes)
+            ),
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| FileError::new(display, io_message(&e)))?;
@@ -79,13 +93,26 @@ pub fn decode_text(display: &str, bytes: Vec<u8>) -> Result<String, FileError> {
         return Err(FileError::new(display, "file is empty"));
     }
     if let Some(offset) = bytes.iter().position(|&b| b == 0) {
-        return Err(FileError::new(display, format!("binary file (NUL byte at offset {offset}), not text")));
+        return Err(FileError::new(
+            display,
+            format!("binary file (NUL byte at offset {offset}), not text"),
+        ));
     }
     let text = String::from_utf8(bytes).map_err(|e| {
-        FileError::new(display, format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+        FileError::new(
+            display,
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
     })?;
     let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
-    Ok(if text.contains('\r') { text.replace("\r\n", "\n") } else { text })
+    Ok(if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    })
 }
 
 pub fn io_message(e: &std::io::Error) -> String {
@@ -113,14 +140,26 @@ mod tests {
 
     #[test]
     fn decode_rejects_empty_binary_and_bad_utf8() {
-        assert_eq!(decode_text("f", b"  \n".to_vec()).unwrap_err().to_string(), "f: file is empty");
-        assert!(decode_text("f", b"ab\0c".to_vec()).unwrap_err().to_string().contains("NUL byte at offset 2"));
-        assert!(decode_text("f", vec![b'a', 0xff]).unwrap_err().to_string().contains("not UTF-8"));
+        assert_eq!(
+            decode_text("f", b"  \n".to_vec()).unwrap_err().to_string(),
+            "f: file is empty"
+        );
+        assert!(decode_text("f", b"ab\0c".to_vec())
+            .unwrap_err()
+            .to_string()
+            .contains("NUL byte at offset 2"));
+        assert!(decode_text("f", vec![b'a', 0xff])
+            .unwrap_err()
+            .to_string()
+            .contains("not UTF-8"));
     }
 
     #[test]
     fn decode_strips_bom_and_crlf() {
-        assert_eq!(decode_text("f", "\u{feff}a: 1\r\nb: 2\r\n".as_bytes().to_vec()).unwrap(), "a: 1\nb: 2\n");
+        assert_eq!(
+            decode_text("f", "\u{feff}a: 1\r\nb: 2\r\n".as_bytes().to_vec()).unwrap(),
+            "a: 1\nb: 2\n"
+        );
     }
 
     #[test]

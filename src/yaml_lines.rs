@@ -46,7 +46,9 @@ fn block(lines: &[&str], key_line: usize) -> (usize, usize) {
 /// sequence (`key: [a, b]`) has no item lines; the caller falls back to the key's line.
 pub fn sequence_items(text: &str, key: &str) -> Vec<u32> {
     let lines: Vec<&str> = text.lines().collect();
-    let Some(key_line) = top_level_key(text, key) else { return Vec::new() };
+    let Some(key_line) = top_level_key(text, key) else {
+        return Vec::new();
+    };
     let (start, end) = block(&lines, key_line as usize - 1);
     let mut item_indent = None;
     let mut out = Vec::new();
@@ -79,7 +81,9 @@ pub fn item_key(text: &str, key: &str, index: usize, child: &str) -> Option<u32>
 /// 1-based lines of the keys directly inside a top-level mapping key, by key name.
 pub fn mapping_keys(text: &str, key: &str) -> Vec<(String, u32)> {
     let lines: Vec<&str> = text.lines().collect();
-    let Some(key_line) = top_level_key(text, key) else { return Vec::new() };
+    let Some(key_line) = top_level_key(text, key) else {
+        return Vec::new();
+    };
     let (start, end) = block(&lines, key_line as usize - 1);
     let mut child_indent = None;
     let mut out = Vec::new();
@@ -126,7 +130,11 @@ settings:
         assert_eq!(sequence_items(TEXT, "tools"), Vec::<u32>::new());
         assert_eq!(
             mapping_keys(TEXT, "settings"),
-            vec![("admin_approved".into(), 10), ("callback_urls".into(), 11), ("ip_relaxation".into(), 13)]
+            vec![
+                ("admin_approved".into(), 10),
+                ("callback_urls".into(), 11),
+                ("ip_relaxation".into(), 13)
+            ]
         );
     }
 

@@ -103,10 +103,16 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
         None => FileError::new(path, message),
     };
     if file.app.trim().is_empty() {
-        return Err(at(line_of("app"), "`app` is empty: give the app's display name".to_string()));
+        return Err(at(
+            line_of("app"),
+            "`app` is empty: give the app's display name".to_string(),
+        ));
     }
     if file.scopes.is_empty() {
-        return Err(at(line_of("scopes"), "`scopes` is empty: list the scopes the app requests".to_string()));
+        return Err(at(
+            line_of("scopes"),
+            "`scopes` is empty: list the scopes the app requests".to_string(),
+        ));
     }
     let mut scopes = Vec::with_capacity(file.scopes.len());
     for (i, scope) in file.scopes.into_iter().enumerate() {
@@ -117,7 +123,11 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
         }
         scopes.push(RequestedScope {
             name,
-            requirement: if scope.required { Requirement::Required } else { Requirement::Optional },
+            requirement: if scope.required {
+                Requirement::Required
+            } else {
+                Requirement::Optional
+            },
             justification: non_empty(scope.justification),
             line,
         });
@@ -128,7 +138,12 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
         if tool.object.trim().is_empty() || tool.name.trim().is_empty() {
             return Err(at(line, format!("tools[{i}]: `name` and `object` must not be empty")));
         }
-        tools.push(Tool { name: tool.name.trim().to_string(), object: tool.object.trim().to_string(), access: tool.access, line });
+        tools.push(Tool {
+            name: tool.name.trim().to_string(),
+            object: tool.object.trim().to_string(),
+            access: tool.access,
+            line,
+        });
     }
     let integration = file.integration.map_or_else(Integration::default, |i| Integration {
         delegation: i.delegation,
@@ -142,7 +157,10 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
         vendor: non_empty(file.vendor),
         platform: file.platform,
         description: non_empty(file.description),
-        source: Source { path: path.to_string(), kind: InputKind::Manifest },
+        source: Source {
+            path: path.to_string(),
+            kind: InputKind::Manifest,
+        },
         line: line_of("app"),
         integration,
         scopes,
@@ -153,7 +171,8 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
 }
 
 fn settings(path: &str, text: &str, file: SettingsFile) -> Result<AppSettings, FileError> {
-    let lines: std::collections::BTreeMap<String, u32> = yaml_lines::mapping_keys(text, "settings").into_iter().collect();
+    let lines: std::collections::BTreeMap<String, u32> =
+        yaml_lines::mapping_keys(text, "settings").into_iter().collect();
     let invalid = |key: &str, message: String| match lines.get(key) {
         Some(&l) => FileError::at(path, l as usize, None, format!("settings.{key}: {message}")),
         None => FileError::new(path, format!("settings.{key}: {message}")),
@@ -161,7 +180,10 @@ fn settings(path: &str, text: &str, file: SettingsFile) -> Result<AppSettings, F
     let ip_relaxation = match file.ip_relaxation {
         None => None,
         Some(v) => Some(IpRelaxation::parse(&v).ok_or_else(|| {
-            invalid("ip_relaxation", format!("`{v}` is not one of ENFORCE, ENFORCE_RELAXREFRESH, BYPASS_2FACTOR, BYPASS"))
+            invalid(
+                "ip_relaxation",
+                format!("`{v}` is not one of ENFORCE, ENFORCE_RELAXREFRESH, BYPASS_2FACTOR, BYPASS"),
+            )
         })?),
     };
     let refresh_token_policy = match file.refresh_token_policy {
@@ -174,7 +196,10 @@ fn settings(path: &str, text: &str, file: SettingsFile) -> Result<AppSettings, F
         })?),
     };
     let trimmed = |list: Vec<String>| -> Vec<String> {
-        list.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+        list.into_iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
     };
     Ok(AppSettings {
         admin_approved: file.admin_approved,

@@ -32,14 +32,22 @@ fn walk(dir: &Path, display: &str, out: &mut Vec<Candidate>) -> Result<(), FileE
     for entry in entries {
         let name = entry.file_name().to_string_lossy().to_string();
         let path = entry.path();
-        let shown = if display.ends_with('/') { format!("{display}{name}") } else { format!("{display}/{name}") };
+        let shown = if display.ends_with('/') {
+            format!("{display}{name}")
+        } else {
+            format!("{display}/{name}")
+        };
         let Ok(kind) = entry.file_type() else { continue };
         if kind.is_dir() {
             if !SKIPPED_DIRS.contains(&name.as_str()) {
                 walk(&path, &shown, out)?;
             }
         } else if kind.is_file() && has_yaml_extension(&path) {
-            out.push(Candidate { path, display: shown, explicit: false });
+            out.push(Candidate {
+                path,
+                display: shown,
+                explicit: false,
+            });
         }
     }
     Ok(())
@@ -82,7 +90,11 @@ pub fn load_paths(paths: &[String]) -> Result<Vec<App>, Vec<FileError>> {
                     errors.push(e);
                 }
             }
-            Ok(_) => candidates.push(Candidate { path, display: raw.clone(), explicit: true }),
+            Ok(_) => candidates.push(Candidate {
+                path,
+                display: raw.clone(),
+                explicit: true,
+            }),
             Err(e) => errors.push(FileError::new(raw.as_str(), source_file::io_message(&e))),
         }
     }
@@ -110,28 +122,45 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
     }
     let chunk = items.len().div_ceil(threads);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = items.chunks(chunk).map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>())).collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
     })
 }
 
 /// An ad-hoc app from `--scopes "a b c" --platform P`: names separated by spaces or commas.
 pub fn scope_list(list: &str, platform: Platform) -> Result<App, FileError> {
-    let names: Vec<&str> = list.split(|c: char| c.is_whitespace() || c == ',').filter(|s| !s.is_empty()).collect();
+    let names: Vec<&str> = list
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|s| !s.is_empty())
+        .collect();
     if names.is_empty() {
         return Err(FileError::new("--scopes", "no scope names given"));
     }
     Ok(App {
-        name: format!("ad-hoc {} scopes", platform.display_name()),
+        name: format!("Scope list ({})", platform.display_name()),
         vendor: None,
         platform,
         description: None,
-        source: Source { path: "--scopes".to_string(), kind: InputKind::ScopeList },
+        source: Source {
+            path: "--scopes".to_string(),
+            kind: InputKind::ScopeList,
+        },
         line: None,
         integration: Integration::default(),
         scopes: names
             .into_iter()
-            .map(|n| RequestedScope { name: n.to_string(), requirement: Requirement::Required, justification: None, line: None })
+            .map(|n| RequestedScope {
+                name: n.to_string(),
+                requirement: Requirement::Required,
+                justification: None,
+                line: None,
+            })
             .collect(),
         tools: Vec::new(),
         tools_line: None,

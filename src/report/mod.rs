@@ -130,7 +130,11 @@ pub struct ReportOptions {
 
 impl Report {
     pub fn build(evaluation: Evaluation, catalogs: &Catalogs, options: &ReportOptions) -> Report {
-        let Evaluation { apps, findings, suppressed } = evaluation;
+        let Evaluation {
+            apps,
+            findings,
+            suppressed,
+        } = evaluation;
         let mut by_severity: BTreeMap<Severity, usize> = Severity::ALL.iter().map(|s| (*s, 0)).collect();
         let mut by_rule: BTreeMap<String, usize> = BTreeMap::new();
         for f in &findings {
@@ -140,10 +144,16 @@ impl Report {
         let passed = !findings.iter().any(|f| options.fail_on.fails(f.severity));
         let apps: Vec<AppReport> = apps.iter().map(|a| app_report(a, catalogs, &findings)).collect();
         let total = findings.len();
-        let shown: Vec<Finding> = findings.into_iter().filter(|f| f.severity >= options.min_severity).collect();
+        let shown: Vec<Finding> = findings
+            .into_iter()
+            .filter(|f| f.severity >= options.min_severity)
+            .collect();
         Report {
             schema_version: SCHEMA_VERSION,
-            tool: ToolInfo { name: "scopeaudit", version: env!("CARGO_PKG_VERSION") },
+            tool: ToolInfo {
+                name: "scopeaudit",
+                version: env!("CARGO_PKG_VERSION"),
+            },
             stats: Stats {
                 apps: apps.len(),
                 by_severity,
@@ -161,7 +171,10 @@ impl Report {
                     expires: s.expires.map(|d| d.to_string()),
                 })
                 .collect(),
-            gate: Gate { fail_on: options.fail_on.as_str(), passed },
+            gate: Gate {
+                fail_on: options.fail_on.as_str(),
+                passed,
+            },
         }
     }
 
@@ -206,7 +219,12 @@ fn app_report(result: &AppResult, catalogs: &Catalogs, findings: &[Finding]) -> 
         .iter()
         .map(|t| {
             let tool = &app.tools[t.tool];
-            ToolRow { name: tool.name.clone(), object: tool.object.clone(), access: tool.access.as_str(), scopes: t.accepted.clone() }
+            ToolRow {
+                name: tool.name.clone(),
+                object: tool.object.clone(),
+                access: tool.access.as_str(),
+                scopes: t.accepted.clone(),
+            }
         })
         .collect();
     let mut by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
@@ -219,7 +237,10 @@ fn app_report(result: &AppResult, catalogs: &Catalogs, findings: &[Finding]) -> 
         vendor: app.vendor.clone(),
         platform: app.platform,
         description: app.description.clone(),
-        source: SourceInfo { path: app.source.path.clone(), kind: app.source.kind },
+        source: SourceInfo {
+            path: app.source.path.clone(),
+            kind: app.source.kind,
+        },
         integration: IntegrationInfo {
             delegation: app.integration.delegation.map(|d| d.as_str()),
             flows: app.integration.flows.iter().map(|f| f.as_str()).collect(),
@@ -229,7 +250,11 @@ fn app_report(result: &AppResult, catalogs: &Catalogs, findings: &[Finding]) -> 
         scopes,
         tools,
         minimal_scopes: result.minimal.clone(),
-        recommendation: Recommendation { analyzed: result.analyzed, drop: result.drop.clone(), add: result.add.clone() },
+        recommendation: Recommendation {
+            analyzed: result.analyzed,
+            drop: result.drop.clone(),
+            add: result.add.clone(),
+        },
         score: result.score,
         grade: result.grade.to_string(),
         findings_by_severity: by_severity,

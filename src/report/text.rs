@@ -53,7 +53,14 @@ fn counts(by_severity: &std::collections::BTreeMap<Severity, usize>) -> String {
 
 fn finding_block(out: &mut String, paint: &Paint, f: &Finding) {
     let scope = f.scope.as_deref().map(|s| format!("  {s}")).unwrap_or_default();
-    let _ = writeln!(out, "  {} {}{}  {}", paint.severity(f.severity), f.rule, scope, paint.dim(&f.location.to_string()));
+    let _ = writeln!(
+        out,
+        "  {} {}{}  {}",
+        paint.severity(f.severity),
+        f.rule,
+        scope,
+        paint.dim(&f.location.to_string())
+    );
     let _ = writeln!(out, "           {}", f.message);
     let fix = f.remediation.lines().next().unwrap_or("");
     if !fix.is_empty() {
@@ -87,7 +94,15 @@ fn app_block(out: &mut String, paint: &Paint, app: &AppReport, findings: &[&Find
         .collect();
     let _ = writeln!(out, "  scopes: {}", requested.join(", "));
     if app.recommendation.analyzed {
-        let _ = writeln!(out, "  least privilege: {}", if app.minimal_scopes.is_empty() { "(none)".to_string() } else { app.minimal_scopes.join(" ") });
+        let _ = writeln!(
+            out,
+            "  least privilege: {}",
+            if app.minimal_scopes.is_empty() {
+                "(none)".to_string()
+            } else {
+                app.minimal_scopes.join(" ")
+            }
+        );
         if !app.recommendation.drop.is_empty() {
             let _ = writeln!(out, "    drop: {}", app.recommendation.drop.join(" "));
         }
@@ -98,7 +113,12 @@ fn app_block(out: &mut String, paint: &Paint, app: &AppReport, findings: &[&Find
         let _ = writeln!(out, "  least privilege: not computed (the app declares no tools)");
     }
     if suppressed > 0 {
-        let _ = writeln!(out, "  {} finding{} waived by policy", suppressed, if suppressed == 1 { "" } else { "s" });
+        let _ = writeln!(
+            out,
+            "  {} finding{} waived by policy",
+            suppressed,
+            if suppressed == 1 { "" } else { "s" }
+        );
     }
     if !findings.is_empty() {
         out.push('\n');
@@ -113,8 +133,16 @@ pub fn render(report: &Report, color: bool) -> String {
     let paint = Paint { on: color };
     let mut out = String::new();
     for app in &report.apps {
-        let findings: Vec<&Finding> = report.findings.iter().filter(|f| f.app.as_deref() == Some(app.id.as_str())).collect();
-        let suppressed = report.suppressed.iter().filter(|s| s.finding.app.as_deref() == Some(app.id.as_str())).count();
+        let findings: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.app.as_deref() == Some(app.id.as_str()))
+            .collect();
+        let suppressed = report
+            .suppressed
+            .iter()
+            .filter(|s| s.finding.app.as_deref() == Some(app.id.as_str()))
+            .count();
         app_block(&mut out, &paint, app, &findings, suppressed);
     }
     let policy: Vec<&Finding> = report.findings.iter().filter(|f| f.app.is_none()).collect();
@@ -136,10 +164,18 @@ pub fn render(report: &Report, color: bool) -> String {
         let _ = write!(summary, ", {} waived", stats.suppressed);
     }
     if stats.hidden_below_min_severity > 0 {
-        let _ = write!(summary, ", {} below --min-severity not shown", stats.hidden_below_min_severity);
+        let _ = write!(
+            summary,
+            ", {} below --min-severity not shown",
+            stats.hidden_below_min_severity
+        );
     }
     let _ = writeln!(out, "{summary}");
-    let gate = if report.gate.passed { paint.wrap("32", "passed") } else { paint.wrap("1;31", "failed") };
+    let gate = if report.gate.passed {
+        paint.wrap("32", "passed")
+    } else {
+        paint.wrap("1;31", "failed")
+    };
     let _ = writeln!(out, "gate {gate} (fail-on {})", report.gate.fail_on);
     out
 }

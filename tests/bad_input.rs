@@ -1,0 +1,192 @@
+//! Bad input: a one-line error naming the file (and line and column where known), exit 2,
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! no report, never a panic.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+const GOOD: &str = "app: Fixture
+platform: hubspot
+scopes:
+  - scope: oauth
+    justification: Required.
+";
+
+fn check(dir: &Path, name: &str, content: &[u8], expected_tail: &str) {
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    let p = path.to_str().unwrap();
+    let out = audit(&[p, "--no-config"]);
+    assert_eq!(out.code, 2, "{name}: {}", out.stderr);
+    assert!(out.stdout.is_empty(), "{name}: no partial report");
+    assert!(!out.stderr.contains("panicked"), "{name}: {}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{name}: one line: {}", out.stderr);
+    let line = out.stderr.trim_end();
+    assert!(
+        line.starts_with(&format!("error: {p}")),
+        "{name}: names the file: {line}"
+    );
+    assert!(
+        line.ends_with(expected_tail),
+        "{name}: expected …{expected_tail}\n got {line}"
+    );
+}
+
+#[test]
+fn malformed_and_mistyped_manifests() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    check(
+        d,
+        "syntax.yaml",
+        b"app: X\nplatform: hubspot\nscopes:\n  - scope: oauth\n   justification: x\n",
+        ":5:4: did not find expected '-' indicator at line 5 column 4, while parsing a block collection",
+    );
+    check(
+        d,
+        "quote.yaml",
+        b"app: \"X\nplatform: hubspot\n",
+        ":3:1: found unexpected end of stream at line 3 column 1, while scanning a quoted scalar",
+    );
+    check(
+        d,
+        "type.yaml",
+        GOOD.replace("Required.", "Required.\n    required: maybe").as_bytes(),
+        ":6:15: scopes[0].required: invalid type: string \"maybe\", expected a boolean",
+    );
+    check(d, "unknown.yaml", format!("{GOOD}permissions: []\n").as_bytes(), ":6:1: unknown field `permissions`, expected one of `app`, `vendor`, `platform`, `description`, `integration`, `scopes`, `tools`, `settings`");
+    check(
+        d,
+        "nested-unknown.yaml",
+        GOOD.replace("    justification", "    justfication").as_bytes(),
+        ":5:5: scopes[0]: unknown field `justfication`, expected one of `scope`, `justification`, `required`",
+    );
+    check(
+        d,
+        "missing.yaml",
+        b"app: X\nscopes:\n  - scope: oauth\n",
+        ":1:1: missing field `platform`",
+    );
+    check(
+        d,
+        "platform.yaml",
+        GOOD.replace("hubspot", "zoho").as_bytes(),
+        ":2:11: platform: unknown variant `zoho`, expected `salesforce` or `hubspot`",
+    );
+    check(
+        d,
+        "noscopes.yaml",
+        b"app: X\nplatform: hubspot\nscopes: []\n",
+        ":3: `scopes` is empty: list the scopes the app requests",
+    );
+    check(
+        d,
+        "emptyscope.yaml",
+        GOOD.replace("scope: oauth", "scope: \"\"").as_bytes(),
+        ":4: scopes[0].scope is empty",
+    );
+    check(d, "setting.yaml", format!("{GOOD}settings:\n  refresh_token_policy: forever\n").as_bytes(), ":7: settings.refresh_token_policy: `forever` is not one of infinite, zero, specific_lifetime:N:UNIT, specific_inactivity:N:UNIT (UNIT: HOURS, DAYS, MONTHS)");
+    check(
+        d,
+        "twodocs.yaml",
+        format!("{GOOD}---\n{GOOD}").as_bytes(),
+        "deserializing from YAML containing more than one document is not supported",
+    );
+    check(
+        d,
+        "notmanifest.yaml",
+        b"name: something else\n",
+        ": not an app manifest: no top-level `app:` key",
+    );
+    check(
+        d,
+        "notes.txt",
+        b"app: X\n",
+        ": unsupported input: expected an app manifest (.yaml or .yml with a top-level `app:` key)",
+    );
+}
+
+#[test]
+fn empty_binary_huge_deep_and_bombs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    check(d, "empty.yaml", b"", ": file is empty");
+    check(d, "blank.yaml", b"\n  \n", ": file is empty");
+    check(
+        d,
+        "binary.yaml",
+        b"app: X\n\x00\x01\x02",
+        ": binary file (NUL byte at offset 7), not text",
+    );
+    check(
+        d,
+        "latin1.yaml",
+        b"app: Caf\xe9\n",
+        ": not UTF-8 text (invalid byte at offset 8)",
+    );
+    let mut big = format!("{GOOD}description: ");
+    big.push_str(&"x".repeat(10 * 1024 * 1024));
+    check(
+        d,
+        "big.yaml",
+        big.as_bytes(),
+        ": file is 10.0 MiB, more than the 1.0 MiB this input may be",
+    );
+    let deep = format!(
+        "app: X\nplatform: hubspot\nscopes: []\ndescription: {}{}\n",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    check(
+        d,
+        "deep.yaml",
+        deep.as_bytes(),
+        ":4:14: description: invalid type: sequence, expected a string",
+    );
+    // Deep nesting where no field is: still refused cleanly.
+    let deep_top = format!("{}{}\n", "[".repeat(5000), "]".repeat(5000));
+    check(
+        d,
+        "deep-top.yaml",
+        format!("app: X\nplatform: hubspot\nscopes:\n  - {deep_top}").as_bytes(),
+        ":4:5: scopes[0]: invalid type: sequence, expected struct ScopeFile",
+    );
+    let mut bomb = String::from("app: X\nplatform: hubspot\nscopes: []\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    for (i, prev) in ["b", "c", "d", "e", "f", "g", "h", "i"]
+        .iter()
+        .zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+    {
+        bomb.push_str(&format!(
+            "{i}: &{i} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
+    }
+    check(d, "bomb.yaml", bomb.as_bytes(), ":4:1: unknown field `a`, expected one of `app`, `vendor`, `platform`, `description`, `integration`, `scopes`, `tools`, `settings`");
+    bomb.push_str("description: *i\n");
+    check(d, "bomb-used.yaml", bomb.replace("\na: &a", "\nx-a: &a").as_bytes(), ":4:1: unknown field `x-a`, expected one of `app`, `vendor`, `platform`, `description`, `integration`, `scopes`, `tools`, `settings`");
+}
+
+#[test]
+fn every_bad_file_is_reported_not_just_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.yaml", "app: A\nplatform: nowhere\nscopes: []\n");
+    write(dir.path(), "b.yaml", "app: B\n");
+    write(dir.path(), "ok.yaml", GOOD);
+    write(dir.path(), "other.yaml", "not: a manifest\n");
+    let out = audit(&[dir.path().to_str().unwrap(), "--no-config"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stdout.is_empty());
+    assert_eq!(out.stderr.lines().count(), 2, "{}", out.stderr);
+    let missing = audit(&["no/such/dir", "--no-config"]);
+    assert_eq!(missing.stderr, "error: no/such/dir: no such file or directory\n");
+}
+
+#[test]
+fn byte_order_mark_and_crlf_are_fine() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("\u{feff}{}", GOOD.replace('\n', "\r\n"));
+    let path = write(dir.path(), "windows.yaml", &text);
+    let out = audit(&[path.to_str().unwrap(), "--no-config", "-f", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(json(&out.stdout)["apps"][0]["scopes"][0]["line"], 4);
+}

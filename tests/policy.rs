@@ -1,0 +1,205 @@
+//! `.scopeaudit.yaml`: discovery, overrides, waivers with reason and expiry, strict validation.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::*;
+use std::path::Path;
+
+const OVER: &str = "examples/over-privileged-salesforce.yaml";
+
+fn audit_in(dir: &Path, args: &[&str]) -> Run {
+    run(scopeaudit().current_dir(dir).arg("audit").args(args))
+}
+
+fn copy_example(dir: &Path, name: &str) -> String {
+    let target = dir.join(name);
+    std::fs::copy(root().join(OVER), &target).unwrap();
+    target.to_str().unwrap().to_string()
+}
+
+#[test]
+fn discovered_up_to_the_repository_root_and_no_further() {
+    let outer = tempfile::tempdir().unwrap();
+    write(outer.path(), ".scopeaudit.yaml", "fail_on: never\n");
+    let repo = outer.path().join("repo");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::create_dir_all(repo.join("apps/vendor")).unwrap();
+    let manifest = copy_example(&repo.join("apps/vendor"), "app.yaml");
+    // Above the repository root: not used, so the default gate fails.
+    assert_eq!(audit_in(&repo.join("apps/vendor"), &[&manifest]).code, 1);
+    write(&repo, ".scopeaudit.yaml", "fail_on: never\n");
+    assert_eq!(
+        audit_in(&repo.join("apps/vendor"), &[&manifest]).code,
+        0,
+        "found at the repository root"
+    );
+    assert_eq!(
+        audit_in(&repo.join("apps/vendor"), &[&manifest, "--no-config"]).code,
+        1,
+        "--no-config skips it"
+    );
+    assert_eq!(
+        audit_in(&repo.join("apps/vendor"), &[&manifest, "--fail-on", "high"]).code,
+        1,
+        "the flag wins"
+    );
+}
+
+#[test]
+fn rule_severity_and_disable() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(
+        dir.path(),
+        "policy.yaml",
+        "rules:\n  write-scope:\n    disabled: true\n  broad-api-access:\n    severity: high\n",
+    );
+    let out = audit(&[
+        "examples/meeting-assistant-salesforce.yaml",
+        "--config",
+        policy.to_str().unwrap(),
+        "-f",
+        "json",
+    ]);
+    assert_eq!(out.code, 1, "broad-api-access raised to high fails the gate");
+    let report = json(&out.stdout);
+    assert_eq!(rules_in(&report), ["broad-api-access", "offline-access"]);
+    assert_eq!(report["findings"][0]["severity"], "high");
+}
+
+#[test]
+fn forbidden_and_allowed_scopes() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(
+        dir.path(),
+        "policy.yaml",
+        "forbidden_scopes:\n  salesforce: [Full]\nallowed_scopes:\n  salesforce: [api, refresh_token, openid]\n",
+    );
+    let report = json(&audit(&[OVER, "--config", policy.to_str().unwrap(), "-f", "json"]).stdout);
+    let findings = report["findings"].as_array().unwrap();
+    let scoped = |rule: &str| -> Vec<&str> {
+        findings
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .map(|f| f["scope"].as_str().unwrap())
+            .collect()
+    };
+    assert_eq!(scoped("forbidden-scope"), ["full"]);
+    assert_eq!(
+        scoped("scope-not-allowed"),
+        ["full", "web", "chatter_api", "manage_everything"]
+    );
+}
+
+#[test]
+fn waivers_suppress_report_reasons_and_expire() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(
+        dir.path(),
+        ".scopeaudit.yaml",
+        "ignore:
+  - rule: full-access
+    app: QuickDash Widget
+    scope: full
+    reason: Vendor contract SEC-7 limits the integration user; re-review at renewal.
+    expires: 2027-03-01
+  - rule: web-session-access
+    app: quickdash-widget
+    reason: Dashboard embeds Salesforce pages.
+    expires: 2026-01-31
+  - rule: excess-scope
+    app: Some Other App
+    reason: Left over from an old review.
+",
+    );
+    let out = audit(&[OVER, "--config", policy.to_str().unwrap(), "-f", "json"]);
+    let report = json(&out.stdout);
+    let suppressed = report["suppressed"].as_array().unwrap();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["rule"], "full-access");
+    assert_eq!(
+        suppressed[0]["reason"],
+        "Vendor contract SEC-7 limits the integration user; re-review at renewal."
+    );
+    assert_eq!(suppressed[0]["expires"], "2027-03-01");
+    let rules = rules_in(&report);
+    assert!(!rules.contains(&"full-access".to_string()));
+    assert!(
+        rules.contains(&"web-session-access".to_string()),
+        "an expired waiver stops suppressing"
+    );
+    let policy_findings: Vec<(String, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["app"].is_null())
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["location"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        policy_findings,
+        [("expired-ignore".to_string(), 7), ("unused-ignore".to_string(), 11)]
+    );
+
+    // The same run in text, after the date moves past the first waiver's expiry too.
+    let later = run(scopeaudit().env("SCOPEAUDIT_TODAY", "2027-03-02").args([
+        "audit",
+        OVER,
+        "--config",
+        policy.to_str().unwrap(),
+    ]));
+    assert!(later.stdout.contains("CRITICAL full-access"), "{}", later.stdout);
+    let text = audit(&[OVER, "--config", policy.to_str().unwrap()]);
+    assert!(text.stdout.contains("1 finding waived by policy"), "{}", text.stdout);
+}
+
+#[test]
+fn invalid_policy_reports_every_problem_with_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(
+        dir.path(),
+        "bad.yaml",
+        "fail_on: sometimes
+rules:
+  no-such-rule:
+    severity: high
+forbidden_scopes:
+  salesforce: [fulll]
+ignore:
+  - rule: full-access
+    reason: \"  \"
+  - rule: web-session-access
+    reason: ok
+    expires: next year
+",
+    );
+    let p = policy.to_str().unwrap().to_string();
+    let out = audit(&[OVER, "--config", &p]);
+    assert_eq!(out.code, 2);
+    assert!(out.stdout.is_empty(), "no partial report");
+    let expected = [
+        format!("error: {p}:1: fail_on: `sometimes` is not one of info, low, medium, high, critical, never"),
+        format!("error: {p}:3: rules: no rule `no-such-rule` (see `scopeaudit rules`)"),
+        format!("error: {p}:5: forbidden_scopes.salesforce: `fulll` is not in the salesforce catalog"),
+        format!("error: {p}:8: ignore[0]: `reason` is empty: say why the finding is accepted"),
+        format!("error: {p}:10: ignore[1].expires: `next year` is not a date (YYYY-MM-DD)"),
+    ];
+    assert_eq!(out.stderr.lines().collect::<Vec<_>>(), expected);
+
+    let unknown = write(dir.path(), "unknown.yaml", "fail_on: high\nignores: []\n");
+    let out = audit(&[OVER, "--config", unknown.to_str().unwrap()]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("unknown.yaml:2:1: unknown field `ignores`"),
+        "{}",
+        out.stderr
+    );
+    let missing = audit(&[OVER, "--config", "does/not/exist.yaml"]);
+    assert_eq!(
+        missing.stderr,
+        "error: does/not/exist.yaml: no such file or directory\n"
+    );
+}

@@ -1,0 +1,103 @@
+//! Every rule has a fixture that fires and one that does not, run through the real binary.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::*;
+
+fn rule_ids() -> Vec<String> {
+    let mut ids: Vec<String> = std::fs::read_dir(root().join("rules"))
+        .expect("rules/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .map(|p| p.file_stem().expect("stem").to_string_lossy().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn run_fixture(rule: &str, case: &str) -> serde_json::Value {
+    let dir = format!("tests/fixtures/rules/{rule}");
+    let manifest = format!("{dir}/{case}.yaml");
+    let policy = [format!("{dir}/{case}.policy.yaml"), format!("{dir}/policy.yaml")]
+        .into_iter()
+        .find(|p| root().join(p).is_file());
+    let mut args = vec![manifest.as_str(), "--format", "json", "--fail-on", "never"];
+    match &policy {
+        Some(p) => args.extend(["--config", p.as_str()]),
+        None => args.push("--no-config"),
+    }
+    let out = audit(&args);
+    assert_eq!(out.code, 0, "{rule}/{case}: {}", out.stderr);
+    json(&out.stdout)
+}
+
+#[test]
+fn every_rule_fires_on_its_fixture_and_not_on_the_near_miss() {
+    let ids = rule_ids();
+    assert!(ids.len() >= 28, "expected every built-in rule, found {}", ids.len());
+    let mut failures = Vec::new();
+    for rule in &ids {
+        let fires = run_fixture(rule, "fires");
+        let found: Vec<&serde_json::Value> = fires["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["rule"] == rule.as_str())
+            .collect();
+        if found.is_empty() {
+            failures.push(format!(
+                "{rule}: did not fire on fires.yaml; got {:?}",
+                rules_in(&fires)
+            ));
+        }
+        for f in &found {
+            // Every finding on a file points at a line of it.
+            if f["location"]["line"].as_u64().is_none() {
+                failures.push(format!("{rule}: finding without a line: {f}"));
+            }
+        }
+        let passes = run_fixture(rule, "passes");
+        if rules_in(&passes).iter().any(|r| r == rule) {
+            failures.push(format!("{rule}: fired on passes.yaml"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_rule_has_fixtures_and_documentation() {
+    for rule in rule_ids() {
+        let dir = root().join("tests/fixtures/rules").join(&rule);
+        assert!(
+            dir.join("fires.yaml").is_file() && dir.join("passes.yaml").is_file(),
+            "{rule}: fixtures missing"
+        );
+        let docs = run(scopeaudit().args(["rules", &rule]));
+        assert_eq!(docs.code, 0, "{}", docs.stderr);
+        assert!(
+            docs.stdout.contains("## Remediation") && docs.stdout.lines().count() > 6,
+            "{rule}: thin docs"
+        );
+    }
+}
+
+#[test]
+fn findings_point_at_the_line_of_their_scope_or_setting() {
+    let out = audit(&[
+        "tests/fixtures/rules/ip-restrictions-relaxed/fires.yaml",
+        "--format",
+        "json",
+        "--no-config",
+    ]);
+    let report = json(&out.stdout);
+    let text = std::fs::read_to_string(root().join("tests/fixtures/rules/ip-restrictions-relaxed/fires.yaml")).unwrap();
+    for f in report["findings"].as_array().unwrap() {
+        let line = f["location"]["line"].as_u64().unwrap() as usize;
+        let at = text.lines().nth(line - 1).unwrap();
+        match f["rule"].as_str().unwrap() {
+            "ip-restrictions-relaxed" => assert!(at.contains("ip_relaxation:"), "{at}"),
+            "broad-api-access" | "write-scope" => assert!(at.contains("scope: api"), "{at}"),
+            other => panic!("unexpected finding {other}"),
+        }
+    }
+}
