@@ -97,7 +97,7 @@ pub struct AuditOptions {
 
 fn load_data(catalogs: Option<&Path>, rules: Option<&Path>) -> Result<(Catalogs, RuleSet), Failure> {
     let catalogs = data::load_catalogs(catalogs).map_err(Failure::files)?;
-    let rules = data::load_rules(rules, &catalogs).map_err(Failure::files)?;
+    let rules = data::load_rules(rules, &catalogs, false).map_err(Failure::files)?;
     Ok((catalogs, rules))
 }
 

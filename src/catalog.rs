@@ -202,6 +202,21 @@ pub struct Catalog {
 }
 
 impl Catalog {
+    /// A catalog with no scopes: what a broken embedded catalog degrades to (every scope is
+    /// then reported unknown, never silently accepted). The data tests keep this unreachable.
+    pub fn empty(platform: Platform) -> Catalog {
+        Catalog {
+            platform,
+            checked: String::new(),
+            scopes: Vec::new(),
+            least_privilege: LeastPrivilege::default(),
+            objects: Vec::new(),
+            names: HashMap::new(),
+            object_names: HashMap::new(),
+            grants: HashMap::new(),
+        }
+    }
+
     /// Validates a parsed catalog file; every problem is reported, not just the first.
     pub fn from_file(file: CatalogFile) -> Result<Catalog, Vec<String>> {
         let mut problems = Vec::new();
@@ -453,18 +468,55 @@ fn edit_distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
+/// Where a platform's catalog comes from: already validated (a user's file), or built on
+/// first use (the embedded one: a Salesforce audit never pays for parsing HubSpot's 225
+/// scopes; the data tests validate the embedded catalogs strictly).
+#[derive(Debug)]
+pub enum CatalogSource {
+    Ready(Catalog),
+    Lazy(fn(Platform) -> Catalog),
+}
+
+#[derive(Debug)]
+struct Slot {
+    platform: Platform,
+    source: CatalogSource,
+    built: std::sync::OnceLock<Catalog>,
+}
+
+impl Slot {
+    fn get(&self) -> &Catalog {
+        match &self.source {
+            CatalogSource::Ready(c) => c,
+            CatalogSource::Lazy(build) => self.built.get_or_init(|| build(self.platform)),
+        }
+    }
+}
+
 /// Both platforms' catalogs.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Catalogs {
-    pub salesforce: Catalog,
-    pub hubspot: Catalog,
+    salesforce: Slot,
+    hubspot: Slot,
 }
 
 impl Catalogs {
+    pub fn new(salesforce: CatalogSource, hubspot: CatalogSource) -> Catalogs {
+        let slot = |platform, source| Slot {
+            platform,
+            source,
+            built: std::sync::OnceLock::new(),
+        };
+        Catalogs {
+            salesforce: slot(Platform::Salesforce, salesforce),
+            hubspot: slot(Platform::Hubspot, hubspot),
+        }
+    }
+
     pub fn get(&self, platform: Platform) -> &Catalog {
         match platform {
-            Platform::Salesforce => &self.salesforce,
-            Platform::Hubspot => &self.hubspot,
+            Platform::Salesforce => self.salesforce.get(),
+            Platform::Hubspot => self.hubspot.get(),
         }
     }
 }

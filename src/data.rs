@@ -1,7 +1,7 @@
 //! Loading the catalogs and rules: the embedded ones, then the user's `--catalogs` and
 //! `--rules` directories on top. Every problem is reported, each naming its file.
 
-use crate::catalog::{Catalog, CatalogFile, Catalogs};
+use crate::catalog::{Catalog, CatalogFile, CatalogSource, Catalogs};
 use crate::model::Platform;
 use crate::rule::{Rule, RuleFile, RuleSet};
 use crate::source_file::{self, FileError};
@@ -29,22 +29,40 @@ fn catalog_from_yaml(path: &Path) -> Result<CatalogFile, FileError> {
     serde_yaml::from_str(&text).map_err(|e| FileError::from_yaml(&display, &e))
 }
 
-/// The catalogs: each platform's embedded catalog, or `DIR/<platform>.yaml` when given.
+/// The embedded catalog of a platform, validated; every problem is returned.
+pub fn embedded_catalog_strict(platform: Platform) -> Result<Catalog, Vec<FileError>> {
+    let display = format!("<embedded>/scope-catalogs/{}.yaml", platform.as_str());
+    let file = embedded_catalog(platform).map_err(|e| vec![e])?;
+    Catalog::from_file(file).map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|p| FileError::new(display.clone(), p))
+            .collect()
+    })
+}
+
+fn embedded_catalog_lazy(platform: Platform) -> Catalog {
+    embedded_catalog_strict(platform).unwrap_or_else(|errors| {
+        for e in errors {
+            eprintln!("error: {e}");
+        }
+        Catalog::empty(platform)
+    })
+}
+
+/// The catalogs: each platform's embedded catalog (built on first use), or
+/// `DIR/<platform>.yaml` when given (validated now, every problem reported).
 pub fn load_catalogs(dir: Option<&Path>) -> Result<Catalogs, Vec<FileError>> {
     let mut errors = Vec::new();
-    let mut load = |platform: Platform| -> Option<Catalog> {
-        let custom = dir
+    let mut load = |platform: Platform| -> Option<CatalogSource> {
+        let Some(path) = dir
             .map(|d| d.join(format!("{}.yaml", platform.as_str())))
-            .filter(|p| p.is_file());
-        let display = match &custom {
-            Some(p) => p.display().to_string(),
-            None => format!("<embedded>/scope-catalogs/{}.yaml", platform.as_str()),
+            .filter(|p| p.is_file())
+        else {
+            return Some(CatalogSource::Lazy(embedded_catalog_lazy));
         };
-        let file = match &custom {
-            Some(p) => catalog_from_yaml(p),
-            None => embedded_catalog(platform),
-        };
-        let file = match file {
+        let display = path.display().to_string();
+        let file = match catalog_from_yaml(&path) {
             Ok(f) => f,
             Err(e) => {
                 errors.push(e);
@@ -59,7 +77,7 @@ pub fn load_catalogs(dir: Option<&Path>) -> Result<Catalogs, Vec<FileError>> {
             return None;
         }
         match Catalog::from_file(file) {
-            Ok(c) => Some(c),
+            Ok(c) => Some(CatalogSource::Ready(c)),
             Err(problems) => {
                 errors.extend(problems.into_iter().map(|p| FileError::new(display.clone(), p)));
                 None
@@ -74,19 +92,21 @@ pub fn load_catalogs(dir: Option<&Path>) -> Result<Catalogs, Vec<FileError>> {
         }
     }
     match (salesforce, hubspot) {
-        (Some(salesforce), Some(hubspot)) if errors.is_empty() => Ok(Catalogs { salesforce, hubspot }),
+        (Some(salesforce), Some(hubspot)) if errors.is_empty() => Ok(Catalogs::new(salesforce, hubspot)),
         _ => Err(errors),
     }
 }
 
 /// The rules: the embedded ones, then every `DIR/*.yaml`, replacing a rule of the same id.
-pub fn load_rules(dir: Option<&Path>, catalogs: &Catalogs) -> Result<RuleSet, Vec<FileError>> {
+/// User rules are checked in full now; the embedded rules' regular expressions compile on
+/// first use, unless `strict_embedded` (the data tests) asks for the full check.
+pub fn load_rules(dir: Option<&Path>, catalogs: &Catalogs, strict_embedded: bool) -> Result<RuleSet, Vec<FileError>> {
     let mut errors = Vec::new();
     let mut set = RuleSet::default();
     for (stem, json) in embedded::RULES {
         let display = format!("<embedded>/rules/{stem}.yaml");
         match serde_json::from_str::<RuleFile>(json) {
-            Ok(file) => match Rule::from_file(file, stem, catalogs) {
+            Ok(file) => match Rule::from_file(file, stem, catalogs, strict_embedded) {
                 Ok(rule) => set.insert(rule),
                 Err(problems) => errors.extend(problems.into_iter().map(|p| FileError::new(display.clone(), p))),
             },
@@ -117,7 +137,7 @@ pub fn load_rules(dir: Option<&Path>, catalogs: &Catalogs) -> Result<RuleSet, Ve
                 serde_yaml::from_str::<RuleFile>(&text).map_err(|e| FileError::from_yaml(&display, &e))
             });
             match file {
-                Ok(file) => match Rule::from_file(file, &stem, catalogs) {
+                Ok(file) => match Rule::from_file(file, &stem, catalogs, true) {
                     Ok(rule) => set.insert(rule),
                     Err(problems) => errors.extend(problems.into_iter().map(|p| FileError::new(display.clone(), p))),
                 },

@@ -145,8 +145,9 @@ fn slug(name: &str) -> String {
 struct Facts<'a> {
     app: &'a App,
     catalog: &'a Catalog,
-    /// The other platform's catalog, to spot a scope listed under the wrong platform.
-    other: &'a Catalog,
+    /// Both catalogs: the other platform's is consulted (and built) only to explain an
+    /// unknown scope that belongs to it.
+    catalogs: &'a Catalogs,
     result: &'a AppResult,
     requested: BTreeSet<&'a str>,
     granted: BTreeSet<String>,
@@ -178,10 +179,17 @@ impl Engine<'_> {
         }
         let (mut findings, suppressed, states) = self.suppress(findings);
         findings.extend(self.ignore_findings(&states));
+        // One pass over the findings: (penalty, has critical) per app id.
+        let mut per_app: BTreeMap<&str, (u32, bool)> = BTreeMap::new();
+        for f in &findings {
+            if let Some(app) = f.app.as_deref() {
+                let entry = per_app.entry(app).or_default();
+                entry.0 += penalty(f.severity);
+                entry.1 |= f.severity == Severity::Critical;
+            }
+        }
         for result in &mut results {
-            let mine = findings.iter().filter(|f| f.app.as_deref() == Some(result.id.as_str()));
-            let total: u32 = mine.clone().map(|f| penalty(f.severity)).sum();
-            let critical = mine.clone().any(|f| f.severity == Severity::Critical);
+            let (total, critical) = per_app.get(result.id.as_str()).copied().unwrap_or_default();
             result.score = 100u32.saturating_sub(total);
             result.grade = grade(result.score, critical);
         }
@@ -358,14 +366,10 @@ impl Engine<'_> {
         let catalog = self.catalogs.get(app.platform);
         let requested: BTreeSet<&str> = result.scopes.iter().filter_map(|s| s.canonical.as_deref()).collect();
         let granted: BTreeSet<String> = requested.iter().flat_map(|c| catalog.grants_of(c)).collect();
-        let other = self.catalogs.get(match app.platform {
-            crate::model::Platform::Salesforce => crate::model::Platform::Hubspot,
-            crate::model::Platform::Hubspot => crate::model::Platform::Salesforce,
-        });
         let facts = Facts {
             app,
             catalog,
-            other,
+            catalogs: self.catalogs,
             result,
             requested,
             granted,
@@ -886,10 +890,14 @@ fn placeholder(name: &str, facts: &Facts, target: &Target) -> String {
         "suggestion" => match target {
             Target::Scope(s) if s.canonical.is_none() => {
                 let name = &app.scopes[s.index].name;
-                match facts.other.resolve(name) {
+                let other = facts.catalogs.get(match app.platform {
+                    crate::model::Platform::Salesforce => crate::model::Platform::Hubspot,
+                    crate::model::Platform::Hubspot => crate::model::Platform::Salesforce,
+                });
+                match other.resolve(name) {
                     Some(e) => format!(
                         " It is a {} scope (`{}`): is the app's platform right?",
-                        facts.other.platform.display_name(),
+                        other.platform.display_name(),
                         e.id
                     ),
                     None => facts

@@ -70,12 +70,42 @@ pub enum IgnoreState {
     Unused,
 }
 
+/// A regular expression compiled on first use. Compiling the rules' patterns costs more than
+/// the rest of start-up, and most runs evaluate few of them.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    text: String,
+    compiled: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl Pattern {
+    /// `strict` compiles now and reports a bad pattern; otherwise an invalid pattern (which the
+    /// data tests rule out for the embedded rules) never matches.
+    fn new(text: &str, strict: bool) -> Result<Pattern, regex::Error> {
+        let compiled = std::sync::OnceLock::new();
+        if strict {
+            let _ = compiled.set(Some(Regex::new(text)?));
+        }
+        Ok(Pattern {
+            text: text.to_string(),
+            compiled,
+        })
+    }
+
+    pub fn is_match(&self, haystack: &str) -> bool {
+        self.compiled
+            .get_or_init(|| Regex::new(&self.text).ok())
+            .as_ref()
+            .is_some_and(|r| r.is_match(haystack))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum SettingTest {
     IsSet(bool),
     Equals(Value),
     In(Vec<String>),
-    AnyMatches(Regex),
+    AnyMatches(Pattern),
     CountAtLeast(usize),
 }
 
@@ -83,7 +113,7 @@ pub enum SettingTest {
 #[derive(Debug, Clone)]
 pub enum Predicate {
     Scope(BTreeSet<String>),
-    ScopeMatches(Regex),
+    ScopeMatches(Pattern),
     Known(bool),
     Access(Vec<Access>),
     RiskAtLeast(Risk),
@@ -103,7 +133,7 @@ pub enum Predicate {
     Delegation(Vec<Delegation>),
     Flow(Vec<Flow>),
     Setting(&'static str, SettingTest),
-    UrlMatches(Regex),
+    UrlMatches(Pattern),
     IgnoreState(Vec<IgnoreState>),
 }
 
@@ -233,7 +263,7 @@ impl Rule {
     }
 
     /// Validates and compiles a parsed rule file. `stem` is the file name without `.yaml`.
-    pub fn from_file(file: RuleFile, stem: &str, catalogs: &Catalogs) -> Result<Rule, Vec<String>> {
+    pub fn from_file(file: RuleFile, stem: &str, catalogs: &Catalogs, strict: bool) -> Result<Rule, Vec<String>> {
         let mut problems = Vec::new();
         if file.id != stem {
             problems.push(format!("id `{}` differs from the file name `{stem}.yaml`", file.id));
@@ -266,6 +296,7 @@ impl Rule {
             subject: file.subject,
             platforms: &file.platforms,
             catalogs,
+            strict,
         };
         let when = match &file.when {
             None => Condition::All(Vec::new()),
@@ -366,6 +397,7 @@ pub fn render_template(template: &str, lookup: &dyn Fn(&str) -> String) -> Strin
 }
 
 struct ConditionParser<'a> {
+    strict: bool,
     subject: Subject,
     platforms: &'a [Platform],
     catalogs: &'a Catalogs,
@@ -436,7 +468,7 @@ impl ConditionParser<'_> {
         }
         let p = match name {
             "scope" => Predicate::Scope(self.scope_ids(arg, here)?),
-            "scope_matches" => Predicate::ScopeMatches(regex(arg, here)?),
+            "scope_matches" => Predicate::ScopeMatches(regex(arg, here, self.strict)?),
             "known" => Predicate::Known(boolean(arg, here)?),
             "access" => Predicate::Access(words(arg, here, &Access::ALL, Access::as_str)?),
             "risk_at_least" => Predicate::RiskAtLeast(one_word(arg, here, &Risk::ALL, Risk::as_str)?),
@@ -475,8 +507,8 @@ impl ConditionParser<'_> {
                 Delegation::as_str,
             )?),
             "flow" => Predicate::Flow(words(arg, here, &Flow::ALL, Flow::as_str)?),
-            "setting" => setting(arg, here)?,
-            "url_matches" => Predicate::UrlMatches(regex(arg, here)?),
+            "setting" => setting(arg, here, self.strict)?,
+            "url_matches" => Predicate::UrlMatches(regex(arg, here, self.strict)?),
             "ignore_state" => Predicate::IgnoreState(words(
                 arg,
                 here,
@@ -520,11 +552,11 @@ fn boolean(arg: &Value, here: &str) -> Result<bool, String> {
     arg.as_bool().ok_or_else(|| format!("{here}: expected true or false"))
 }
 
-fn regex(arg: &Value, here: &str) -> Result<Regex, String> {
+fn regex(arg: &Value, here: &str, strict: bool) -> Result<Pattern, String> {
     let text = arg
         .as_str()
         .ok_or_else(|| format!("{here}: expected a regular expression string"))?;
-    Regex::new(text).map_err(|e| format!("{here}: invalid regular expression: {}", one_line(&e.to_string())))
+    Pattern::new(text, strict).map_err(|e| format!("{here}: invalid regular expression: {}", one_line(&e.to_string())))
 }
 
 fn one_line(s: &str) -> String {
@@ -566,7 +598,7 @@ fn one_word<T: Copy>(arg: &Value, here: &str, all: &[T], name: fn(T) -> &'static
     }
 }
 
-fn setting(arg: &Value, here: &str) -> Result<Predicate, String> {
+fn setting(arg: &Value, here: &str, strict: bool) -> Result<Predicate, String> {
     let Some(map) = arg.as_object() else {
         return Err(format!("{here}: expected a map with `name` and one test"));
     };
@@ -591,7 +623,7 @@ fn setting(arg: &Value, here: &str) -> Result<Predicate, String> {
         "equals" if value.is_boolean() || value.is_string() => SettingTest::Equals((*value).clone()),
         "equals" => return Err(format!("{here}: equals takes true, false or a string")),
         "in" => SettingTest::In(string_list(value, here)?),
-        "any_matches" => SettingTest::AnyMatches(regex(value, here)?),
+        "any_matches" => SettingTest::AnyMatches(regex(value, here, strict)?),
         "count_at_least" => SettingTest::CountAtLeast(
             value
                 .as_u64()

@@ -64,18 +64,30 @@ pub fn sequence_items(text: &str, key: &str) -> Vec<u32> {
     out
 }
 
-/// 1-based line of `child` inside sequence item `index` of a top-level key: the line of the
-/// item's `scope:` key, say. Falls back to the item's first line.
-pub fn item_key(text: &str, key: &str, index: usize, child: &str) -> Option<u32> {
+/// For each item of the block sequence under a top-level key, the 1-based line of its `child`
+/// key (the item's `scope:` key, say), or of the item's first line. One scan of the text.
+pub fn item_keys(text: &str, key: &str, child: &str) -> Vec<u32> {
     let items = sequence_items(text, key);
-    let start = *items.get(index)? as usize;
+    let Some(key_line) = top_level_key(text, key) else {
+        return Vec::new();
+    };
     let lines: Vec<&str> = text.lines().collect();
-    let (_, block_end) = block(&lines, top_level_key(text, key)? as usize - 1);
-    let end = items.get(index + 1).map_or(block_end, |n| *n as usize - 1);
-    (start - 1..end)
-        .find(|&i| key_of(split_indent(lines[i]).1) == Some(child))
-        .map(|i| i as u32 + 1)
-        .or(Some(start as u32))
+    let (_, block_end) = block(&lines, key_line as usize - 1);
+    items
+        .iter()
+        .enumerate()
+        .map(|(index, &start)| {
+            let end = items.get(index + 1).map_or(block_end, |n| *n as usize - 1);
+            (start as usize - 1..end)
+                .find(|&i| key_of(split_indent(lines[i]).1) == Some(child))
+                .map_or(start, |i| i as u32 + 1)
+        })
+        .collect()
+}
+
+/// 1-based line of `child` inside sequence item `index` of a top-level key.
+pub fn item_key(text: &str, key: &str, index: usize, child: &str) -> Option<u32> {
+    item_keys(text, key, child).get(index).copied()
 }
 
 /// 1-based lines of the keys directly inside a top-level mapping key, by key name.

@@ -86,12 +86,16 @@ const CONNECTED_APP_VALUES: [(&str, &str); 33] = [
 #[test]
 fn embedded_catalogs_and_rules_load_and_validate() {
     let catalogs = data::load_catalogs(None).expect("embedded catalogs are valid");
-    let rules = data::load_rules(None, &catalogs).expect("embedded rules are valid");
+    for platform in Platform::ALL {
+        data::embedded_catalog_strict(platform).expect("embedded catalog is valid");
+    }
+    let rules = data::load_rules(None, &catalogs, true).expect("embedded rules are valid, patterns compiled");
     assert!(rules.rules.len() >= 28);
     // The YAML path (used for --catalogs) reads the same files to the same result.
     let from_yaml = data::load_catalogs(Some(&root().join("scope-catalogs"))).expect("YAML catalogs load");
-    assert_eq!(from_yaml.salesforce.scopes, catalogs.salesforce.scopes);
-    assert_eq!(from_yaml.hubspot.scopes, catalogs.hubspot.scopes);
+    for platform in Platform::ALL {
+        assert_eq!(from_yaml.get(platform).scopes, catalogs.get(platform).scopes);
+    }
 }
 
 #[test]
@@ -189,7 +193,7 @@ fn hubspot_catalog_covers_sensitive_coarse_and_removed_scopes() {
 #[test]
 fn every_entry_has_its_own_words_and_a_source() {
     let catalogs = data::load_catalogs(None).unwrap();
-    for catalog in [&catalogs.salesforce, &catalogs.hubspot] {
+    for catalog in [catalogs.get(Platform::Salesforce), catalogs.get(Platform::Hubspot)] {
         let mut seen = std::collections::BTreeSet::new();
         for entry in &catalog.scopes {
             assert!(

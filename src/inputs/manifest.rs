@@ -115,8 +115,9 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
         ));
     }
     let mut scopes = Vec::with_capacity(file.scopes.len());
+    let scope_lines = yaml_lines::item_keys(text, "scopes", "scope");
     for (i, scope) in file.scopes.into_iter().enumerate() {
-        let line = yaml_lines::item_key(text, "scopes", i, "scope").or_else(|| line_of("scopes"));
+        let line = scope_lines.get(i).copied().or_else(|| line_of("scopes"));
         let name = scope.scope.trim().to_string();
         if name.is_empty() {
             return Err(at(line, format!("scopes[{i}].scope is empty")));
@@ -133,8 +134,9 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
         });
     }
     let mut tools = Vec::with_capacity(file.tools.len());
+    let tool_lines = yaml_lines::item_keys(text, "tools", "name");
     for (i, tool) in file.tools.into_iter().enumerate() {
-        let line = yaml_lines::item_key(text, "tools", i, "name").or_else(|| line_of("tools"));
+        let line = tool_lines.get(i).copied().or_else(|| line_of("tools"));
         if tool.object.trim().is_empty() || tool.name.trim().is_empty() {
             return Err(at(line, format!("tools[{i}]: `name` and `object` must not be empty")));
         }

@@ -142,7 +142,16 @@ impl Report {
             *by_rule.entry(f.rule.clone()).or_default() += 1;
         }
         let passed = !findings.iter().any(|f| options.fail_on.fails(f.severity));
-        let apps: Vec<AppReport> = apps.iter().map(|a| app_report(a, catalogs, &findings)).collect();
+        let mut per_app: BTreeMap<&str, BTreeMap<Severity, usize>> = BTreeMap::new();
+        for f in &findings {
+            if let Some(app) = f.app.as_deref() {
+                *per_app.entry(app).or_default().entry(f.severity).or_default() += 1;
+            }
+        }
+        let apps: Vec<AppReport> = apps
+            .iter()
+            .map(|a| app_report(a, catalogs, per_app.get(a.id.as_str()).cloned().unwrap_or_default()))
+            .collect();
         let total = findings.len();
         let shown: Vec<Finding> = findings
             .into_iter()
@@ -186,7 +195,7 @@ impl Report {
     }
 }
 
-fn app_report(result: &AppResult, catalogs: &Catalogs, findings: &[Finding]) -> AppReport {
+fn app_report(result: &AppResult, catalogs: &Catalogs, by_severity: BTreeMap<Severity, usize>) -> AppReport {
     let app = &result.app;
     let catalog = catalogs.get(app.platform);
     let scopes = result
@@ -227,10 +236,6 @@ fn app_report(result: &AppResult, catalogs: &Catalogs, findings: &[Finding]) -> 
             }
         })
         .collect();
-    let mut by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
-    for f in findings.iter().filter(|f| f.app.as_deref() == Some(result.id.as_str())) {
-        *by_severity.entry(f.severity).or_default() += 1;
-    }
     AppReport {
         id: result.id.clone(),
         name: app.name.clone(),

@@ -132,17 +132,21 @@ fn app_block(out: &mut String, paint: &Paint, app: &AppReport, findings: &[&Find
 pub fn render(report: &Report, color: bool) -> String {
     let paint = Paint { on: color };
     let mut out = String::new();
+    let mut by_app: std::collections::HashMap<&str, Vec<&Finding>> = std::collections::HashMap::new();
+    for f in &report.findings {
+        if let Some(app) = f.app.as_deref() {
+            by_app.entry(app).or_default().push(f);
+        }
+    }
+    let mut waived: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for s in &report.suppressed {
+        if let Some(app) = s.finding.app.as_deref() {
+            *waived.entry(app).or_default() += 1;
+        }
+    }
     for app in &report.apps {
-        let findings: Vec<&Finding> = report
-            .findings
-            .iter()
-            .filter(|f| f.app.as_deref() == Some(app.id.as_str()))
-            .collect();
-        let suppressed = report
-            .suppressed
-            .iter()
-            .filter(|s| s.finding.app.as_deref() == Some(app.id.as_str()))
-            .count();
+        let findings = by_app.remove(app.id.as_str()).unwrap_or_default();
+        let suppressed = waived.get(app.id.as_str()).copied().unwrap_or(0);
         app_block(&mut out, &paint, app, &findings, suppressed);
     }
     let policy: Vec<&Finding> = report.findings.iter().filter(|f| f.app.is_none()).collect();
