@@ -473,7 +473,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// scopes; the data tests validate the embedded catalogs strictly).
 #[derive(Debug)]
 pub enum CatalogSource {
-    Ready(Catalog),
+    Ready(Box<Catalog>),
     Lazy(fn(Platform) -> Catalog),
 }
 
@@ -487,7 +487,7 @@ struct Slot {
 impl Slot {
     fn get(&self) -> &Catalog {
         match &self.source {
-            CatalogSource::Ready(c) => c,
+            CatalogSource::Ready(c) => c.as_ref(),
             CatalogSource::Lazy(build) => self.built.get_or_init(|| build(self.platform)),
         }
     }

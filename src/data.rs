@@ -77,7 +77,7 @@ pub fn load_catalogs(dir: Option<&Path>) -> Result<Catalogs, Vec<FileError>> {
             return None;
         }
         match Catalog::from_file(file) {
-            Ok(c) => Some(CatalogSource::Ready(c)),
+            Ok(c) => Some(CatalogSource::Ready(Box::new(c))),
             Err(problems) => {
                 errors.extend(problems.into_iter().map(|p| FileError::new(display.clone(), p)));
                 None
