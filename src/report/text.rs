@@ -183,3 +183,15 @@ pub fn render(report: &Report, color: bool) -> String {
     let _ = writeln!(out, "gate {gate} (fail-on {})", report.gate.fail_on);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_when_asked() {
+        let paint = Paint { on: true };
+        assert_eq!(paint.severity(Severity::High), "\x1b[1;31mHIGH    \x1b[0m");
+        assert_eq!(Paint { on: false }.severity(Severity::High), "HIGH    ");
+    }
+}
