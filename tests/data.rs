@@ -228,8 +228,8 @@ fn catalogs_flag_overrides_the_embedded_catalog() {
     );
     write(dir.path(), "salesforce.yaml", &text);
     let d = dir.path().to_str().unwrap();
-    let before = json(
-        &audit(&[
+    let report = |extra: &[&str]| {
+        let mut args = vec![
             "--scopes",
             "acme_reports",
             "--platform",
@@ -237,24 +237,12 @@ fn catalogs_flag_overrides_the_embedded_catalog() {
             "--no-config",
             "-f",
             "json",
-        ])
-        .stdout,
-    );
-    assert_eq!(rules_in(&before), ["unknown-scope"]);
-    let after = json(
-        &audit(&[
-            "--scopes",
-            "acme_reports",
-            "--platform",
-            "salesforce",
-            "--no-config",
-            "-f",
-            "json",
-            "--catalogs",
-            d,
-        ])
-        .stdout,
-    );
+        ];
+        args.extend_from_slice(extra);
+        json(&audit(&args).stdout)
+    };
+    assert_eq!(rules_in(&report(&[])), ["unknown-scope"]);
+    let after = report(&["--catalogs", d]);
     assert!(!rules_in(&after).contains(&"unknown-scope".to_string()));
 
     write(dir.path(), "hubspot.yaml", "platform: hubspot\nchecked: \"2026-11-23\"\nscopes:\n  - id: a\n    title: A\n    aliases: [B]\n    grants: g\n    access: read\n    risk: low\n    sensitivity: none\n    status: current\n    source: s\n    implies: [nope]\n  - id: b\n    title: B\n    grants: g\n    access: read\n    risk: low\n    sensitivity: none\n    status: current\n    source: s\n");
