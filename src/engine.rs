@@ -14,6 +14,8 @@ pub struct Need {
     pub reasons: Vec<String>,
     /// Canonical ids, narrowest first.
     pub accepted: Vec<String>,
+    /// Indexes into `App::tools` of the tools behind this need (none for integration needs).
+    pub tools: Vec<usize>,
 }
 
 impl Need {
@@ -313,31 +315,40 @@ impl Engine<'_> {
     fn needs(&self, app: &App, catalog: &Catalog) -> (Vec<Need>, Vec<ToolNeed>) {
         let lp = &catalog.least_privilege;
         let mut needs: Vec<Need> = Vec::new();
-        let mut add = |accepted: &[String], reason: String| {
+        let mut add = |accepted: &[String], reason: String, tool: Option<usize>| {
             if accepted.is_empty() {
                 return;
             }
-            match needs.iter_mut().find(|n| n.accepted == accepted) {
-                Some(n) => n.reasons.push(reason),
-                None => needs.push(Need {
-                    reasons: vec![reason],
-                    accepted: accepted.to_vec(),
-                }),
-            }
+            let need = match needs.iter_mut().position(|n| n.accepted == accepted) {
+                Some(i) => &mut needs[i],
+                None => {
+                    needs.push(Need {
+                        reasons: Vec::new(),
+                        accepted: accepted.to_vec(),
+                        tools: Vec::new(),
+                    });
+                    let last = needs.len() - 1;
+                    &mut needs[last]
+                }
+            };
+            need.reasons.push(reason);
+            need.tools.extend(tool);
         };
         for id in &lp.always {
             add(
                 std::slice::from_ref(id),
                 format!("every {} OAuth app", app.platform.display_name()),
+                None,
             );
         }
         if app.integration.sign_in {
-            add(&lp.sign_in, "signs users in".to_string());
+            add(&lp.sign_in, "signs users in".to_string(), None);
         }
         if app.integration.flows.contains(&Flow::RefreshToken) {
             add(
                 &lp.offline,
                 "works while the user is away (refresh_token flow)".to_string(),
+                None,
             );
         }
         let mut tool_needs = Vec::new();
@@ -355,6 +366,7 @@ impl Engine<'_> {
             add(
                 &accepted,
                 format!("tool `{}` ({} {})", tool.name, tool.access.as_str(), tool.object),
+                Some(i),
             );
             tool_needs.push(ToolNeed { tool: i, accepted });
         }
@@ -626,16 +638,7 @@ fn least_privilege(result: &mut AppResult, catalog: &Catalog) {
     for n in unmet {
         let need = &result.needs[n];
         let scope = need.preferred().to_string();
-        let line = result
-            .app
-            .tools
-            .iter()
-            .find(|t| {
-                need.reasons
-                    .iter()
-                    .any(|r| r.starts_with(&format!("tool `{}`", t.name)))
-            })
-            .and_then(|t| t.line);
+        let line = need.tools.first().and_then(|&t| result.app.tools[t].line);
         match missing.iter_mut().find(|m| m.scope == scope) {
             Some(m) => m.needed_by.extend(need.reasons.clone()),
             None => missing.push(MissingScope {
@@ -890,10 +893,7 @@ fn placeholder(name: &str, facts: &Facts, target: &Target) -> String {
         "suggestion" => match target {
             Target::Scope(s) if s.canonical.is_none() => {
                 let name = &app.scopes[s.index].name;
-                let other = facts.catalogs.get(match app.platform {
-                    crate::model::Platform::Salesforce => crate::model::Platform::Hubspot,
-                    crate::model::Platform::Hubspot => crate::model::Platform::Salesforce,
-                });
+                let other = facts.catalogs.get(app.platform.other());
                 match other.resolve(name) {
                     Some(e) => format!(
                         " It is a {} scope (`{}`): is the app's platform right?",

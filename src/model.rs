@@ -21,6 +21,14 @@ impl Platform {
         }
     }
 
+    /// The other platform: where a scope unknown to this one may belong.
+    pub fn other(self) -> Platform {
+        match self {
+            Platform::Salesforce => Platform::Hubspot,
+            Platform::Hubspot => Platform::Salesforce,
+        }
+    }
+
     pub fn display_name(self) -> &'static str {
         match self {
             Platform::Salesforce => "Salesforce",

@@ -258,8 +258,9 @@ pub fn parse(display: &str, text: &str, rules: &RuleSet, catalogs: &Catalogs) ->
             target.insert(platform, ids);
         }
     }
+    let ignore_lines = yaml_lines::item_keys(text, "ignore", "rule");
     for (i, ignore) in file.ignore.into_iter().enumerate() {
-        let line = yaml_lines::item_key(text, "ignore", i, "rule");
+        let line = ignore_lines.get(i).copied();
         let l = line.map(|l| l as usize).or(top("ignore"));
         if rules.get(&ignore.rule).is_none() {
             problem(

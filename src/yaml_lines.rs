@@ -85,11 +85,6 @@ pub fn item_keys(text: &str, key: &str, child: &str) -> Vec<u32> {
         .collect()
 }
 
-/// 1-based line of `child` inside sequence item `index` of a top-level key.
-pub fn item_key(text: &str, key: &str, index: usize, child: &str) -> Option<u32> {
-    item_keys(text, key, child).get(index).copied()
-}
-
 /// 1-based lines of the keys directly inside a top-level mapping key, by key name.
 pub fn mapping_keys(text: &str, key: &str) -> Vec<(String, u32)> {
     let lines: Vec<&str> = text.lines().collect();
@@ -137,8 +132,8 @@ settings:
     fn finds_items_keys_and_settings() {
         assert_eq!(top_level_key(TEXT, "scopes"), Some(3));
         assert_eq!(sequence_items(TEXT, "scopes"), vec![4, 6]);
-        assert_eq!(item_key(TEXT, "scopes", 1, "scope"), Some(6));
-        assert_eq!(item_key(TEXT, "scopes", 0, "justification"), Some(5));
+        assert_eq!(item_keys(TEXT, "scopes", "scope"), vec![4, 6]);
+        assert_eq!(item_keys(TEXT, "scopes", "justification"), vec![5, 6]);
         assert_eq!(sequence_items(TEXT, "tools"), Vec::<u32>::new());
         assert_eq!(
             mapping_keys(TEXT, "settings"),
