@@ -129,16 +129,18 @@ pub fn audit_report(options: &AuditOptions) -> Result<Report, Failure> {
     let (catalogs, rules) = load_data(options.catalogs.as_deref(), options.rules.as_deref())?;
     let policy = load_policy(&options.config, &rules, &catalogs)?;
     let apps = read_inputs(options)?;
+    let today = Date::today();
     let engine = Engine {
         catalogs: &catalogs,
         rules: &rules,
         policy: &policy,
-        today: Date::today(),
+        today,
     };
     let evaluation = engine.evaluate(apps);
     let report_options = ReportOptions {
         fail_on: options.fail_on.or(policy.fail_on).unwrap_or(FailOn::At(Severity::High)),
         min_severity: options.min_severity.or(policy.min_severity).unwrap_or(Severity::Info),
+        today,
     };
     Ok(Report::build(evaluation, &catalogs, &report_options))
 }

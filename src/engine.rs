@@ -2,8 +2,8 @@
 
 use crate::catalog::{Catalog, Catalogs, ScopeEntry};
 use crate::finding::{fingerprint, Finding, Location, Severity};
-use crate::model::{App, Flow, Requirement, SettingValue};
-use crate::policy::{Date, Ignore, Policy};
+use crate::model::{App, CallbackUrl, Date, Flow, Note, Pos, Requirement, SettingValue};
+use crate::policy::{Ignore, Policy};
 use crate::rule::{render_template, Condition, IgnoreState, Predicate, Rule, RuleSet, SettingTest, Subject, Verdict};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -48,7 +48,7 @@ pub struct ScopeAnalysis {
 pub struct MissingScope {
     pub scope: String,
     pub needed_by: Vec<String>,
-    pub line: Option<u32>,
+    pub at: Option<Pos>,
 }
 
 /// A tool and what it needs, for the report.
@@ -153,6 +153,7 @@ struct Facts<'a> {
     result: &'a AppResult,
     requested: BTreeSet<&'a str>,
     granted: BTreeSet<String>,
+    today: Date,
 }
 
 /// What one evaluation of a rule is about.
@@ -160,7 +161,8 @@ enum Target<'a> {
     App,
     Scope(&'a ScopeAnalysis),
     Missing(&'a MissingScope),
-    Url(&'a str),
+    Url(&'a CallbackUrl),
+    Note(&'a Note),
     Ignore(&'a Ignore, IgnoreState),
 }
 
@@ -385,6 +387,7 @@ impl Engine<'_> {
             result,
             requested,
             granted,
+            today: self.today,
         };
         let mut out = Vec::new();
         for rule in &self.rules.rules {
@@ -409,6 +412,7 @@ impl Engine<'_> {
                     .for_each(|s| emit(Target::Scope(s))),
                 Subject::MissingScope => result.missing.iter().for_each(|m| emit(Target::Missing(m))),
                 Subject::CallbackUrl => app.settings.callback_urls.iter().for_each(|u| emit(Target::Url(u))),
+                Subject::Note => app.notes.iter().for_each(|n| emit(Target::Note(n))),
                 Subject::Ignore => {}
             }
         }
@@ -417,15 +421,15 @@ impl Engine<'_> {
 
     fn finding(&self, rule: &Rule, severity: Severity, facts: &Facts, target: &Target) -> Finding {
         let app = facts.app;
-        let (scope, subject_key, line) = match target {
+        let (scope, subject_key, at) = match target {
             Target::App => {
-                let line = rule
+                let at = rule
                     .when
                     .settings()
                     .iter()
-                    .find_map(|s| app.settings.lines.get(*s).copied())
-                    .or(app.line);
-                (None, String::new(), line)
+                    .find_map(|s| app.settings.at.get(*s).copied())
+                    .or(app.at);
+                (None, String::new(), at)
             }
             Target::Scope(s) => {
                 let requested = &app.scopes[s.index];
@@ -436,18 +440,19 @@ impl Engine<'_> {
                 } else {
                     key.clone()
                 };
-                (Some(key), subject, requested.line.or(app.line))
+                (Some(key), subject, requested.at.or(app.at))
             }
             Target::Missing(m) => (
                 Some(m.scope.clone()),
                 m.scope.clone(),
-                m.line.or(app.tools_line).or(app.line),
+                m.at.or(app.tools_at).or(app.at),
             ),
             Target::Url(u) => (
                 None,
-                (*u).to_string(),
-                app.settings.lines.get("callback_urls").copied().or(app.line),
+                u.url.clone(),
+                u.at.or_else(|| app.settings.at.get("callback_urls").copied()).or(app.at),
             ),
+            Target::Note(n) => (None, n.message.clone(), n.at.or(app.at)),
             Target::Ignore(..) => (None, String::new(), None),
         };
         let message = render_template(&rule.message, &|name| placeholder(name, facts, target));
@@ -460,8 +465,8 @@ impl Engine<'_> {
             message,
             remediation: rule.remediation.trim().to_string(),
             location: Location {
-                path: app.source.path.clone(),
-                line,
+                path: at.map_or(app.source.path.as_str(), |p| app.source.file(p.file)).to_string(),
+                line: at.map(|p| p.line),
             },
             fingerprint: fingerprint(&[&rule.id, app.platform.as_str(), &app_key, &subject_key]),
         }
@@ -638,13 +643,18 @@ fn least_privilege(result: &mut AppResult, catalog: &Catalog) {
     for n in unmet {
         let need = &result.needs[n];
         let scope = need.preferred().to_string();
-        let line = need.tools.first().and_then(|&t| result.app.tools[t].line);
+        // Needs from tools point at the first tool; needs from sign-in or offline work at the
+        // integration that declares them.
+        let at = match need.tools.first() {
+            Some(&t) => result.app.tools[t].at,
+            None => result.app.integration_at,
+        };
         match missing.iter_mut().find(|m| m.scope == scope) {
             Some(m) => m.needed_by.extend(need.reasons.clone()),
             None => missing.push(MissingScope {
                 scope: scope.clone(),
                 needed_by: need.reasons.clone(),
-                line,
+                at,
             }),
         }
         if !add.contains(&scope) {
@@ -830,8 +840,8 @@ fn predicate(p: &Predicate, facts: &Facts, target: &Target) -> bool {
         Predicate::ToolAccess(list) => app.tools.iter().any(|t| list.contains(&t.access)),
         Predicate::Delegation(list) => app.integration.delegation.is_some_and(|d| list.contains(&d)),
         Predicate::Flow(list) => app.integration.flows.iter().any(|f| list.contains(f)),
-        Predicate::Setting(name, test) => setting_holds(&app.settings.value(name), test),
-        Predicate::UrlMatches(re) => matches!(target, Target::Url(u) if re.is_match(u)),
+        Predicate::Setting(name, test) => setting_holds(&app.settings.value(name, facts.today), test),
+        Predicate::UrlMatches(re) => matches!(target, Target::Url(u) if re.is_match(&u.url)),
         Predicate::IgnoreState(list) => matches!(target, Target::Ignore(_, s) if list.contains(s)),
     }
 }
@@ -840,6 +850,7 @@ fn setting_holds(value: &SettingValue, test: &SettingTest) -> bool {
     let words: Vec<String> = match value {
         SettingValue::Unset => Vec::new(),
         SettingValue::Bool(b) => vec![b.to_string()],
+        SettingValue::Number(n) => vec![n.to_string()],
         SettingValue::Text(t) => vec![t.clone()],
         SettingValue::List(items) => items.clone(),
     };
@@ -862,13 +873,15 @@ fn setting_holds(value: &SettingValue, test: &SettingTest) -> bool {
         }),
         SettingTest::AnyMatches(re) => !matches!(value, SettingValue::Bool(_)) && words.iter().any(|w| re.is_match(w)),
         SettingTest::CountAtLeast(n) => words.len() >= *n,
+        SettingTest::AtLeast(n) => matches!(value, SettingValue::Number(v) if v >= n),
+        SettingTest::AtMost(n) => matches!(value, SettingValue::Number(v) if v <= n),
     }
 }
 
 fn placeholder(name: &str, facts: &Facts, target: &Target) -> String {
     let app = facts.app;
     if let Some(setting) = name.strip_prefix("setting:") {
-        return app.settings.value(setting).to_string();
+        return app.settings.value(setting, facts.today).to_string();
     }
     let view = scope_view(facts, target);
     let entry = view.as_ref().and_then(|v| v.entry);
@@ -915,7 +928,11 @@ fn placeholder(name: &str, facts: &Facts, target: &Target) -> String {
         "excess_reason" => analysis.map_or_else(String::new, |a| a.reason.clone()),
         "duplicate_of" => analysis.and_then(|a| a.duplicate_of.clone()).unwrap_or_default(),
         "url" => match target {
-            Target::Url(u) => (*u).to_string(),
+            Target::Url(u) => u.url.clone(),
+            _ => String::new(),
+        },
+        "note" => match target {
+            Target::Note(n) => n.message.clone(),
             _ => String::new(),
         },
         _ => String::new(),

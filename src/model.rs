@@ -51,11 +51,34 @@ impl fmt::Display for Platform {
     }
 }
 
-/// Where an app came from: the path as the user named it, and the kind of input.
+/// Where an app came from: the path as the user named it, the kind of input, and every file
+/// the app was read from (an External Client App is several files; `files[0]` is `path`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Source {
     pub path: String,
     pub kind: InputKind,
+    #[serde(skip_serializing_if = "is_single")]
+    pub files: Vec<String>,
+}
+
+fn is_single(files: &[String]) -> bool {
+    files.len() <= 1
+}
+
+impl Source {
+    pub fn single(path: impl Into<String>, kind: InputKind) -> Source {
+        let path = path.into();
+        Source {
+            files: vec![path.clone()],
+            path,
+            kind,
+        }
+    }
+
+    /// The path of file `index`; out-of-range indexes fall back to the main path.
+    pub fn file(&self, index: u16) -> &str {
+        self.files.get(usize::from(index)).map_or(self.path.as_str(), String::as_str)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -63,6 +86,49 @@ pub struct Source {
 pub enum InputKind {
     Manifest,
     ScopeList,
+    ConnectedApp,
+    ExternalClientApp,
+    HubspotPublicApp,
+    HubspotPrivateApp,
+    HubspotProjectApp,
+    AuthorizeUrl,
+}
+
+impl InputKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::Manifest => "manifest",
+            InputKind::ScopeList => "scope_list",
+            InputKind::ConnectedApp => "connected_app",
+            InputKind::ExternalClientApp => "external_client_app",
+            InputKind::HubspotPublicApp => "hubspot_public_app",
+            InputKind::HubspotPrivateApp => "hubspot_private_app",
+            InputKind::HubspotProjectApp => "hubspot_project_app",
+            InputKind::AuthorizeUrl => "authorize_url",
+        }
+    }
+}
+
+/// A place in an app's source: which of `Source::files`, and the 1-based line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    pub file: u16,
+    pub line: u32,
+}
+
+impl Pos {
+    /// A line of the app's main (or only) file.
+    pub fn line(line: u32) -> Pos {
+        Pos { file: 0, line }
+    }
+}
+
+/// Something the reader noticed about the input itself (a misspelled element, a setting in the
+/// wrong place, an annotated scope string): reported as a finding, never silently dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub message: String,
+    pub at: Option<Pos>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -90,8 +156,8 @@ pub struct RequestedScope {
     pub name: String,
     pub requirement: Requirement,
     pub justification: Option<String>,
-    /// 1-based line in the source file, where the input has lines.
-    pub line: Option<u32>,
+    /// Where the input names it, where the input has lines.
+    pub at: Option<Pos>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -124,7 +190,7 @@ pub struct Tool {
     pub name: String,
     pub object: String,
     pub access: ToolAccess,
-    pub line: Option<u32>,
+    pub at: Option<Pos>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -309,14 +375,35 @@ impl fmt::Display for RefreshTokenPolicy {
     }
 }
 
-/// Connected-app policy as far as the input states it. `None` means "not stated".
+/// A callback (redirect) URL and where the input lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackUrl {
+    pub url: String,
+    pub at: Option<Pos>,
+}
+
+/// What could be read of a certificate configured on the app (it enables the JWT bearer flow).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CertificateInfo {
+    pub not_before: Option<Date>,
+    pub not_after: Option<Date>,
+    /// Why the validity period could not be read, when it could not.
+    pub problem: Option<String>,
+}
+
+/// App policy as far as the input states it (or, for platform metadata, as the platform's
+/// documented default makes it). `None` and empty lists mean "not stated".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppSettings {
+    /// Whether the app has an OAuth configuration at all (a SAML-only connected app has none).
+    pub oauth_enabled: Option<bool>,
     pub admin_approved: Option<bool>,
     pub ip_relaxation: Option<IpRelaxation>,
     pub refresh_token_policy: Option<RefreshTokenPolicy>,
     pub pkce_required: Option<bool>,
-    pub callback_urls: Vec<String>,
+    /// Whether an authorization request carries a PKCE `code_challenge` (authorize URLs).
+    pub pkce_used: Option<bool>,
+    pub callback_urls: Vec<CallbackUrl>,
     pub client_credentials_enabled: Option<bool>,
     pub client_credentials_user: Option<String>,
     pub introspect_all_tokens: Option<bool>,
@@ -326,16 +413,30 @@ pub struct AppSettings {
     pub token_exchange_enabled: Option<bool>,
     pub preauthorized_profiles: Vec<String>,
     pub preauthorized_permission_sets: Vec<String>,
+    /// IP ranges as `start-end`, or a single address.
     pub ip_ranges: Vec<String>,
-    /// 1-based line of each setting that the input states, by setting name.
-    pub lines: BTreeMap<String, u32>,
+    pub certificate: Option<CertificateInfo>,
+    /// Salesforce canvas app access method: `Get` (OAuth) or `Post` (signed request).
+    pub canvas_access_method: Option<String>,
+    /// HubSpot auth type: `oauth` or `static`.
+    pub auth_type: Option<String>,
+    /// HubSpot distribution: `marketplace` or `private`.
+    pub distribution: Option<String>,
+    /// HubSpot `permittedUrls` / `allowedUrls`: where the app's extensions may call.
+    pub permitted_urls: Vec<String>,
+    /// Kinds of secret found committed in the input (`consumer secret`, `private key`): names
+    /// only, never the values.
+    pub committed_secrets: Vec<String>,
+    /// Where each setting is stated, by setting name.
+    pub at: BTreeMap<String, Pos>,
 }
 
-/// A setting value as rules see it: absent, a flag, a word, or a list of words.
+/// A setting value as rules see it: absent, a flag, a number, a word, or a list of words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SettingValue {
     Unset,
     Bool(bool),
+    Number(i64),
     Text(String),
     List(Vec<String>),
 }
@@ -345,6 +446,7 @@ impl fmt::Display for SettingValue {
         match self {
             SettingValue::Unset => f.write_str("not set"),
             SettingValue::Bool(b) => write!(f, "{b}"),
+            SettingValue::Number(n) => write!(f, "{n}"),
             SettingValue::Text(t) => f.write_str(t),
             SettingValue::List(items) => f.write_str(&items.join(", ")),
         }
@@ -352,12 +454,15 @@ impl fmt::Display for SettingValue {
 }
 
 impl AppSettings {
-    /// Every setting name rules may refer to, in the order the docs list them.
-    pub const NAMES: [&'static str; 15] = [
+    /// Every setting name rules may refer to, in the order the docs list them. The
+    /// `certificate_*` and `ip_range_addresses` values are derived.
+    pub const NAMES: [&'static str; 28] = [
+        "oauth_enabled",
         "admin_approved",
         "ip_relaxation",
         "refresh_token_policy",
         "pkce_required",
+        "pkce_used",
         "callback_urls",
         "client_credentials_enabled",
         "client_credentials_user",
@@ -369,11 +474,26 @@ impl AppSettings {
         "preauthorized_profiles",
         "preauthorized_permission_sets",
         "ip_ranges",
+        "ip_range_addresses",
+        "certificate",
+        "certificate_not_after",
+        "certificate_days_left",
+        "certificate_lifetime_days",
+        "certificate_problem",
+        "canvas_access_method",
+        "auth_type",
+        "distribution",
+        "permitted_urls",
+        "committed_secrets",
     ];
 
-    pub fn value(&self, name: &str) -> SettingValue {
+    /// The value of a setting; `today` dates the certificate's remaining days.
+    pub fn value(&self, name: &str, today: Date) -> SettingValue {
         fn flag(v: Option<bool>) -> SettingValue {
             v.map_or(SettingValue::Unset, SettingValue::Bool)
+        }
+        fn text(v: Option<&str>) -> SettingValue {
+            v.map_or(SettingValue::Unset, |s| SettingValue::Text(s.to_string()))
         }
         fn list(v: &[String]) -> SettingValue {
             if v.is_empty() {
@@ -382,21 +502,21 @@ impl AppSettings {
                 SettingValue::List(v.to_vec())
             }
         }
+        let cert = self.certificate.as_ref();
+        let number = |v: Option<i64>| v.map_or(SettingValue::Unset, SettingValue::Number);
         match name {
+            "oauth_enabled" => flag(self.oauth_enabled),
             "admin_approved" => flag(self.admin_approved),
-            "ip_relaxation" => self
-                .ip_relaxation
-                .map_or(SettingValue::Unset, |v| SettingValue::Text(v.as_str().to_string())),
+            "ip_relaxation" => text(self.ip_relaxation.map(IpRelaxation::as_str)),
             "refresh_token_policy" => self
                 .refresh_token_policy
                 .map_or(SettingValue::Unset, |v| SettingValue::Text(v.to_string())),
             "pkce_required" => flag(self.pkce_required),
-            "callback_urls" => list(&self.callback_urls),
+            "pkce_used" => flag(self.pkce_used),
+            "callback_urls" => SettingValue::List(self.callback_urls.iter().map(|u| u.url.clone()).collect())
+                .non_empty(),
             "client_credentials_enabled" => flag(self.client_credentials_enabled),
-            "client_credentials_user" => self
-                .client_credentials_user
-                .clone()
-                .map_or(SettingValue::Unset, SettingValue::Text),
+            "client_credentials_user" => text(self.client_credentials_user.as_deref()),
             "introspect_all_tokens" => flag(self.introspect_all_tokens),
             "consumer_secret_optional" => flag(self.consumer_secret_optional),
             "secret_required_for_refresh_token" => flag(self.secret_required_for_refresh_token),
@@ -405,8 +525,128 @@ impl AppSettings {
             "preauthorized_profiles" => list(&self.preauthorized_profiles),
             "preauthorized_permission_sets" => list(&self.preauthorized_permission_sets),
             "ip_ranges" => list(&self.ip_ranges),
+            "ip_range_addresses" => number(
+                (!self.ip_ranges.is_empty())
+                    .then(|| self.ip_ranges.iter().filter_map(|r| ipv4_range_size(r)).sum::<i64>()),
+            ),
+            "certificate" => text(cert.map(|c| if c.problem.is_some() { "unreadable" } else { "present" })),
+            "certificate_not_after" => text(cert.and_then(|c| c.not_after).map(|d| d.to_string()).as_deref()),
+            "certificate_days_left" => number(cert.and_then(|c| c.not_after).map(|d| d.to_days() - today.to_days())),
+            "certificate_lifetime_days" => number(
+                cert.and_then(|c| Some(c.not_after?.to_days() - c.not_before?.to_days())),
+            ),
+            "certificate_problem" => text(cert.and_then(|c| c.problem.as_deref())),
+            "canvas_access_method" => text(self.canvas_access_method.as_deref()),
+            "auth_type" => text(self.auth_type.as_deref()),
+            "distribution" => text(self.distribution.as_deref()),
+            "permitted_urls" => list(&self.permitted_urls),
+            "committed_secrets" => list(&self.committed_secrets),
             _ => SettingValue::Unset,
         }
+    }
+}
+
+/// JSON keeps each value's type: flags as booleans, lists as arrays.
+impl Serialize for SettingValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            SettingValue::Unset => serializer.serialize_none(),
+            SettingValue::Bool(b) => serializer.serialize_bool(*b),
+            SettingValue::Number(n) => serializer.serialize_i64(*n),
+            SettingValue::Text(t) => serializer.serialize_str(t),
+            SettingValue::List(items) => items.serialize(serializer),
+        }
+    }
+}
+
+impl SettingValue {
+    fn non_empty(self) -> SettingValue {
+        match self {
+            SettingValue::List(items) if items.is_empty() => SettingValue::Unset,
+            other => other,
+        }
+    }
+}
+
+/// How many IPv4 addresses a `start-end` range (or single address) covers; None when it is
+/// not an IPv4 range (IPv6 ranges are not sized).
+pub fn ipv4_range_size(range: &str) -> Option<i64> {
+    let (start, end) = match range.split_once('-') {
+        Some((s, e)) => (s.trim(), e.trim()),
+        None => (range.trim(), range.trim()),
+    };
+    let start: std::net::Ipv4Addr = start.parse().ok()?;
+    let end: std::net::Ipv4Addr = end.parse().ok()?;
+    let (start, end) = (i64::from(u32::from(start)), i64::from(u32::from(end)));
+    (end >= start).then_some(end - start + 1)
+}
+
+/// A calendar date, compared as (year, month, day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Date {
+    pub fn parse(s: &str) -> Option<Date> {
+        let mut parts = s.trim().splitn(3, '-');
+        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return None;
+        }
+        let date = Date {
+            year: y.parse().ok()?,
+            month: m.parse().ok()?,
+            day: d.parse().ok()?,
+        };
+        let leap = date.year % 4 == 0 && (date.year % 100 != 0 || date.year % 400 == 0);
+        let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+        let valid = (1..=12).contains(&date.month) && date.day >= 1 && date.day <= days[date.month as usize - 1];
+        valid.then_some(date)
+    }
+
+    /// The civil date of a count of days since 1970-01-01 (Howard Hinnant's algorithm).
+    pub fn from_days(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+
+    /// Days since 1970-01-01: the inverse of [`Date::from_days`].
+    pub fn to_days(self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// Today in UTC, or `SCOPEAUDIT_TODAY` (YYYY-MM-DD) so expiry can be tested and replayed.
+    pub fn today() -> Date {
+        if let Some(date) = std::env::var("SCOPEAUDIT_TODAY").ok().and_then(|s| Date::parse(&s)) {
+            return date;
+        }
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Date::from_days((secs / 86_400) as i64)
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
     }
 }
 
@@ -418,14 +658,18 @@ pub struct App {
     pub platform: Platform,
     pub description: Option<String>,
     pub source: Source,
-    /// 1-based line of the app's declaration (the `app:` key of a manifest).
-    pub line: Option<u32>,
+    /// Where the app is declared (the `app:` key of a manifest, the root element of XML).
+    pub at: Option<Pos>,
     pub integration: Integration,
     pub scopes: Vec<RequestedScope>,
     pub tools: Vec<Tool>,
-    /// Line of the `tools:` key, where findings about the tool list as a whole point.
-    pub tools_line: Option<u32>,
+    /// Where the `tools:` key is, where findings about the tool list as a whole point.
+    pub tools_at: Option<Pos>,
+    /// Where the integration (flows, sign-in) is described: findings about needs that come
+    /// from it point here.
+    pub integration_at: Option<Pos>,
     pub settings: AppSettings,
+    pub notes: Vec<Note>,
 }
 
 #[cfg(test)]
@@ -456,6 +700,14 @@ mod tests {
         ] {
             assert_eq!(RefreshTokenPolicy::parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn date_days_round_trip() {
+        for days in [-800_000, -1, 0, 1, 11_016, 20_780, 2_932_896] {
+            assert_eq!(Date::from_days(days).to_days(), days, "{days}");
+        }
+        assert_eq!(Date::parse("2026-11-23").unwrap().to_days(), 20_780);
     }
 
     #[test]

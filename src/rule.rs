@@ -21,6 +21,9 @@ pub enum Subject {
     MissingScope,
     /// Once per callback (redirect) URL.
     CallbackUrl,
+    /// Once per note the input reader made about the input itself.
+    #[serde(rename = "input_note")]
+    Note,
     /// Once per `ignore` entry of the policy file.
     Ignore,
 }
@@ -32,6 +35,7 @@ impl Subject {
             Subject::Scope => "scope",
             Subject::MissingScope => "missing_scope",
             Subject::CallbackUrl => "callback_url",
+            Subject::Note => "input_note",
             Subject::Ignore => "ignore",
         }
     }
@@ -107,6 +111,9 @@ pub enum SettingTest {
     In(Vec<String>),
     AnyMatches(Pattern),
     CountAtLeast(usize),
+    /// A number (days, addresses) at least / at most this.
+    AtLeast(i64),
+    AtMost(i64),
 }
 
 /// The closed set of predicates a rule condition may use.
@@ -222,6 +229,7 @@ fn placeholders(subject: Subject) -> Vec<&'static str> {
             "duplicate_of",
         ]),
         Subject::CallbackUrl => names.push("url"),
+        Subject::Note => names.push("note"),
         Subject::Ignore => names.extend(["ignore_rule", "reason", "expires"]),
     }
     names
@@ -615,7 +623,7 @@ fn setting(arg: &Value, here: &str, strict: bool) -> Result<Predicate, String> {
     let tests: Vec<(&String, &Value)> = map.iter().filter(|(k, _)| k.as_str() != "name").collect();
     let [(test, value)] = tests.as_slice() else {
         return Err(format!(
-            "{here}: give exactly one test: is_set, equals, in, any_matches or count_at_least"
+            "{here}: give exactly one test: is_set, equals, in, any_matches, count_at_least, at_least or at_most"
         ));
     };
     let test = match test.as_str() {
@@ -630,6 +638,16 @@ fn setting(arg: &Value, here: &str, strict: bool) -> Result<Predicate, String> {
                 .and_then(|n| usize::try_from(n).ok())
                 .ok_or_else(|| format!("{here}: count_at_least takes a whole number"))?,
         ),
+        "at_least" | "at_most" => {
+            let n = value
+                .as_i64()
+                .ok_or_else(|| format!("{here}: {test} takes a whole number"))?;
+            if test.as_str() == "at_least" {
+                SettingTest::AtLeast(n)
+            } else {
+                SettingTest::AtMost(n)
+            }
+        }
         other => return Err(format!("{here}: unknown setting test `{other}`")),
     };
     Ok(Predicate::Setting(name, test))

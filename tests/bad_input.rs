@@ -53,7 +53,7 @@ fn malformed_and_mistyped_manifests() {
         d,
         "type.yaml",
         GOOD.replace("Required.", "Required.\n    required: maybe").as_bytes(),
-        ":6:15: scopes[0].required: invalid type: string \"maybe\", expected a boolean",
+        ":6:15: scopes[0].required: invalid value: string \"maybe\", expected true, false or conditional",
     );
     check(d, "unknown.yaml", format!("{GOOD}permissions: []\n").as_bytes(), ":6:1: unknown field `permissions`, expected one of `app`, `vendor`, `platform`, `description`, `integration`, `scopes`, `tools`, `settings`");
     check(
@@ -150,7 +150,7 @@ fn empty_binary_huge_deep_and_bombs() {
         d,
         "deep-top.yaml",
         format!("app: X\nplatform: hubspot\nscopes:\n  - {deep_top}").as_bytes(),
-        ":4:5: scopes[0]: invalid type: sequence, expected struct ScopeFile",
+        ":4:5: scopes[0]: invalid type: sequence, expected a scope entry: a map with `scope`, `justification`, `required`",
     );
     let mut bomb = String::from("app: X\nplatform: hubspot\nscopes: []\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
     for (i, prev) in ["b", "c", "d", "e", "f", "g", "h", "i"]

@@ -1,8 +1,8 @@
 //! The native app manifest (`*.yaml` with a top-level `app:`), SPEC section 2.
 
 use crate::model::{
-    App, AppSettings, Delegation, Flow, InputKind, Integration, IpRelaxation, Platform, RefreshTokenPolicy,
-    RequestedScope, Requirement, Source, Tool, ToolAccess,
+    App, AppSettings, CallbackUrl, CertificateInfo, Date, Delegation, Flow, InputKind, Integration, IpRelaxation,
+    Platform, Pos, RefreshTokenPolicy, RequestedScope, Requirement, Source, Tool, ToolAccess,
 };
 use crate::source_file::FileError;
 use crate::yaml_lines;
@@ -39,18 +39,45 @@ struct IntegrationFile {
     sign_in: bool,
 }
 
-fn default_true() -> bool {
-    true
+/// `required: true | false | conditional` (HubSpot's conditionally required scopes).
+#[derive(Debug, Clone, Copy, Default)]
+struct RequiredValue(Option<Requirement>);
+
+impl<'de> Deserialize<'de> for RequiredValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = RequiredValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("true, false or conditional")
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<RequiredValue, E> {
+                Ok(RequiredValue(Some(if v {
+                    Requirement::Required
+                } else {
+                    Requirement::Optional
+                })))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RequiredValue, E> {
+                match v.trim() {
+                    "conditional" => Ok(RequiredValue(Some(Requirement::Conditional))),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Str(v), &self)),
+                }
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[serde(expecting = "a scope entry: a map with `scope`, `justification`, `required`")]
 struct ScopeFile {
     scope: String,
     #[serde(default)]
     justification: Option<String>,
-    #[serde(default = "default_true")]
-    required: bool,
+    #[serde(default)]
+    required: RequiredValue,
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,6 +110,21 @@ struct SettingsFile {
     preauthorized_permission_sets: Vec<String>,
     #[serde(default)]
     ip_ranges: Vec<String>,
+    #[serde(default)]
+    certificate: Option<CertificateFile>,
+    canvas_access_method: Option<String>,
+    auth_type: Option<String>,
+    distribution: Option<String>,
+    #[serde(default)]
+    permitted_urls: Vec<String>,
+}
+
+/// The validity of the certificate the app registers (for the JWT bearer flow).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CertificateFile {
+    not_before: Option<String>,
+    not_after: Option<String>,
 }
 
 /// Whether a YAML text is an app manifest: it has a top-level `app:` key.
@@ -122,15 +164,12 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
         if name.is_empty() {
             return Err(at(line, format!("scopes[{i}].scope is empty")));
         }
+        let requirement = scope.required.0.unwrap_or(Requirement::Required);
         scopes.push(RequestedScope {
             name,
-            requirement: if scope.required {
-                Requirement::Required
-            } else {
-                Requirement::Optional
-            },
+            requirement,
             justification: non_empty(scope.justification),
-            line,
+            at: line.map(Pos::line),
         });
     }
     let mut tools = Vec::with_capacity(file.tools.len());
@@ -144,7 +183,7 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
             name: tool.name.trim().to_string(),
             object: tool.object.trim().to_string(),
             access: tool.access,
-            line,
+            at: line.map(Pos::line),
         });
     }
     let integration = file.integration.map_or_else(Integration::default, |i| Integration {
@@ -159,22 +198,22 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
         vendor: non_empty(file.vendor),
         platform: file.platform,
         description: non_empty(file.description),
-        source: Source {
-            path: path.to_string(),
-            kind: InputKind::Manifest,
-        },
-        line: line_of("app"),
+        source: Source::single(path, InputKind::Manifest),
+        at: line_of("app").map(Pos::line),
         integration,
+        integration_at: line_of("integration").map(Pos::line),
         scopes,
-        tools_line: line_of("tools"),
+        tools_at: line_of("tools").map(Pos::line),
         tools,
         settings,
+        notes: Vec::new(),
     })
 }
 
 fn settings(path: &str, text: &str, file: SettingsFile) -> Result<AppSettings, FileError> {
     let lines: std::collections::BTreeMap<String, u32> =
         yaml_lines::mapping_keys(text, "settings").into_iter().collect();
+    let at = lines.iter().map(|(k, &l)| (k.clone(), Pos::line(l))).collect();
     let invalid = |key: &str, message: String| match lines.get(key) {
         Some(&l) => FileError::at(path, l as usize, None, format!("settings.{key}: {message}")),
         None => FileError::new(path, format!("settings.{key}: {message}")),
@@ -203,12 +242,47 @@ fn settings(path: &str, text: &str, file: SettingsFile) -> Result<AppSettings, F
             .filter(|s| !s.is_empty())
             .collect()
     };
+    let date = |key: &str, value: Option<String>| -> Result<Option<Date>, FileError> {
+        match value {
+            None => Ok(None),
+            Some(v) => Date::parse(&v)
+                .map(Some)
+                .ok_or_else(|| invalid("certificate", format!("{key} `{v}` is not a date (YYYY-MM-DD)"))),
+        }
+    };
+    let certificate = match file.certificate {
+        None => None,
+        Some(c) => Some(CertificateInfo {
+            not_before: date("not_before", c.not_before)?,
+            not_after: date("not_after", c.not_after)?,
+            problem: None,
+        }),
+    };
+    let callback_at = lines.get("callback_urls").map(|&l| Pos::line(l));
+    let word = |key: &str, value: Option<String>, allowed: &[&str]| -> Result<Option<String>, FileError> {
+        match non_empty(value) {
+            None => Ok(None),
+            Some(v) if allowed.iter().any(|a| a.eq_ignore_ascii_case(&v)) => Ok(Some(v.to_ascii_lowercase())),
+            Some(v) => Err(invalid(key, format!("`{v}` is not one of {}", allowed.join(", ")))),
+        }
+    };
     Ok(AppSettings {
+        oauth_enabled: None,
+        pkce_used: None,
+        certificate,
+        canvas_access_method: word("canvas_access_method", file.canvas_access_method, &["get", "post"])?,
+        auth_type: word("auth_type", file.auth_type, &["oauth", "static"])?,
+        distribution: word("distribution", file.distribution, &["marketplace", "private"])?,
+        permitted_urls: trimmed(file.permitted_urls),
+        committed_secrets: Vec::new(),
         admin_approved: file.admin_approved,
         ip_relaxation,
         refresh_token_policy,
         pkce_required: file.pkce_required,
-        callback_urls: trimmed(file.callback_urls),
+        callback_urls: trimmed(file.callback_urls)
+            .into_iter()
+            .map(|url| CallbackUrl { url, at: callback_at })
+            .collect(),
         client_credentials_enabled: file.client_credentials_enabled,
         client_credentials_user: non_empty(file.client_credentials_user),
         introspect_all_tokens: file.introspect_all_tokens,
@@ -219,7 +293,7 @@ fn settings(path: &str, text: &str, file: SettingsFile) -> Result<AppSettings, F
         preauthorized_profiles: trimmed(file.preauthorized_profiles),
         preauthorized_permission_sets: trimmed(file.preauthorized_permission_sets),
         ip_ranges: trimmed(file.ip_ranges),
-        lines,
+        at,
     })
 }
 
@@ -252,12 +326,12 @@ settings:
     fn parses_a_manifest_with_lines() {
         let app = parse("m.yaml", GOOD).unwrap();
         assert_eq!(app.name, "Bliro");
-        assert_eq!(app.scopes[0].line, Some(9));
-        assert_eq!(app.scopes[1].line, Some(11));
+        assert_eq!(app.scopes[0].at, Some(Pos::line(9)));
+        assert_eq!(app.scopes[1].at, Some(Pos::line(11)));
         assert_eq!(app.scopes[1].requirement, Requirement::Optional);
-        assert_eq!(app.tools[0].line, Some(14));
+        assert_eq!(app.tools[0].at, Some(Pos::line(14)));
         assert_eq!(app.settings.ip_relaxation, Some(IpRelaxation::Bypass));
-        assert_eq!(app.settings.lines.get("refresh_token_policy"), Some(&19));
+        assert_eq!(app.settings.at.get("refresh_token_policy"), Some(&Pos::line(19)));
         assert!(app.integration.sign_in);
     }
 

@@ -147,11 +147,8 @@ pub fn scope_list(list: &str, platform: Platform) -> Result<App, FileError> {
         vendor: None,
         platform,
         description: None,
-        source: Source {
-            path: "--scopes".to_string(),
-            kind: InputKind::ScopeList,
-        },
-        line: None,
+        source: Source::single("--scopes", InputKind::ScopeList),
+        at: None,
         integration: Integration::default(),
         scopes: names
             .into_iter()
@@ -159,11 +156,13 @@ pub fn scope_list(list: &str, platform: Platform) -> Result<App, FileError> {
                 name: n.to_string(),
                 requirement: Requirement::Required,
                 justification: None,
-                line: None,
+                at: None,
             })
             .collect(),
         tools: Vec::new(),
-        tools_line: None,
+        tools_at: None,
+        integration_at: None,
         settings: Default::default(),
+        notes: Vec::new(),
     })
 }

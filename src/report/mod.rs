@@ -33,6 +33,9 @@ pub struct ToolInfo {
 pub struct SourceInfo {
     pub path: String,
     pub kind: crate::model::InputKind,
+    /// Every file the app was read from, when there are several (an External Client App).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -60,6 +63,9 @@ pub struct ScopeRow {
     pub verdict: Verdict,
     pub verdict_reason: String,
     pub line: Option<u32>,
+    /// The file that names the scope, when the app was read from several files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -88,6 +94,8 @@ pub struct AppReport {
     pub description: Option<String>,
     pub source: SourceInfo,
     pub integration: IntegrationInfo,
+    /// The app's policy settings that the input states (or the platform defaults), by name.
+    pub settings: BTreeMap<&'static str, crate::model::SettingValue>,
     pub scopes: Vec<ScopeRow>,
     pub tools: Vec<ToolRow>,
     pub minimal_scopes: Vec<String>,
@@ -126,6 +134,8 @@ pub struct Gate {
 pub struct ReportOptions {
     pub fail_on: FailOn,
     pub min_severity: Severity,
+    /// The date certificate lifetimes are measured against.
+    pub today: crate::model::Date,
 }
 
 impl Report {
@@ -150,7 +160,10 @@ impl Report {
         }
         let apps: Vec<AppReport> = apps
             .iter()
-            .map(|a| app_report(a, catalogs, per_app.get(a.id.as_str()).cloned().unwrap_or_default()))
+            .map(|a| {
+                let counts = per_app.get(a.id.as_str()).cloned().unwrap_or_default();
+                app_report(a, catalogs, counts, options.today)
+            })
             .collect();
         let total = findings.len();
         let shown: Vec<Finding> = findings
@@ -195,7 +208,12 @@ impl Report {
     }
 }
 
-fn app_report(result: &AppResult, catalogs: &Catalogs, by_severity: BTreeMap<Severity, usize>) -> AppReport {
+fn app_report(
+    result: &AppResult,
+    catalogs: &Catalogs,
+    by_severity: BTreeMap<Severity, usize>,
+    today: crate::model::Date,
+) -> AppReport {
     let app = &result.app;
     let catalog = catalogs.get(app.platform);
     let scopes = result
@@ -219,7 +237,11 @@ fn app_report(result: &AppResult, catalogs: &Catalogs, by_severity: BTreeMap<Sev
                 status: canonical_entry.map(|e| e.status.as_str()),
                 verdict: s.verdict,
                 verdict_reason: s.reason.clone(),
-                line: requested.line,
+                line: requested.at.map(|p| p.line),
+                file: requested
+                    .at
+                    .filter(|_| app.source.files.len() > 1)
+                    .map(|p| app.source.file(p.file).to_string()),
             }
         })
         .collect();
@@ -245,7 +267,19 @@ fn app_report(result: &AppResult, catalogs: &Catalogs, by_severity: BTreeMap<Sev
         source: SourceInfo {
             path: app.source.path.clone(),
             kind: app.source.kind,
+            files: if app.source.files.len() > 1 {
+                app.source.files.clone()
+            } else {
+                Vec::new()
+            },
         },
+        settings: crate::model::AppSettings::NAMES
+            .iter()
+            .filter_map(|&name| match app.settings.value(name, today) {
+                crate::model::SettingValue::Unset => None,
+                value => Some((name, value)),
+            })
+            .collect(),
         integration: IntegrationInfo {
             delegation: app.integration.delegation.map(|d| d.as_str()),
             flows: app.integration.flows.iter().map(|f| f.as_str()).collect(),
