@@ -1,6 +1,7 @@
 //! Scope catalogs: every scope a platform documents, its aliases, what it grants and its risk.
 
 use crate::model::Platform;
+use crate::text::edit_distance;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -454,20 +455,6 @@ impl Catalog {
     }
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}
-
 /// Where a platform's catalog comes from: already validated (a user's file), or built on
 /// first use (the embedded one: a Salesforce audit never pays for parsing HubSpot's 225
 /// scopes; the data tests validate the embedded catalogs strictly).
@@ -593,11 +580,5 @@ mod tests {
         assert!(problems[1].contains("implies names `nope`"));
         // `b` lost its name to `a`'s alias, so nothing answers to it.
         assert!(problems[2].contains("replaced_by names `b`, which is not a scope id"));
-    }
-
-    #[test]
-    fn edit_distance_counts_edits() {
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
     }
 }

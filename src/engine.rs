@@ -442,15 +442,12 @@ impl Engine<'_> {
                 };
                 (Some(key), subject, requested.at.or(app.at))
             }
-            Target::Missing(m) => (
-                Some(m.scope.clone()),
-                m.scope.clone(),
-                m.at.or(app.tools_at).or(app.at),
-            ),
+            Target::Missing(m) => (Some(m.scope.clone()), m.scope.clone(), m.at.or(app.tools_at).or(app.at)),
             Target::Url(u) => (
                 None,
                 u.url.clone(),
-                u.at.or_else(|| app.settings.at.get("callback_urls").copied()).or(app.at),
+                u.at.or_else(|| app.settings.at.get("callback_urls").copied())
+                    .or(app.at),
             ),
             Target::Note(n) => (None, n.message.clone(), n.at.or(app.at)),
             Target::Ignore(..) => (None, String::new(), None),
@@ -465,7 +462,9 @@ impl Engine<'_> {
             message,
             remediation: rule.remediation.trim().to_string(),
             location: Location {
-                path: at.map_or(app.source.path.as_str(), |p| app.source.file(p.file)).to_string(),
+                path: at
+                    .map_or(app.source.path.as_str(), |p| app.source.file(p.file))
+                    .to_string(),
                 line: at.map(|p| p.line),
             },
             fingerprint: fingerprint(&[&rule.id, app.platform.as_str(), &app_key, &subject_key]),

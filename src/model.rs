@@ -77,7 +77,9 @@ impl Source {
 
     /// The path of file `index`; out-of-range indexes fall back to the main path.
     pub fn file(&self, index: u16) -> &str {
-        self.files.get(usize::from(index)).map_or(self.path.as_str(), String::as_str)
+        self.files
+            .get(usize::from(index))
+            .map_or(self.path.as_str(), String::as_str)
     }
 }
 
@@ -513,8 +515,9 @@ impl AppSettings {
                 .map_or(SettingValue::Unset, |v| SettingValue::Text(v.to_string())),
             "pkce_required" => flag(self.pkce_required),
             "pkce_used" => flag(self.pkce_used),
-            "callback_urls" => SettingValue::List(self.callback_urls.iter().map(|u| u.url.clone()).collect())
-                .non_empty(),
+            "callback_urls" => {
+                SettingValue::List(self.callback_urls.iter().map(|u| u.url.clone()).collect()).non_empty()
+            }
             "client_credentials_enabled" => flag(self.client_credentials_enabled),
             "client_credentials_user" => text(self.client_credentials_user.as_deref()),
             "introspect_all_tokens" => flag(self.introspect_all_tokens),
@@ -532,9 +535,9 @@ impl AppSettings {
             "certificate" => text(cert.map(|c| if c.problem.is_some() { "unreadable" } else { "present" })),
             "certificate_not_after" => text(cert.and_then(|c| c.not_after).map(|d| d.to_string()).as_deref()),
             "certificate_days_left" => number(cert.and_then(|c| c.not_after).map(|d| d.to_days() - today.to_days())),
-            "certificate_lifetime_days" => number(
-                cert.and_then(|c| Some(c.not_after?.to_days() - c.not_before?.to_days())),
-            ),
+            "certificate_lifetime_days" => {
+                number(cert.and_then(|c| Some(c.not_after?.to_days() - c.not_before?.to_days())))
+            }
             "certificate_problem" => text(cert.and_then(|c| c.problem.as_deref())),
             "canvas_access_method" => text(self.canvas_access_method.as_deref()),
             "auth_type" => text(self.auth_type.as_deref()),

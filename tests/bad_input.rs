@@ -102,8 +102,8 @@ fn malformed_and_mistyped_manifests() {
     check(
         d,
         "notes.txt",
-        b"app: X\n",
-        ": unsupported input: expected an app manifest (.yaml or .yml with a top-level `app:` key)",
+        b"meeting notes\n",
+        ": unsupported input: expected an app manifest (.yaml), a *.connectedApp-meta.xml, External Client App files (.eca, .ecaOauth, .ecaGlblOauth, .ecaOauthPlcy), a HubSpot public-app.json, app.json or *-hsmeta.json, or authorize URLs (.url)",
     );
 }
 

@@ -1,13 +1,20 @@
 //! Inputs: finding, detecting and parsing every supported file into normalized apps.
 
+pub mod authorize_url;
+pub mod certificate;
+pub mod connected_app;
+pub mod external_client_app;
+pub mod hubspot;
 pub mod manifest;
+pub mod sf_meta;
+pub mod xml;
 
 use crate::model::{App, InputKind, Integration, Platform, RequestedScope, Requirement, Source};
 use crate::source_file::{self, FileError};
 use std::path::{Path, PathBuf};
 
-/// Manifests larger than this are refused rather than parsed: no real manifest comes close.
-pub const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
+/// Inputs larger than this are refused rather than parsed: no real config comes close.
+pub const MAX_INPUT_BYTES: u64 = 1024 * 1024;
 
 /// Directories never searched: version control, dependencies and build output.
 const SKIPPED_DIRS: [&str; 3] = [".git", "node_modules", "target"];
@@ -21,8 +28,32 @@ struct Candidate {
     explicit: bool,
 }
 
-fn has_yaml_extension(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+/// The input kinds a file name announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NamedKind {
+    Manifest,
+    ConnectedApp,
+    ExternalClientApp(external_client_app::PartKind),
+    Hubspot(InputKind),
+    UrlFile,
+}
+
+fn kind_of_name(path: &Path) -> Option<NamedKind> {
+    let name = path.file_name()?.to_str()?;
+    if connected_app::is_connected_app_name(name) {
+        return Some(NamedKind::ConnectedApp);
+    }
+    if let Some(part) = external_client_app::part_kind(name) {
+        return Some(NamedKind::ExternalClientApp(part));
+    }
+    if let Some(kind) = hubspot::kind_of_name(name) {
+        return Some(NamedKind::Hubspot(kind));
+    }
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("yaml" | "yml") => Some(NamedKind::Manifest),
+        Some("url") => Some(NamedKind::UrlFile),
+        _ => None,
+    }
 }
 
 fn walk(dir: &Path, display: &str, out: &mut Vec<Candidate>) -> Result<(), FileError> {
@@ -42,7 +73,7 @@ fn walk(dir: &Path, display: &str, out: &mut Vec<Candidate>) -> Result<(), FileE
             if !SKIPPED_DIRS.contains(&name.as_str()) {
                 walk(&path, &shown, out)?;
             }
-        } else if kind.is_file() && has_yaml_extension(&path) {
+        } else if kind.is_file() && kind_of_name(&path).is_some() {
             out.push(Candidate {
                 path,
                 display: shown,
@@ -53,36 +84,106 @@ fn walk(dir: &Path, display: &str, out: &mut Vec<Candidate>) -> Result<(), FileE
     Ok(())
 }
 
-fn load_one(candidate: &Candidate) -> Result<Option<App>, FileError> {
-    let display = candidate.display.as_str();
-    if !has_yaml_extension(&candidate.path) {
-        return Err(FileError::new(
-            display,
-            "unsupported input: expected an app manifest (.yaml or .yml with a top-level `app:` key)",
-        ));
-    }
-    let text = match source_file::read_text(&candidate.path, display, MAX_MANIFEST_BYTES) {
-        Ok(text) => text,
-        // While walking, a YAML file we cannot read as text is not a manifest we could audit.
-        Err(_) if !candidate.explicit => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    if !manifest::looks_like_manifest(&text) {
-        return if candidate.explicit {
-            Err(FileError::new(display, "not an app manifest: no top-level `app:` key"))
-        } else {
-            Ok(None)
-        };
-    }
-    manifest::parse(display, &text).map(Some)
+/// What one file turned out to hold.
+enum Loaded {
+    Apps(Vec<App>),
+    /// One file of an External Client App, joined with the others once all are read.
+    EcaPart(external_client_app::Part),
+    /// Found while walking, and not an app of ours (a YAML file without `app:`, another
+    /// tool's `app.json`, a card's `-hsmeta.json`).
+    Skipped,
 }
 
-/// Reads every input path (files and directories), in the order given, directory entries
-/// sorted by name. Every unreadable or invalid input is reported, not just the first.
+/// The kind of an explicitly named file whose name says nothing, from its first bytes.
+fn sniff(text: &str) -> Option<NamedKind> {
+    let head = text.trim_start();
+    if head.starts_with('<') {
+        if head.contains("<ConnectedApp") {
+            return Some(NamedKind::ConnectedApp);
+        }
+        use external_client_app::PartKind;
+        for (root, part) in [
+            ("<ExternalClientApplication", PartKind::App),
+            ("<ExtlClntAppOauthSettings", PartKind::OauthSettings),
+            ("<ExtlClntAppGlobalOauthSettings", PartKind::GlobalOauth),
+            ("<ExtlClntAppOauthConfigurablePolicies", PartKind::OauthPolicies),
+        ] {
+            if head.contains(root) {
+                return Some(NamedKind::ExternalClientApp(part));
+            }
+        }
+        return None;
+    }
+    if head.starts_with('{') {
+        let kind = if head.contains("\"config\"") {
+            InputKind::HubspotProjectApp
+        } else if head.contains("\"auth\"") {
+            InputKind::HubspotPublicApp
+        } else {
+            InputKind::HubspotPrivateApp
+        };
+        return Some(NamedKind::Hubspot(kind));
+    }
+    if authorize_url::looks_like_url_file(text) {
+        return Some(NamedKind::UrlFile);
+    }
+    manifest::looks_like_manifest(text).then_some(NamedKind::Manifest)
+}
+
+const SUPPORTED: &str = "expected an app manifest (.yaml), a *.connectedApp-meta.xml, External Client App files (.eca, .ecaOauth, .ecaGlblOauth, .ecaOauthPlcy), a HubSpot public-app.json, app.json or *-hsmeta.json, or authorize URLs (.url)";
+
+fn load_one(candidate: &Candidate) -> Result<Loaded, FileError> {
+    let display = candidate.display.as_str();
+    let named = kind_of_name(&candidate.path);
+    let text = match source_file::read_text(&candidate.path, display, MAX_INPUT_BYTES) {
+        Ok(text) => text,
+        // While walking, a YAML file we cannot read as text is not a manifest we could audit.
+        Err(_) if !candidate.explicit && named == Some(NamedKind::Manifest) => return Ok(Loaded::Skipped),
+        Err(e) => return Err(e),
+    };
+    let kind = match named.or_else(|| sniff(&text)) {
+        Some(kind) => kind,
+        None => return Err(FileError::new(display, format!("unsupported input: {SUPPORTED}"))),
+    };
+    match kind {
+        NamedKind::Manifest => {
+            if !manifest::looks_like_manifest(&text) {
+                return if candidate.explicit {
+                    Err(FileError::new(display, "not an app manifest: no top-level `app:` key"))
+                } else {
+                    Ok(Loaded::Skipped)
+                };
+            }
+            manifest::parse(display, &text).map(|app| Loaded::Apps(vec![app]))
+        }
+        NamedKind::ConnectedApp => connected_app::parse(display, &text).map(|app| Loaded::Apps(vec![app])),
+        NamedKind::ExternalClientApp(part) => {
+            external_client_app::parse_part(display, &text, part).map(Loaded::EcaPart)
+        }
+        NamedKind::Hubspot(kind) => match hubspot::parse(display, &text, kind)? {
+            hubspot::Parsed::App(app) => Ok(Loaded::Apps(vec![*app])),
+            hubspot::Parsed::NotAnApp(_) if !candidate.explicit => Ok(Loaded::Skipped),
+            hubspot::Parsed::NotAnApp(why) => Err(FileError::new(display, format!("not a HubSpot app config: {why}"))),
+        },
+        NamedKind::UrlFile => authorize_url::parse_file(display, &text).map(Loaded::Apps),
+    }
+}
+
+/// Reads every input (files, directories and authorize URLs), in the order given, directory
+/// entries sorted by name. Every unreadable or invalid input is reported, not just the first.
 pub fn load_paths(paths: &[String]) -> Result<Vec<App>, Vec<FileError>> {
     let mut candidates = Vec::new();
     let mut errors = Vec::new();
+    // Apps from URLs on the command line, by the index of the candidate they come before.
+    let mut url_apps: Vec<(usize, App)> = Vec::new();
     for raw in paths {
+        if authorize_url::looks_like_url(raw) {
+            match authorize_url::parse_url(&authorize_url::display_name(raw), raw, None) {
+                Ok(app) => url_apps.push((candidates.len(), app)),
+                Err(e) => errors.push(e),
+            }
+            continue;
+        }
         let path = PathBuf::from(raw);
         match std::fs::metadata(&path) {
             Ok(meta) if meta.is_dir() => {
@@ -99,19 +200,47 @@ pub fn load_paths(paths: &[String]) -> Result<Vec<App>, Vec<FileError>> {
         }
     }
     let results = parallel_map(&candidates, load_one);
-    let mut apps = Vec::new();
-    for result in results {
+    // Slots keep input order; an External Client App takes the slot of its first file.
+    enum Slot {
+        App(Box<App>),
+        Eca,
+    }
+    let mut slots = Vec::new();
+    let mut parts = Vec::new();
+    let mut url_apps = url_apps.into_iter().peekable();
+    for (index, result) in results.into_iter().enumerate() {
+        while let Some((_, app)) = url_apps.next_if(|(i, _)| *i <= index) {
+            slots.push(Slot::App(Box::new(app)));
+        }
         match result {
-            Ok(Some(app)) => apps.push(app),
-            Ok(None) => {}
+            Ok(Loaded::Apps(apps)) => slots.extend(apps.into_iter().map(|a| Slot::App(Box::new(a)))),
+            Ok(Loaded::EcaPart(part)) => {
+                if !parts
+                    .iter()
+                    .any(|p: &external_client_app::Part| p.app_name == part.app_name)
+                {
+                    slots.push(Slot::Eca);
+                }
+                parts.push(part);
+            }
+            Ok(Loaded::Skipped) => {}
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() {
-        Ok(apps)
-    } else {
-        Err(errors)
+    slots.extend(url_apps.map(|(_, app)| Slot::App(Box::new(app))));
+    if !errors.is_empty() {
+        return Err(errors);
     }
+    let mut joined: Vec<Option<App>> = external_client_app::join(parts).into_iter().map(Some).collect();
+    let apps = slots
+        .into_iter()
+        .filter_map(|slot| match slot {
+            Slot::App(app) => Some(*app),
+            // `join` keeps first-appearance order, the same order the slots were made in.
+            Slot::Eca => joined.iter_mut().find_map(Option::take),
+        })
+        .collect();
+    Ok(apps)
 }
 
 /// Maps in order over a few threads: parsing thousands of manifests is CPU-bound.
@@ -165,4 +294,62 @@ pub fn scope_list(list: &str, platform: Platform) -> Result<App, FileError> {
         settings: Default::default(),
         notes: Vec::new(),
     })
+}
+
+/// Cleans one scope name as written in a config: quotes, trailing comments and annotations
+/// are taken off (`Api (Access and manage your data)` and Salesforce's Setup label
+/// `Manage user data via APIs (api)` both read as the scope they name), and a note says so.
+/// Returns None for a name that is empty once cleaned.
+pub fn scope_name(raw: &str) -> (Option<String>, Option<String>) {
+    let original = raw.trim();
+    let mut name = original.trim_matches(|c| matches!(c, '"' | '\'' | '`')).trim();
+    for marker in ["//", "#"] {
+        if let Some((before, _)) = name.split_once(marker) {
+            if !before.trim().is_empty() {
+                name = before.trim();
+            }
+        }
+    }
+    name = name.trim_matches(|c| matches!(c, '"' | '\'' | '`')).trim();
+    if let (Some(open), true) = (name.find('('), name.ends_with(')')) {
+        let before = name[..open].trim();
+        let inside = name[open + 1..name.len() - 1].trim();
+        name = if !before.is_empty() && !before.contains(char::is_whitespace) {
+            before
+        } else if !inside.is_empty() && !inside.contains(char::is_whitespace) {
+            inside
+        } else {
+            name
+        };
+    }
+    if name.is_empty() {
+        return (None, Some(format!("empty scope entry `{original}` ignored")));
+    }
+    let note = (name != original).then(|| format!("scope string `{original}` read as `{name}`"));
+    (Some(name.to_string()), note)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_names_lose_quotes_comments_and_annotations() {
+        let clean = |s: &str| scope_name(s).0;
+        assert_eq!(clean(" Api "), Some("Api".into()));
+        assert_eq!(scope_name("Api").1, None);
+        assert_eq!(clean("Api (Access and manage your data)"), Some("Api".into()));
+        assert_eq!(clean("Manage user data via APIs (api)"), Some("api".into()));
+        assert_eq!(
+            clean("\"crm.objects.deals.read\" // deals card"),
+            Some("crm.objects.deals.read".into())
+        );
+        assert_eq!(clean("contacts # legacy"), Some("contacts".into()));
+        assert_eq!(
+            clean("Access and manage your data"),
+            Some("Access and manage your data".into())
+        );
+        assert_eq!(clean("\"\""), None);
+        assert!(scope_name("Api (x y)").1.unwrap().contains("read as `Api`"));
+    }
 }

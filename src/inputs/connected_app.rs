@@ -1,0 +1,503 @@
+//! Salesforce Connected App metadata (`*.connectedApp-meta.xml`, or `*.connectedApp` in the
+//! metadata API format), SPEC section 2.
+//!
+//! Where the metadata leaves a policy out, the platform's documented default applies
+//! (`isAdminApproved` false: all users may self-authorize; `refreshTokenPolicy` infinite;
+//! `ipRelaxation` ENFORCE), and the setting points at the element that should have stated it.
+
+use super::sf_meta::{self, Notes};
+use super::xml::{self, Element};
+use crate::model::{
+    App, AppSettings, Flow, InputKind, Integration, IpRelaxation, Note, Pos, RefreshTokenPolicy, RequestedScope, Source,
+};
+use crate::source_file::FileError;
+
+const ROOT_CHILDREN: [&str; 26] = [
+    "attributes",
+    "canvas",
+    "canvasConfig",
+    "contactEmail",
+    "contactPhone",
+    "description",
+    "developerName",
+    "fullName",
+    "iconUrl",
+    "infoUrl",
+    "ipRanges",
+    "label",
+    "logoUrl",
+    "mobileAppConfig",
+    "mobileStartUrl",
+    "oauthConfig",
+    "oauthPolicy",
+    "permissionSetName",
+    "plugin",
+    "pluginExecutionUser",
+    "profileName",
+    "pushNotificationConfig",
+    "samlConfig",
+    "sessionPolicy",
+    "startUrl",
+    "version",
+];
+
+const OAUTH_CONFIG_CHILDREN: [&str; 22] = [
+    "assetTokenConfig",
+    "callbackUrl",
+    "certificate",
+    "consumerKey",
+    "consumerSecret",
+    "idTokenConfig",
+    "isAdminApproved",
+    "isClientCredentialEnabled",
+    "isCodeCredentialEnabled",
+    "isCodeCredentialPostOnly",
+    "isConsumerSecretOptional",
+    "isIntrospectAllTokens",
+    "isNamedUserJwtEnabled",
+    "isPkceRequired",
+    "isRefreshTokenRotationEnabled",
+    "isSecretRequiredForRefreshToken",
+    "isSecretRequiredForTokenExchange",
+    "isTokenExchangeEnabled",
+    "oauthClientCredentialUser",
+    "scopes",
+    "singleLogoutUrl",
+    "customAttributes",
+];
+
+const OAUTH_POLICY_CHILDREN: [&str; 3] = ["ipRelaxation", "refreshTokenPolicy", "singleLogoutUrl"];
+
+/// Whether a file name is Connected App metadata.
+pub fn is_connected_app_name(file_name: &str) -> bool {
+    file_name.ends_with(".connectedApp-meta.xml") || file_name.ends_with(".connectedApp")
+}
+
+/// The app's API name, from the file name.
+fn api_name(path: &str) -> String {
+    let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    file.trim_end_matches("-meta.xml")
+        .trim_end_matches(".connectedApp")
+        .to_string()
+}
+
+/// Everything read from the file before it becomes an `App`.
+struct Reading {
+    notes: Notes,
+    scopes: Vec<RequestedScope>,
+    settings: AppSettings,
+    flows: Vec<Flow>,
+}
+
+impl Reading {
+    fn set_at(&mut self, name: &str, line: u32) {
+        let pos = self.notes.pos(line);
+        self.settings.at.insert(name.to_string(), pos);
+    }
+
+    /// One child of `<oauthConfig>` (or one found in the wrong place and read as if it were).
+    fn oauth_config_field(&mut self, name: &str, e: &Element) {
+        let line = e.line;
+        match name {
+            "scopes" => {
+                if e.children.is_empty() {
+                    if e.value().is_none() {
+                        self.notes.add(line, "empty <scopes> element ignored");
+                    }
+                    sf_meta::scopes_from(&e.text, line, false, &mut self.notes, &mut self.scopes);
+                } else {
+                    // `<scopes><scopes>Api</scopes></scopes>` and the like: read what it holds.
+                    self.notes
+                        .add(line, "<scopes> holds nested elements; their text was read as scopes");
+                    for (text, l) in e.deep_text() {
+                        sf_meta::scopes_from(text, l, false, &mut self.notes, &mut self.scopes);
+                    }
+                }
+            }
+            "callbackUrl" => {
+                sf_meta::callback_urls(e, &mut self.notes, &mut self.settings.callback_urls);
+                self.set_at("callback_urls", line);
+            }
+            "certificate" => {
+                let cert = sf_meta::certificate(e, &mut self.notes, &mut self.settings.committed_secrets);
+                if cert.is_some() {
+                    self.settings.certificate = cert;
+                    self.set_at("certificate", line);
+                }
+                if !self.settings.committed_secrets.is_empty() {
+                    self.set_at("committed_secrets", line);
+                }
+            }
+            // A placeholder secret leaks nothing.
+            "consumerSecret" if e.value().is_some_and(|v| !sf_meta::is_placeholder(v)) => {
+                sf_meta::push_unique(&mut self.settings.committed_secrets, "consumer secret");
+                self.set_at("committed_secrets", line);
+            }
+            "isAdminApproved" => self.flag(e, "admin_approved", |s, v| s.admin_approved = v),
+            "isConsumerSecretOptional" => {
+                self.flag(e, "consumer_secret_optional", |s, v| s.consumer_secret_optional = v)
+            }
+            "isPkceRequired" => self.flag(e, "pkce_required", |s, v| s.pkce_required = v),
+            "isSecretRequiredForRefreshToken" => self.flag(e, "secret_required_for_refresh_token", |s, v| {
+                s.secret_required_for_refresh_token = v
+            }),
+            "isRefreshTokenRotationEnabled" => {
+                self.flag(e, "refresh_token_rotation", |s, v| s.refresh_token_rotation = v)
+            }
+            "isClientCredentialEnabled" => {
+                self.flag(e, "client_credentials_enabled", |s, v| s.client_credentials_enabled = v);
+                if self.settings.client_credentials_enabled == Some(true) {
+                    self.flows.push(Flow::ClientCredentials);
+                }
+            }
+            "oauthClientCredentialUser" => {
+                self.settings.client_credentials_user = self.notes.text(e);
+                self.set_at("client_credentials_user", line);
+            }
+            "isIntrospectAllTokens" => self.flag(e, "introspect_all_tokens", |s, v| s.introspect_all_tokens = v),
+            "isTokenExchangeEnabled" => {
+                self.flag(e, "token_exchange_enabled", |s, v| s.token_exchange_enabled = v);
+                if self.settings.token_exchange_enabled == Some(true) {
+                    self.flows.push(Flow::TokenExchange);
+                }
+            }
+            // Descriptive or not about scope posture.
+            _ => {}
+        }
+    }
+
+    fn flag(&mut self, e: &Element, name: &str, set: impl FnOnce(&mut AppSettings, Option<bool>)) {
+        let value = self.notes.flag(e);
+        set(&mut self.settings, value);
+        if value.is_some() {
+            self.set_at(name, e.line);
+        }
+    }
+
+    fn oauth_policy_field(&mut self, name: &str, e: &Element) {
+        let Some(value) = self.notes.text(e) else { return };
+        match name {
+            "ipRelaxation" => match IpRelaxation::parse(&value) {
+                Some(v) => {
+                    self.settings.ip_relaxation = Some(v);
+                    self.set_at("ip_relaxation", e.line);
+                }
+                None => self.notes.add(
+                    e.line,
+                    format!("<ipRelaxation> `{value}` is not ENFORCE, ENFORCE_RELAXREFRESH, BYPASS_2FACTOR or BYPASS; not audited"),
+                ),
+            },
+            "refreshTokenPolicy" => match RefreshTokenPolicy::parse(&value) {
+                Some(v) => {
+                    self.settings.refresh_token_policy = Some(v);
+                    self.set_at("refresh_token_policy", e.line);
+                }
+                None => self.notes.add(
+                    e.line,
+                    format!("<refreshTokenPolicy> `{value}` is not infinite, zero, specific_lifetime:N:UNIT or specific_inactivity:N:UNIT; not audited"),
+                ),
+            },
+            _ => {}
+        }
+    }
+}
+
+/// Parses a Connected App file. `path` is how the user named it.
+pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
+    let root = xml::parse(path, text)?;
+    if root.name != "ConnectedApp" {
+        return Err(FileError::at(
+            path,
+            root.line as usize,
+            None,
+            format!(
+                "not Connected App metadata: the root element is <{}>, not <ConnectedApp>",
+                root.name
+            ),
+        ));
+    }
+    let mut r = Reading {
+        notes: Notes::new(0),
+        scopes: Vec::new(),
+        settings: AppSettings::default(),
+        flows: Vec::new(),
+    };
+    let mut label = None;
+    let mut description = None;
+    let mut oauth_config = None;
+    let mut oauth_policy = None;
+    for child in &root.children {
+        match child.name.as_str() {
+            "label" => label = child.value().map(str::to_string),
+            "description" => description = child.value().map(str::to_string),
+            "oauthConfig" => oauth_config = Some(child),
+            "oauthPolicy" => oauth_policy = Some(child),
+            "profileName" => {
+                if let Some(v) = child.value() {
+                    sf_meta::add_name(
+                        &mut r.settings.preauthorized_profiles,
+                        v.to_string(),
+                        "profile",
+                        child.line,
+                        &mut r.notes,
+                    );
+                    r.settings
+                        .at
+                        .entry("preauthorized_profiles".into())
+                        .or_insert(Pos::line(child.line));
+                }
+            }
+            "permissionSetName" => {
+                if let Some(v) = child.value() {
+                    sf_meta::add_name(
+                        &mut r.settings.preauthorized_permission_sets,
+                        v.to_string(),
+                        "permission set",
+                        child.line,
+                        &mut r.notes,
+                    );
+                    r.settings
+                        .at
+                        .entry("preauthorized_permission_sets".into())
+                        .or_insert(Pos::line(child.line));
+                }
+            }
+            "ipRanges" => {
+                let start = child.child("start").and_then(Element::value);
+                let end = child.child("end").and_then(Element::value);
+                match (start, end) {
+                    (Some(s), Some(e)) => r.settings.ip_ranges.push(format!("{s}-{e}")),
+                    (Some(s), None) | (None, Some(s)) => r.settings.ip_ranges.push(s.to_string()),
+                    (None, None) => r.notes.add(child.line, "<ipRanges> without <start> or <end> ignored"),
+                }
+                r.settings.at.entry("ip_ranges".into()).or_insert(Pos::line(child.line));
+                r.settings
+                    .at
+                    .entry("ip_range_addresses".into())
+                    .or_insert(Pos::line(child.line));
+            }
+            "canvasConfig" => {
+                if let Some(method) = child.child("accessMethod").and_then(Element::value) {
+                    r.settings.canvas_access_method = Some(method.to_string());
+                    r.set_at("canvas_access_method", child.line);
+                }
+            }
+            name if ROOT_CHILDREN.contains(&name) => {}
+            name if OAUTH_CONFIG_CHILDREN.contains(&name) => {
+                r.notes.add(
+                    child.line,
+                    format!(
+                        "<{name}> belongs inside <oauthConfig>: Salesforce rejects it here; read as if it were there"
+                    ),
+                );
+                r.oauth_config_field(name, child);
+            }
+            name if OAUTH_POLICY_CHILDREN.contains(&name) => {
+                r.notes.add(
+                    child.line,
+                    format!(
+                        "<{name}> belongs inside <oauthPolicy>: Salesforce rejects it here; read as if it were there"
+                    ),
+                );
+                r.oauth_policy_field(name, child);
+            }
+            _ => {
+                if r.notes.unknown(child, "ConnectedApp", &ROOT_CHILDREN) == Some("oauthConfig") {
+                    oauth_config = oauth_config.or(Some(child));
+                }
+            }
+        }
+    }
+    match oauth_config {
+        Some(config) => {
+            r.settings.oauth_enabled = Some(true);
+            r.set_at("oauth_enabled", config.line);
+            for field in &config.children {
+                let name = field.name.as_str();
+                if OAUTH_CONFIG_CHILDREN.contains(&name) {
+                    r.oauth_config_field(name, field);
+                } else if OAUTH_POLICY_CHILDREN.contains(&name) {
+                    r.notes.add(
+                        field.line,
+                        format!("<{name}> belongs inside <oauthPolicy>, not <oauthConfig>: Salesforce rejects it here; read as if it were there"),
+                    );
+                    r.oauth_policy_field(name, field);
+                } else if let Some(meant) = r.notes.unknown(field, "oauthConfig", &OAUTH_CONFIG_CHILDREN) {
+                    // A misspelled `<scope>` still tells what the vendor meant to request.
+                    if meant == "scopes" {
+                        r.oauth_config_field(meant, field);
+                    }
+                }
+            }
+            if let Some(policy) = oauth_policy {
+                for field in &policy.children {
+                    let name = field.name.as_str();
+                    if OAUTH_POLICY_CHILDREN.contains(&name) {
+                        r.oauth_policy_field(name, field);
+                    } else {
+                        r.notes.unknown(field, "oauthPolicy", &OAUTH_POLICY_CHILDREN);
+                    }
+                }
+            }
+            apply_defaults(
+                &mut r.settings,
+                config.line,
+                oauth_policy.map_or(config.line, |p| p.line),
+            );
+            if r.scopes.is_empty() {
+                r.notes.add(config.line, "<oauthConfig> selects no scopes");
+            }
+        }
+        None => {
+            r.settings.oauth_enabled = Some(false);
+            r.set_at("oauth_enabled", root.line);
+            if !r.scopes.is_empty() {
+                r.settings.oauth_enabled = Some(true);
+            }
+        }
+    }
+    let mut notes: Vec<Note> = r.notes.items;
+    let preauthorized =
+        !r.settings.preauthorized_profiles.is_empty() || !r.settings.preauthorized_permission_sets.is_empty();
+    if preauthorized && r.settings.admin_approved == Some(false) {
+        notes.push(Note {
+            message: "profiles or permission sets are pre-authorized, but isAdminApproved is false, so Salesforce ignores them and every user may self-authorize".to_string(),
+            at: r.settings.at.get("admin_approved").copied().or(Some(Pos::line(root.line))),
+        });
+    }
+    notes.sort_by_key(|n| n.at);
+    Ok(App {
+        name: label.unwrap_or_else(|| api_name(path)),
+        vendor: None,
+        platform: crate::model::Platform::Salesforce,
+        description,
+        source: Source::single(path, InputKind::ConnectedApp),
+        at: Some(Pos::line(root.line)),
+        integration: Integration {
+            flows: r.flows,
+            ..Integration::default()
+        },
+        integration_at: oauth_config.map(|c| Pos::line(c.line)),
+        scopes: r.scopes,
+        tools: Vec::new(),
+        tools_at: None,
+        settings: r.settings,
+        notes,
+    })
+}
+
+/// The platform defaults for what the metadata leaves out, pointing at the element that
+/// should have said it.
+fn apply_defaults(settings: &mut AppSettings, config_line: u32, policy_line: u32) {
+    if settings.admin_approved.is_none() {
+        settings.admin_approved = Some(false);
+        settings.at.insert("admin_approved".into(), Pos::line(config_line));
+    }
+    if settings.refresh_token_policy.is_none() {
+        settings.refresh_token_policy = Some(RefreshTokenPolicy::Infinite);
+        settings
+            .at
+            .insert("refresh_token_policy".into(), Pos::line(policy_line));
+    }
+    if settings.ip_relaxation.is_none() {
+        settings.ip_relaxation = Some(IpRelaxation::Enforce);
+        settings.at.insert("ip_relaxation".into(), Pos::line(policy_line));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Requirement;
+
+    const APP: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<ConnectedApp xmlns="http://soap.sforce.com/2006/04/metadata">
+    <label>Ledger Sync</label>
+    <contactEmail>owner@example.org</contactEmail>
+    <oauthConfig>
+        <callbackUrl>https://a.example/cb
+http://b.example/cb</callbackUrl>
+        <consumerKey>3MVG9EXAMPLE</consumerKey>
+        <isAdminApproved>true</isAdminApproved>
+        <isPkceRequired>false</isPkceRequired>
+        <scopes>Api</scopes>
+        <scopes>RefreshToken</scopes>
+    </oauthConfig>
+    <oauthPolicy>
+        <ipRelaxation>BYPASS</ipRelaxation>
+        <refreshTokenPolicy>specific_inactivity:30:DAYS</refreshTokenPolicy>
+    </oauthPolicy>
+    <profileName>System Administrator</profileName>
+</ConnectedApp>
+"#;
+
+    #[test]
+    fn reads_scopes_policy_and_lines() {
+        let app = parse("x/Ledger.connectedApp-meta.xml", APP).unwrap();
+        assert_eq!(app.name, "Ledger Sync");
+        let scopes: Vec<(&str, Option<u32>)> = app
+            .scopes
+            .iter()
+            .map(|s| (s.name.as_str(), s.at.map(|p| p.line)))
+            .collect();
+        assert_eq!(scopes, [("Api", Some(11)), ("RefreshToken", Some(12))]);
+        assert!(app.scopes.iter().all(|s| s.requirement == Requirement::Required));
+        let urls: Vec<(&str, u32)> = app
+            .settings
+            .callback_urls
+            .iter()
+            .map(|u| (u.url.as_str(), u.at.unwrap().line))
+            .collect();
+        assert_eq!(urls, [("https://a.example/cb", 6), ("http://b.example/cb", 7)]);
+        assert_eq!(app.settings.ip_relaxation, Some(IpRelaxation::Bypass));
+        assert_eq!(app.settings.at["ip_relaxation"].line, 15);
+        assert_eq!(app.settings.pkce_required, Some(false));
+        assert_eq!(app.settings.preauthorized_profiles, ["System Administrator"]);
+        assert!(app.notes.is_empty(), "{:?}", app.notes);
+    }
+
+    #[test]
+    fn defaults_fill_what_the_metadata_leaves_out() {
+        let text = APP.replace("        <isAdminApproved>true</isAdminApproved>\n", "").replace(
+            "    <oauthPolicy>\n        <ipRelaxation>BYPASS</ipRelaxation>\n        <refreshTokenPolicy>specific_inactivity:30:DAYS</refreshTokenPolicy>\n    </oauthPolicy>\n",
+            "",
+        );
+        let app = parse("L.connectedApp-meta.xml", &text).unwrap();
+        assert_eq!(app.settings.admin_approved, Some(false));
+        assert_eq!(app.settings.refresh_token_policy, Some(RefreshTokenPolicy::Infinite));
+        assert_eq!(app.settings.at["admin_approved"].line, 5);
+        // Pre-authorized profiles without admin approval do nothing: noted.
+        assert!(
+            app.notes[0].message.contains("Salesforce ignores them"),
+            "{:?}",
+            app.notes
+        );
+    }
+
+    #[test]
+    fn no_oauth_config_is_audited_as_no_oauth() {
+        let app = parse(
+            "Saml.connectedApp-meta.xml",
+            "<ConnectedApp><label>SSO</label><samlConfig><acsUrl>https://x</acsUrl></samlConfig></ConnectedApp>",
+        )
+        .unwrap();
+        assert_eq!(app.settings.oauth_enabled, Some(false));
+        assert!(app.scopes.is_empty());
+    }
+
+    #[test]
+    fn misspelled_and_misplaced_elements_are_read_and_noted() {
+        let text = APP
+            .replace("<scopes>RefreshToken</scopes>", "<scope>RefreshToken</scope>")
+            .replace(
+                "    <profileName>",
+                "    <isIntrospectAllTokens>true</isIntrospectAllTokens>\n    <profileName>",
+            );
+        let app = parse("L.connectedApp-meta.xml", &text).unwrap();
+        assert_eq!(app.scopes.len(), 2);
+        assert_eq!(app.settings.introspect_all_tokens, Some(true));
+        let notes: Vec<&str> = app.notes.iter().map(|n| n.message.as_str()).collect();
+        assert!(notes[0].contains("did you mean <scopes>"), "{notes:?}");
+        assert!(notes[1].contains("belongs inside <oauthConfig>"), "{notes:?}");
+    }
+}
