@@ -839,6 +839,7 @@ fn predicate(p: &Predicate, facts: &Facts, target: &Target) -> bool {
         Predicate::ToolAccess(list) => app.tools.iter().any(|t| list.contains(&t.access)),
         Predicate::Delegation(list) => app.integration.delegation.is_some_and(|d| list.contains(&d)),
         Predicate::Flow(list) => app.integration.flows.iter().any(|f| list.contains(f)),
+        Predicate::InputKind(list) => list.contains(&app.source.kind),
         Predicate::Setting(name, test) => setting_holds(&app.settings.value(name, facts.today), test),
         Predicate::UrlMatches(re) => matches!(target, Target::Url(u) if re.is_match(&u.url)),
         Predicate::IgnoreState(list) => matches!(target, Target::Ignore(_, s) if list.contains(s)),

@@ -97,6 +97,17 @@ pub enum InputKind {
 }
 
 impl InputKind {
+    pub const ALL: [InputKind; 8] = [
+        InputKind::Manifest,
+        InputKind::ScopeList,
+        InputKind::ConnectedApp,
+        InputKind::ExternalClientApp,
+        InputKind::HubspotPublicApp,
+        InputKind::HubspotPrivateApp,
+        InputKind::HubspotProjectApp,
+        InputKind::AuthorizeUrl,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             InputKind::Manifest => "manifest",

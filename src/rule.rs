@@ -3,7 +3,7 @@
 
 use crate::catalog::{Access, Catalogs, Risk, Sensitivity, Status};
 use crate::finding::Severity;
-use crate::model::{AppSettings, Delegation, Flow, Platform, Requirement, ToolAccess};
+use crate::model::{AppSettings, Delegation, Flow, InputKind, Platform, Requirement, ToolAccess};
 use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
@@ -139,6 +139,8 @@ pub enum Predicate {
     ToolAccess(Vec<ToolAccess>),
     Delegation(Vec<Delegation>),
     Flow(Vec<Flow>),
+    /// The kind of input the app was read from (only a manifest carries justifications).
+    InputKind(Vec<InputKind>),
     Setting(&'static str, SettingTest),
     UrlMatches(Pattern),
     IgnoreState(Vec<IgnoreState>),
@@ -198,7 +200,7 @@ const SCOPE_PREDICATES: [&str; 14] = [
     "forbidden_by_policy",
     "not_allowed_by_policy",
 ];
-const APP_PREDICATES: [&str; 7] = [
+const APP_PREDICATES: [&str; 8] = [
     "app_requests",
     "app_grants",
     "has_tools",
@@ -206,6 +208,7 @@ const APP_PREDICATES: [&str; 7] = [
     "delegation",
     "flow",
     "setting",
+    "input_kind",
 ];
 
 /// Placeholders a message may use, by subject.
@@ -515,6 +518,7 @@ impl ConditionParser<'_> {
                 Delegation::as_str,
             )?),
             "flow" => Predicate::Flow(words(arg, here, &Flow::ALL, Flow::as_str)?),
+            "input_kind" => Predicate::InputKind(words(arg, here, &InputKind::ALL, InputKind::as_str)?),
             "setting" => setting(arg, here, self.strict)?,
             "url_matches" => Predicate::UrlMatches(regex(arg, here, self.strict)?),
             "ignore_state" => Predicate::IgnoreState(words(

@@ -23,7 +23,26 @@ fn examples_json_report() {
     let report = json(&out.stdout);
     assert_eq!(report["schema_version"], 1);
     assert_eq!(report["gate"]["passed"], false);
-    assert_eq!(report["apps"].as_array().unwrap().len(), 3);
+    // Every input kind in one walk; the card's -hsmeta.json and hsproject.json are not apps.
+    let kinds: Vec<&str> = report["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["source"]["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "authorize_url",
+            "authorize_url",
+            "hubspot_project_app",
+            "manifest",
+            "manifest",
+            "manifest",
+            "connected_app",
+            "external_client_app"
+        ]
+    );
     assert_snapshot("audit-examples.json", &out.stdout);
 }
 

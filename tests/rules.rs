@@ -15,9 +15,26 @@ fn rule_ids() -> Vec<String> {
     ids
 }
 
+/// The fixture for a case: `fires.yaml` (a manifest) or the same case in another input format
+/// (`fires.connectedApp-meta.xml`, `fires-hsmeta.json`, `fires.url`, an ECA directory `fires/`).
+fn fixture(rule: &str, case: &str) -> Option<String> {
+    let dir = format!("tests/fixtures/rules/{rule}");
+    let mut found: Vec<String> = std::fs::read_dir(root().join(&dir))
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| {
+            (n == case || n.starts_with(&format!("{case}.")) || n.starts_with(&format!("{case}-")))
+                && !n.contains(".policy.")
+        })
+        .collect();
+    found.sort();
+    found.first().map(|n| format!("{dir}/{n}"))
+}
+
 fn run_fixture(rule: &str, case: &str) -> serde_json::Value {
     let dir = format!("tests/fixtures/rules/{rule}");
-    let manifest = format!("{dir}/{case}.yaml");
+    let manifest = fixture(rule, case).unwrap_or_else(|| panic!("{rule}: no {case} fixture"));
     let policy = [format!("{dir}/{case}.policy.yaml"), format!("{dir}/policy.yaml")]
         .into_iter()
         .find(|p| root().join(p).is_file());
@@ -46,7 +63,7 @@ fn every_rule_fires_on_its_fixture_and_not_on_the_near_miss() {
             .collect();
         if found.is_empty() {
             failures.push(format!(
-                "{rule}: did not fire on fires.yaml; got {:?}",
+                "{rule}: did not fire on its fires fixture; got {:?}",
                 rules_in(&fires)
             ));
         }
@@ -58,7 +75,7 @@ fn every_rule_fires_on_its_fixture_and_not_on_the_near_miss() {
         }
         let passes = run_fixture(rule, "passes");
         if rules_in(&passes).iter().any(|r| r == rule) {
-            failures.push(format!("{rule}: fired on passes.yaml"));
+            failures.push(format!("{rule}: fired on its passes fixture"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -69,8 +86,9 @@ fn every_rule_has_fixtures_and_documentation() {
     for rule in rule_ids() {
         let dir = root().join("tests/fixtures/rules").join(&rule);
         assert!(
-            dir.join("fires.yaml").is_file() && dir.join("passes.yaml").is_file(),
-            "{rule}: fixtures missing"
+            fixture(&rule, "fires").is_some() && fixture(&rule, "passes").is_some(),
+            "{rule}: fixtures missing in {}",
+            dir.display()
         );
         let docs = run(scopeaudit().args(["rules", &rule]));
         assert_eq!(docs.code, 0, "{}", docs.stderr);
