@@ -902,7 +902,11 @@ fn placeholder(name: &str, facts: &Facts, target: &Target) -> String {
         "status" => entry.map_or_else(|| "unknown".to_string(), |e| e.status.as_str().to_string()),
         "grants" => entry.map_or_else(String::new, |e| e.grants.trim().to_string()),
         "implied_by" => analysis.map_or_else(String::new, |a| list(&a.implied_by)),
-        "replaced_by" => entry.map_or_else(String::new, |e| list(&e.replaced_by)),
+        "replaced_by" => match entry {
+            Some(e) if !e.replaced_by.is_empty() => list(&e.replaced_by),
+            Some(_) => "none listed yet".to_string(),
+            None => String::new(),
+        },
         "suggestion" => match target {
             Target::Scope(s) if s.canonical.is_none() => {
                 let name = &app.scopes[s.index].name;

@@ -190,3 +190,83 @@ fn byte_order_mark_and_crlf_are_fine() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(json(&out.stdout)["apps"][0]["scopes"][0]["line"], 4);
 }
+
+#[test]
+fn broken_xml_json_and_urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ca = "X.connectedApp-meta.xml";
+    check(
+        d,
+        ca,
+        b"<?xml version=\"1.0\"?>\n<!DOCTYPE ConnectedApp [\n  <!ENTITY xxe SYSTEM \"file:///etc/passwd\">\n]>\n<ConnectedApp><label>&xxe;</label></ConnectedApp>\n",
+        ":2: DOCTYPE declarations are refused: metadata never needs them, and they allow external entities and entity expansion",
+    );
+    // The billion-laughs bomb never gets to expand: its DOCTYPE is refused first.
+    let mut lol = String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n <!ENTITY lol \"lol\">\n");
+    for i in 1..10 {
+        let prev = if i == 1 {
+            "lol".to_string()
+        } else {
+            format!("lol{}", i - 1)
+        };
+        lol.push_str(&format!(" <!ENTITY lol{i} \"{}\">\n", format!("&{prev};").repeat(10)));
+    }
+    lol.push_str("]>\n<ConnectedApp><label>&lol9;</label></ConnectedApp>\n");
+    check(d, ca, lol.as_bytes(), ":2: DOCTYPE declarations are refused: metadata never needs them, and they allow external entities and entity expansion");
+    check(
+        d,
+        ca,
+        b"<ConnectedApp>\n  <label>&nbsp;</label>\n</ConnectedApp>\n",
+        ":2: undefined entity `&nbsp;`: only the five predefined XML entities are allowed",
+    );
+    check(
+        d,
+        ca,
+        b"<ConnectedApp>\n  <oauthConfig>\n    <scopes>Api</scope>\n  </oauthConfig>\n</ConnectedApp>\n",
+        ":3: malformed XML: ill-formed document: expected `</scopes>`, but `</scope>` was found",
+    );
+    check(
+        d,
+        ca,
+        b"<ConnectedApp>\n  <label>x</label>\n",
+        ":1: element <ConnectedApp> is never closed",
+    );
+    check(
+        d,
+        ca,
+        b"<?xml version=\"1.0\"?>\n<CustomObject><label>x</label></CustomObject>\n",
+        ":2: not Connected App metadata: the root element is <CustomObject>, not <ConnectedApp>",
+    );
+    check(
+        d,
+        "X.ecaOauth-meta.xml",
+        b"<Flow><label>x</label></Flow>",
+        ":1: not External Client App metadata: the root element is <Flow>, not <ExtlClntAppOauthSettings>",
+    );
+    check(
+        d,
+        "public-app.json",
+        b"{\n  \"auth\": {\n    \"requiredScopes\": [\"oauth\",]\n  }\n}\n",
+        ":3:32: invalid JSON: trailing comma",
+    );
+    check(
+        d,
+        "public-app.json",
+        b"[\"oauth\"]\n",
+        ":1: expected a JSON object, found a list",
+    );
+    check(
+        d,
+        "x-hsmeta.json",
+        b"{\"type\": \"app\", \"config\": [1]}",
+        ":1: `config` is a list, not an object",
+    );
+    check(
+        d,
+        "links.url",
+        b"# links\nhttps://accounts.google.com/o/oauth2/v2/auth?scope=email\n",
+        ":2: `https://accounts.google.com/o/oauth2/v2/auth` is not a Salesforce (/services/oauth2/authorize) or HubSpot (app.hubspot.com/oauth/authorize) authorize URL",
+    );
+    check(d, "links.url", b"# nothing here\n", ": no authorize URL in the file");
+}

@@ -409,7 +409,11 @@ impl RefreshParts {
             }
             None => r.notes.add(
                 line,
-                format!("refresh-token policy `{kind}` with period `{}` and unit `{}` is not one Salesforce accepts; not audited", self.period.as_deref().unwrap_or(""), self.unit.as_deref().unwrap_or("")),
+                format!(
+                    "refresh-token policy `{kind}` with period {} and unit {} is not one Salesforce accepts; not audited",
+                    self.period.as_deref().map_or("(none)".to_string(), |p| format!("`{p}`")),
+                    self.unit.as_deref().map_or("(none)".to_string(), |u| format!("`{u}`"))
+                ),
             ),
         }
     }

@@ -217,6 +217,13 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
     };
     match auth {
         Some(Value::Object(a)) => {
+            for (key, req) in [
+                ("requiredScopes", Requirement::Required),
+                ("conditionallyRequiredScopes", Requirement::Conditional),
+                ("optionalScopes", Requirement::Optional),
+            ] {
+                r.scopes(a.get(key), &format!("{auth_ptr}/{key}"), key, req, &mut scopes);
+            }
             for key in a.keys() {
                 if AUTH_KEYS.contains(&key.as_str()) {
                     continue;
@@ -236,13 +243,6 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
                     }
                     None => r.note(&ptr, format!("unknown key `{key}` in auth was not audited")),
                 }
-            }
-            for (key, req) in [
-                ("requiredScopes", Requirement::Required),
-                ("conditionallyRequiredScopes", Requirement::Conditional),
-                ("optionalScopes", Requirement::Optional),
-            ] {
-                r.scopes(a.get(key), &format!("{auth_ptr}/{key}"), key, req, &mut scopes);
             }
             let urls_ptr = format!("{auth_ptr}/redirectUrls");
             for (url, at) in r.strings(a.get("redirectUrls"), &urls_ptr, "redirectUrls") {

@@ -239,8 +239,35 @@ pub fn load_paths(paths: &[String]) -> Result<Vec<App>, Vec<FileError>> {
             // `join` keeps first-appearance order, the same order the slots were made in.
             Slot::Eca => joined.iter_mut().find_map(Option::take),
         })
+        .map(drop_repeated_scopes)
         .collect();
     Ok(apps)
+}
+
+/// A scope written twice in exactly the same way is one request: the repeat is noted and
+/// dropped. (Two names for one scope, `offline_access` beside `refresh_token`, are kept for
+/// the `duplicate-alias` rule.)
+fn drop_repeated_scopes(mut app: App) -> App {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut repeats = Vec::new();
+    for (i, scope) in app.scopes.iter().enumerate() {
+        if seen.contains(&scope.name.as_str()) {
+            repeats.push(i);
+        } else {
+            seen.push(&scope.name);
+        }
+    }
+    for &i in repeats.iter().rev() {
+        let scope = app.scopes.remove(i);
+        app.notes.push(crate::model::Note {
+            message: format!("`{}` is listed more than once", scope.name),
+            at: scope.at,
+        });
+    }
+    if !repeats.is_empty() {
+        app.notes.sort_by_key(|n| n.at);
+    }
+    app
 }
 
 /// Maps in order over a few threads: parsing thousands of manifests is CPU-bound.
@@ -313,7 +340,8 @@ pub fn scope_name(raw: &str) -> (Option<String>, Option<String>) {
     name = name.trim_matches(|c| matches!(c, '"' | '\'' | '`')).trim();
     if let (Some(open), true) = (name.find('('), name.ends_with(')')) {
         let before = name[..open].trim();
-        let inside = name[open + 1..name.len() - 1].trim();
+        // Setup labels list synonyms: "Perform requests at any time (refresh_token, offline_access)".
+        let inside = name[open + 1..name.len() - 1].split(',').next().unwrap_or("").trim();
         name = if !before.is_empty() && !before.contains(char::is_whitespace) {
             before
         } else if !inside.is_empty() && !inside.contains(char::is_whitespace) {
@@ -340,6 +368,10 @@ mod tests {
         assert_eq!(scope_name("Api").1, None);
         assert_eq!(clean("Api (Access and manage your data)"), Some("Api".into()));
         assert_eq!(clean("Manage user data via APIs (api)"), Some("api".into()));
+        assert_eq!(
+            clean("Perform requests at any time (refresh_token, offline_access)"),
+            Some("refresh_token".into())
+        );
         assert_eq!(
             clean("\"crm.objects.deals.read\" // deals card"),
             Some("crm.objects.deals.read".into())

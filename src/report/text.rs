@@ -90,7 +90,10 @@ fn app_block(out: &mut String, paint: &Paint, app: &AppReport, findings: &[&Find
     let requested: Vec<String> = app
         .scopes
         .iter()
-        .map(|s| format!("{} [{}]", s.scope, s.verdict.as_str()))
+        .map(|s| match s.requirement {
+            "required" => format!("{} [{}]", s.scope, s.verdict.as_str()),
+            other => format!("{} ({other}) [{}]", s.scope, s.verdict.as_str()),
+        })
         .collect();
     let _ = writeln!(out, "  scopes: {}", requested.join(", "));
     if app.recommendation.analyzed {

@@ -1,0 +1,235 @@
+//! Every input format, clean and messy, through the real binary with whole-output snapshots;
+//! detection by name and content; secrets never repeated.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::*;
+
+/// Audits one fixture (file or directory) under `tests/fixtures/formats/` and compares the
+/// whole text report.
+fn snapshot_text(fixture: &str, snapshot: &str) -> Run {
+    let path = format!("tests/fixtures/formats/{fixture}");
+    let out = audit(&[&path, "--no-config", "--fail-on", "never"]);
+    assert_eq!(out.code, 0, "{fixture}: {}", out.stderr);
+    assert_eq!(out.stderr, "", "{fixture}");
+    assert_snapshot(snapshot, &out.stdout);
+    out
+}
+
+#[test]
+fn connected_apps_messy_every_scope_and_saml_only() {
+    snapshot_text("connected-app", "formats-connected-app.txt");
+}
+
+#[test]
+fn external_client_app_files_join_into_one_app() {
+    snapshot_text("eca-mess", "formats-eca.txt");
+    let out = audit(&[
+        "tests/fixtures/formats/eca-mess",
+        "--no-config",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    let report = json(&out.stdout);
+    let app = &report["apps"][0];
+    assert_eq!(app["source"]["kind"], "external_client_app");
+    assert_eq!(app["source"]["files"].as_array().unwrap().len(), 3);
+    // Each finding names the file of the setting or scope it is about.
+    let located: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let path = f["location"]["path"].as_str().unwrap();
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                path.rsplit('/').next().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(located.contains(&(
+        "ip-restrictions-relaxed".into(),
+        "Field_Notes_plcy.ecaOauthPlcy-meta.xml".into()
+    )));
+    assert!(located.contains(&("offline-access".into(), "Field_Notes_oauth.ecaOauth-meta.xml".into())));
+    assert_snapshot("formats-eca.json", &out.stdout);
+}
+
+#[test]
+fn hubspot_configs_of_every_generation() {
+    snapshot_text("hubspot-public", "formats-hubspot-public.txt");
+    snapshot_text("hubspot-private", "formats-hubspot-private.txt");
+    snapshot_text("hubspot-project", "formats-hubspot-project.txt");
+    let out = audit(&[
+        "tests/fixtures/formats/hubspot-project",
+        "--no-config",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    let report = json(&out.stdout);
+    let requirements: Vec<(&str, &str)> = report["apps"][0]["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["scope"].as_str().unwrap(), s["requirement"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        requirements,
+        [
+            ("oauth", "required"),
+            ("crm.objects.companies.read", "required"),
+            ("crm.schemas.companies.write", "conditional"),
+            ("crm.objects.companies.highly_sensitive.read", "optional"),
+        ]
+    );
+}
+
+#[test]
+fn authorize_url_files_and_shortcuts() {
+    snapshot_text("urls", "formats-urls.txt");
+}
+
+#[test]
+fn an_authorize_url_on_the_command_line_is_named_without_its_query() {
+    let url = "https://app.hubspot.com/oauth/authorize?client_id=abc&scope=oauth%20crm.objects.deals.read&redirect_uri=https%3A%2F%2Fx.example%2Fcb&client_secret=hunter2hunter2";
+    let out = audit(&[url, "--no-config", "--format", "json", "--fail-on", "never"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stdout.contains("hunter2"), "the secret is never repeated");
+    let report = json(&out.stdout);
+    assert_eq!(
+        report["apps"][0]["source"]["path"],
+        "https://app.hubspot.com/oauth/authorize"
+    );
+    assert_eq!(report["apps"][0]["scopes"].as_array().unwrap().len(), 2);
+    assert!(rules_in(&report).contains(&"secret-in-source".to_string()));
+}
+
+#[test]
+fn secrets_in_inputs_never_reach_any_output() {
+    // A private key pasted as the certificate, a consumer secret, a client secret in a URL.
+    let key_line =
+        std::fs::read_to_string(root().join("tests/fixtures/formats/connected-app/Messy_Sync.connectedApp-meta.xml"))
+            .unwrap()
+            .lines()
+            .map(str::trim)
+            .find(|l| l.len() == 64 && !l.contains('<'))
+            .expect("a full line of the key's base64")
+            .to_string();
+    let secrets = [
+        key_line.as_str(),
+        "4A7F2C9E1B3D5A6F8C0E2B4D6F8A1C3E5B7D9F0A2C4E6B8D0F1A3C5E7B9D2F4",
+        "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+    ];
+    for format in ["text", "json"] {
+        let out = audit(&[
+            "tests/fixtures/formats/connected-app",
+            "tests/fixtures/rules/secret-in-source/fires",
+            "tests/fixtures/formats/urls",
+            "--no-config",
+            "--format",
+            format,
+            "--fail-on",
+            "never",
+        ]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(out.stdout.matches("has a secret in its config").count(), 3, "{format}");
+        for secret in secrets {
+            assert!(
+                !out.stdout.contains(secret) && !out.stderr.contains(secret),
+                "{format} leaks {secret}"
+            );
+        }
+    }
+}
+
+#[test]
+fn walking_skips_what_is_not_an_app_and_naming_it_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("src/app/cards")).unwrap();
+    std::fs::create_dir_all(d.join("node_modules/x")).unwrap();
+    std::fs::write(
+        d.join("src/app/cards/card-hsmeta.json"),
+        r#"{"uid":"c","type":"card","config":{}}"#,
+    )
+    .unwrap();
+    std::fs::write(d.join("app.json"), r#"{"expo": {"name": "mobile"}}"#).unwrap();
+    std::fs::write(d.join("README.md"), "# hi\n").unwrap();
+    std::fs::write(d.join("node_modules/x/public-app.json"), "not even json").unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/formats/hubspot-private/app.json"),
+        d.join("src/app/app.json"),
+    )
+    .unwrap();
+    let out =
+        run(scopeaudit()
+            .current_dir(d)
+            .args(["audit", ".", "--no-config", "--format", "json", "--fail-on", "never"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report = json(&out.stdout);
+    let paths: Vec<&str> = report["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["source"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["./src/app/app.json"]);
+
+    for (file, message) in [
+        (
+            "src/app/cards/card-hsmeta.json",
+            "not a HubSpot app config: a project component of type `card`, not an app",
+        ),
+        (
+            "app.json",
+            "not a HubSpot app config: no `scopes` and no `auth`: not a HubSpot app config",
+        ),
+        ("README.md", "unsupported input: expected an app manifest"),
+    ] {
+        let out = run(scopeaudit().current_dir(d).args(["audit", file, "--no-config"]));
+        assert_eq!(out.code, 2, "{file}");
+        assert!(
+            out.stderr.starts_with(&format!("error: {file}: {message}")),
+            "{file}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn a_file_with_an_unfamiliar_name_is_read_by_its_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("vendor-app.xml");
+    std::fs::copy(
+        root().join("tests/fixtures/rules/no-oauth-config/passes.connectedApp-meta.xml"),
+        &xml,
+    )
+    .unwrap();
+    let links = dir.path().join("links.txt");
+    std::fs::write(
+        &links,
+        "https://login.salesforce.com/services/oauth2/authorize?response_type=code&scope=api\n",
+    )
+    .unwrap();
+    let out = audit(&[
+        xml.to_str().unwrap(),
+        links.to_str().unwrap(),
+        "--no-config",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let kinds: Vec<String> = json(&out.stdout)["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["source"]["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds, ["connected_app", "authorize_url"]);
+}
