@@ -2,12 +2,13 @@
 
 use crate::catalog::{Catalog, Catalogs};
 use crate::data;
-use crate::engine::Engine;
+use crate::engine::{AppResult, Engine};
 use crate::finding::{FailOn, Severity};
 use crate::inputs;
 use crate::model::{App, Platform};
 use crate::policy::{self, Date, Policy};
-use crate::report::{text, Report, ReportOptions};
+use crate::report::templates::{self, Templates};
+use crate::report::{sarif, text, Report, ReportOptions};
 use crate::rule::RuleSet;
 use crate::source_file::FileError;
 use std::fmt::Write as _;
@@ -54,6 +55,9 @@ pub struct Outcome {
 pub enum Format {
     Text,
     Json,
+    Sarif,
+    Markdown,
+    Html,
 }
 
 impl Format {
@@ -66,6 +70,9 @@ impl Format {
         {
             Some("json") => Some(Format::Json),
             Some("txt") => Some(Format::Text),
+            Some("sarif") => Some(Format::Sarif),
+            Some("md" | "markdown") => Some(Format::Markdown),
+            Some("html" | "htm") => Some(Format::Html),
             _ => None,
         }
     }
@@ -91,6 +98,8 @@ pub struct AuditOptions {
     pub config: ConfigChoice,
     pub catalogs: Option<PathBuf>,
     pub rules: Option<PathBuf>,
+    /// Where to find replacement report templates.
+    pub templates: Option<PathBuf>,
     /// Colour the text on stdout (a terminal, and NO_COLOR unset).
     pub color: bool,
 }
@@ -142,7 +151,7 @@ pub fn audit_report(options: &AuditOptions) -> Result<Report, Failure> {
         min_severity: options.min_severity.or(policy.min_severity).unwrap_or(Severity::Info),
         today,
     };
-    Ok(Report::build(evaluation, &catalogs, &report_options))
+    Ok(Report::build(evaluation, &catalogs, &rules, &report_options))
 }
 
 fn read_inputs(options: &AuditOptions) -> Result<Vec<App>, Failure> {
@@ -162,31 +171,43 @@ fn read_inputs(options: &AuditOptions) -> Result<Vec<App>, Failure> {
     }
     if apps.is_empty() {
         return Err(Failure::usage(format!(
-            "no app manifests found in {} (a manifest is a .yaml/.yml file with a top-level `app:` key)",
+            "no apps found in {} (looked for app manifests, Connected App and External Client App metadata, HubSpot app configs and authorize URLs)",
             options.inputs.join(", ")
         )));
     }
     Ok(apps)
 }
 
-fn render(report: &Report, format: Format, color: bool) -> String {
-    match format {
+fn render(report: &Report, format: Format, color: bool, templates: &Templates) -> Result<String, Failure> {
+    Ok(match format {
         Format::Text => text::render(report, color),
         Format::Json => report.to_json(),
-    }
+        Format::Sarif => sarif::render(report),
+        Format::Markdown => templates.render(templates::MARKDOWN, report).map_err(Failure::usage)?,
+        Format::Html => templates.render(templates::HTML, report).map_err(Failure::usage)?,
+    })
 }
 
 pub fn run_audit(options: &AuditOptions) -> Result<Outcome, Failure> {
     // Check output paths before doing the work, so a typo costs nothing.
     let mut outputs = Vec::new();
     for path in &options.outputs {
-        let format = Format::from_extension(path)
-            .ok_or_else(|| Failure::usage(format!("-o {}: unknown extension; use .json or .txt", path.display())))?;
+        let format = Format::from_extension(path).ok_or_else(|| {
+            Failure::usage(format!(
+                "-o {}: unknown extension; use .json, .sarif, .md, .html or .txt",
+                path.display()
+            ))
+        })?;
         outputs.push((path, format));
     }
+    let templates = match &options.templates {
+        Some(dir) => Templates::with_overrides(dir).map_err(Failure::files)?,
+        None => Templates::default(),
+    };
     let report = audit_report(options)?;
+    let stdout = render(&report, options.format, options.color, &templates)?;
     for (path, format) in outputs {
-        std::fs::write(path, render(&report, format, false))
+        std::fs::write(path, render(&report, format, false, &templates)?)
             .map_err(|e| Failure::usage(format!("-o {}: {}", path.display(), crate::source_file::io_message(&e))))?;
     }
     let code = if report.gate.passed {
@@ -195,9 +216,115 @@ pub fn run_audit(options: &AuditOptions) -> Result<Outcome, Failure> {
         EXIT_GATE_FAILED
     };
     Ok(Outcome {
-        stdout: render(&report, options.format, options.color),
+        stdout,
         stderr: String::new(),
         code,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone)]
+pub struct DiffOptions {
+    pub old: String,
+    pub new: String,
+    pub format: DiffFormat,
+    pub outputs: Vec<PathBuf>,
+    pub fail_on: Option<FailOn>,
+    pub config: ConfigChoice,
+    pub catalogs: Option<PathBuf>,
+    pub rules: Option<PathBuf>,
+}
+
+fn render_diff(diff: &crate::diff::DiffReport, format: DiffFormat) -> String {
+    match format {
+        DiffFormat::Text => diff.to_text(),
+        DiffFormat::Json => diff.to_json(),
+        DiffFormat::Markdown => diff.to_markdown(),
+    }
+}
+
+/// One side of a diff: exactly one app, evaluated on its own.
+fn diff_side(label: &str, input: &str, engine: &Engine) -> Result<(AppResult, Vec<crate::finding::Finding>), Failure> {
+    let apps = if crate::inputs::authorize_url::looks_like_url(input) || Path::new(input).exists() {
+        inputs::load_paths(&[input.to_string()]).map_err(Failure::files)?
+    } else {
+        return Err(Failure::usage(format!("{label} {input}: no such file or directory")));
+    };
+    let count = apps.len();
+    let mut evaluation = engine.evaluate(apps);
+    match (count, evaluation.apps.pop()) {
+        (1, Some(result)) => {
+            let findings = evaluation.findings.into_iter().filter(|f| f.app.is_some()).collect();
+            Ok((result, findings))
+        }
+        _ => Err(Failure::usage(format!(
+            "{label} {input}: holds {count} apps; diff compares two versions of one app"
+        ))),
+    }
+}
+
+/// `scopeaudit diff OLD NEW`: the drift gate.
+pub fn run_diff(options: &DiffOptions) -> Result<Outcome, Failure> {
+    let mut outputs = Vec::new();
+    for path in &options.outputs {
+        let format = match Format::from_extension(path) {
+            Some(Format::Json) => DiffFormat::Json,
+            Some(Format::Markdown) => DiffFormat::Markdown,
+            Some(Format::Text) => DiffFormat::Text,
+            _ => {
+                return Err(Failure::usage(format!(
+                    "-o {}: unknown extension for a diff; use .json, .md or .txt",
+                    path.display()
+                )))
+            }
+        };
+        outputs.push((path, format));
+    }
+    let (catalogs, rules) = load_data(options.catalogs.as_deref(), options.rules.as_deref())?;
+    let policy = load_policy(&options.config, &rules, &catalogs)?;
+    let today = Date::today();
+    let engine = Engine {
+        catalogs: &catalogs,
+        rules: &rules,
+        policy: &policy,
+        today,
+    };
+    let (old, old_findings) = diff_side("OLD", &options.old, &engine)?;
+    let (new, new_findings) = diff_side("NEW", &options.new, &engine)?;
+    if old.app.platform != new.app.platform {
+        return Err(Failure::usage(format!(
+            "OLD is a {} app and NEW a {} app; diff compares two versions of one app",
+            old.app.platform.display_name(),
+            new.app.platform.display_name()
+        )));
+    }
+    let diff = crate::diff::compare(&crate::diff::DiffInput {
+        old: &old,
+        old_findings: &old_findings,
+        new: &new,
+        new_findings: &new_findings,
+        catalog: catalogs.get(new.app.platform),
+        fail_on: options.fail_on.or(policy.fail_on).unwrap_or(FailOn::At(Severity::High)),
+        today,
+    });
+    for (path, format) in outputs {
+        std::fs::write(path, render_diff(&diff, format))
+            .map_err(|e| Failure::usage(format!("-o {}: {}", path.display(), crate::source_file::io_message(&e))))?;
+    }
+    Ok(Outcome {
+        stdout: render_diff(&diff, options.format),
+        stderr: String::new(),
+        code: if diff.gate.passed {
+            EXIT_PASSED
+        } else {
+            EXIT_GATE_FAILED
+        },
     })
 }
 

@@ -1,6 +1,6 @@
 //! The command line: clap definitions, turned into the plain options `app` takes.
 
-use crate::app::{self, AuditOptions, ConfigChoice, Failure, Format, Outcome};
+use crate::app::{self, AuditOptions, ConfigChoice, DiffFormat, DiffOptions, Failure, Format, Outcome};
 use crate::finding::{FailOn, Severity};
 use crate::model::Platform;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -25,6 +25,10 @@ pub struct Cli {
 pub enum Command {
     /// Audit app manifests (files or directories) or an ad-hoc scope list.
     Audit(AuditArgs),
+    /// Compare two versions of one app (any input formats): added and removed scopes,
+    /// escalations, changed policies and new findings. Exit 1 when NEW adds a finding at or
+    /// above --fail-on.
+    Diff(DiffArgs),
     /// List a platform's scope catalog, or explain one scope (any alias works).
     Scopes {
         platform: PlatformArg,
@@ -56,6 +60,40 @@ pub enum Command {
     },
 }
 
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The app as approved (a manifest, Connected App, ECA directory, HubSpot config or URL).
+    #[arg(value_name = "OLD")]
+    pub old: String,
+    /// The app as it is now, in any input format.
+    #[arg(value_name = "NEW")]
+    pub new: String,
+    /// What to print on stdout.
+    #[arg(short, long, value_enum, default_value_t = DiffFormatArg::Text)]
+    pub format: DiffFormatArg,
+    /// Also write the diff to PATH, in the format its extension names (.json, .md, .txt).
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Vec<PathBuf>,
+    /// Exit 1 when NEW adds a finding at or above this severity [default: high].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOnArg>,
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    #[arg(long)]
+    pub no_config: bool,
+    #[arg(long, value_name = "DIR")]
+    pub catalogs: Option<PathBuf>,
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormatArg {
+    Text,
+    Json,
+    Markdown,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlatformArg {
     Salesforce,
@@ -75,6 +113,9 @@ impl From<PlatformArg> for Platform {
 pub enum FormatArg {
     Text,
     Json,
+    Sarif,
+    Markdown,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -121,7 +162,8 @@ pub struct AuditArgs {
     /// What to print on stdout.
     #[arg(short, long, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
-    /// Also write a report to PATH, in the format its extension names (.json, .txt). Repeatable.
+    /// Also write a report to PATH, in the format its extension names (.json, .sarif, .md, .html,
+    /// .txt). Repeatable.
     #[arg(short, long, value_name = "PATH")]
     pub output: Vec<PathBuf>,
     /// Exit 1 when an unsuppressed finding is at or above this severity [default: high].
@@ -142,6 +184,47 @@ pub struct AuditArgs {
     /// Add or override rules with the `*.yaml` files in this directory.
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
+    /// Use report.html.j2 / report.md.j2 from this directory instead of the embedded templates.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+fn fail_on(arg: FailOnArg) -> FailOn {
+    match arg {
+        FailOnArg::Never => FailOn::Never,
+        FailOnArg::Info => FailOn::At(Severity::Info),
+        FailOnArg::Low => FailOn::At(Severity::Low),
+        FailOnArg::Medium => FailOn::At(Severity::Medium),
+        FailOnArg::High => FailOn::At(Severity::High),
+        FailOnArg::Critical => FailOn::At(Severity::Critical),
+    }
+}
+
+fn config_choice(config: Option<PathBuf>, no_config: bool) -> ConfigChoice {
+    match (config, no_config) {
+        (_, true) => ConfigChoice::Skip,
+        (Some(path), false) => ConfigChoice::File(path),
+        (None, false) => ConfigChoice::Discover,
+    }
+}
+
+impl DiffArgs {
+    pub fn into_options(self) -> DiffOptions {
+        DiffOptions {
+            old: self.old,
+            new: self.new,
+            format: match self.format {
+                DiffFormatArg::Text => DiffFormat::Text,
+                DiffFormatArg::Json => DiffFormat::Json,
+                DiffFormatArg::Markdown => DiffFormat::Markdown,
+            },
+            outputs: self.output,
+            fail_on: self.fail_on.map(fail_on),
+            config: config_choice(self.config, self.no_config),
+            catalogs: self.catalogs,
+            rules: self.rules,
+        }
+    }
 }
 
 fn use_color() -> bool {
@@ -159,24 +242,17 @@ impl AuditArgs {
             format: match self.format {
                 FormatArg::Text => Format::Text,
                 FormatArg::Json => Format::Json,
+                FormatArg::Sarif => Format::Sarif,
+                FormatArg::Markdown => Format::Markdown,
+                FormatArg::Html => Format::Html,
             },
             outputs: self.output,
-            fail_on: self.fail_on.map(|f| match f {
-                FailOnArg::Never => FailOn::Never,
-                FailOnArg::Info => FailOn::At(Severity::Info),
-                FailOnArg::Low => FailOn::At(Severity::Low),
-                FailOnArg::Medium => FailOn::At(Severity::Medium),
-                FailOnArg::High => FailOn::At(Severity::High),
-                FailOnArg::Critical => FailOn::At(Severity::Critical),
-            }),
+            fail_on: self.fail_on.map(fail_on),
             min_severity: self.min_severity.map(Severity::from),
-            config: match (self.config, self.no_config) {
-                (_, true) => ConfigChoice::Skip,
-                (Some(path), false) => ConfigChoice::File(path),
-                (None, false) => ConfigChoice::Discover,
-            },
+            config: config_choice(self.config, self.no_config),
             catalogs: self.catalogs,
             rules: self.rules,
+            templates: self.templates,
             color: use_color(),
         }
     }
@@ -185,6 +261,7 @@ impl AuditArgs {
 pub fn run(cli: Cli) -> Result<Outcome, Failure> {
     match cli.command {
         Command::Audit(args) => app::run_audit(&args.into_options()),
+        Command::Diff(args) => app::run_diff(&args.into_options()),
         Command::Scopes {
             platform,
             scope,

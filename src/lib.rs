@@ -7,6 +7,7 @@ pub mod app;
 pub mod catalog;
 pub mod cli;
 pub mod data;
+pub mod diff;
 pub mod engine;
 pub mod finding;
 pub mod inputs;

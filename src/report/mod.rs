@@ -1,11 +1,13 @@
 //! The one report value every output renders, so no two formats can disagree.
 
+pub mod sarif;
+pub mod templates;
 pub mod text;
 
 use crate::catalog::Catalogs;
 use crate::engine::{AppResult, Evaluation};
 use crate::finding::{FailOn, Finding, Severity};
-use crate::rule::Verdict;
+use crate::rule::{RuleSet, Verdict};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -19,8 +21,21 @@ pub struct Report {
     /// Unsuppressed findings at or above `--min-severity`.
     pub findings: Vec<Finding>,
     pub suppressed: Vec<SuppressedFinding>,
+    /// The rules behind the findings and waived findings, with their documentation: what
+    /// SARIF's `tool.driver.rules` and the report's remediation sections show.
+    pub rules: Vec<RuleInfo>,
     pub stats: Stats,
     pub gate: Gate,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleInfo {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub remediation: String,
+    pub docs: String,
+    pub help_uri: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -139,7 +154,7 @@ pub struct ReportOptions {
 }
 
 impl Report {
-    pub fn build(evaluation: Evaluation, catalogs: &Catalogs, options: &ReportOptions) -> Report {
+    pub fn build(evaluation: Evaluation, catalogs: &Catalogs, rules: &RuleSet, options: &ReportOptions) -> Report {
         let Evaluation {
             apps,
             findings,
@@ -170,8 +185,27 @@ impl Report {
             .into_iter()
             .filter(|f| f.severity >= options.min_severity)
             .collect();
+        let used: std::collections::BTreeSet<&str> = shown
+            .iter()
+            .chain(suppressed.iter().map(|s| &s.finding))
+            .map(|f| f.rule.as_str())
+            .collect();
+        let rules = rules
+            .rules
+            .iter()
+            .filter(|r| used.contains(r.id.as_str()))
+            .map(|r| RuleInfo {
+                id: r.id.clone(),
+                title: r.title.clone(),
+                severity: r.severity,
+                remediation: r.remediation.trim().to_string(),
+                docs: r.docs.trim().to_string(),
+                help_uri: r.help_uri.clone(),
+            })
+            .collect();
         Report {
             schema_version: SCHEMA_VERSION,
+            rules,
             tool: ToolInfo {
                 name: "scopeaudit",
                 version: env!("CARGO_PKG_VERSION"),

@@ -1,0 +1,377 @@
+//! The drift gate: what changed between two versions of one app (any two inputs, any
+//! formats), and which findings are new. Pure: it compares two evaluations.
+
+use crate::catalog::{Access, Catalog};
+use crate::engine::AppResult;
+use crate::finding::{FailOn, Finding};
+use crate::model::{AppSettings, Date, SettingValue};
+use crate::report::templates::md_escape;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Side {
+    pub name: String,
+    pub source: String,
+    pub kind: &'static str,
+    pub grade: String,
+    pub score: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScopeChange {
+    /// The scope as the catalog names it (as written, when unknown).
+    pub scope: String,
+    pub access: Option<&'static str>,
+    pub risk: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Escalation {
+    /// `read_to_write`, `new_write_access`, `offline_access`, `full_access`.
+    pub kind: &'static str,
+    pub scope: String,
+    /// The scope it grows from, for `read_to_write`.
+    pub from: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingChange {
+    pub setting: &'static str,
+    pub old: SettingValue,
+    pub new: SettingValue,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffGate {
+    pub fail_on: &'static str,
+    pub passed: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffReport {
+    pub schema_version: u32,
+    pub old: Side,
+    pub new: Side,
+    pub added_scopes: Vec<ScopeChange>,
+    pub removed_scopes: Vec<ScopeChange>,
+    pub escalations: Vec<Escalation>,
+    pub changed_settings: Vec<SettingChange>,
+    /// Findings on NEW that OLD does not have (waived ones excluded).
+    pub new_findings: Vec<Finding>,
+    /// Findings on OLD that NEW no longer has.
+    pub resolved_findings: Vec<Finding>,
+    pub gate: DiffGate,
+}
+
+fn side(result: &AppResult) -> Side {
+    Side {
+        name: result.app.name.clone(),
+        source: result.app.source.path.clone(),
+        kind: result.app.source.kind.as_str(),
+        grade: result.grade.to_string(),
+        score: result.score,
+    }
+}
+
+/// The scopes an app requests, by catalog id (as written when unknown).
+fn requested(result: &AppResult) -> BTreeSet<String> {
+    result
+        .scopes
+        .iter()
+        .map(|s| {
+            s.canonical
+                .clone()
+                .unwrap_or_else(|| result.app.scopes[s.index].name.clone())
+        })
+        .collect()
+}
+
+fn change(catalog: &Catalog, scope: &str) -> ScopeChange {
+    let entry = catalog.resolve(scope);
+    ScopeChange {
+        scope: scope.to_string(),
+        access: entry.map(|e| e.access.as_str()),
+        risk: entry.map(|e| e.risk.as_str()),
+    }
+}
+
+fn writes(catalog: &Catalog, scope: &str) -> bool {
+    catalog
+        .resolve(scope)
+        .is_some_and(|e| matches!(e.access, Access::Write | Access::ReadWrite | Access::Admin))
+}
+
+/// The resource a scope is about, without its access suffix: `crm.objects.deals.read` and
+/// `crm.objects.deals.write` share `crm.objects.deals`.
+fn stem(scope: &str) -> &str {
+    for suffix in [".read_write", ".read", ".write"] {
+        if let Some(s) = scope.strip_suffix(suffix) {
+            return s;
+        }
+    }
+    scope
+}
+
+/// A finding's identity across versions: the rule and the scope (by catalog id, so `Api` in
+/// XML and `api` in a manifest match), or for findings about no scope, the message with the
+/// app's name taken out (a renamed app keeps its findings).
+fn key(f: &Finding, app_name: &str) -> (String, Option<String>, String) {
+    match &f.scope {
+        Some(scope) => (f.rule.clone(), Some(scope.clone()), String::new()),
+        None => (f.rule.clone(), None, f.message.replace(app_name, "{app}")),
+    }
+}
+
+pub struct DiffInput<'a> {
+    pub old: &'a AppResult,
+    pub old_findings: &'a [Finding],
+    pub new: &'a AppResult,
+    pub new_findings: &'a [Finding],
+    pub catalog: &'a Catalog,
+    pub fail_on: FailOn,
+    pub today: Date,
+}
+
+pub fn compare(input: &DiffInput) -> DiffReport {
+    let catalog = input.catalog;
+    let old_scopes = requested(input.old);
+    let new_scopes = requested(input.new);
+    let added: Vec<&String> = new_scopes.difference(&old_scopes).collect();
+    let removed: Vec<&String> = old_scopes.difference(&new_scopes).collect();
+    let grants =
+        |scopes: &BTreeSet<String>| -> BTreeSet<String> { scopes.iter().flat_map(|s| catalog.grants_of(s)).collect() };
+    let (old_grants, new_grants) = (grants(&old_scopes), grants(&new_scopes));
+    let mut escalations = Vec::new();
+    let old_writes = old_scopes.iter().any(|s| writes(catalog, s));
+    for scope in &added {
+        if !writes(catalog, scope) {
+            continue;
+        }
+        let from = old_scopes
+            .iter()
+            .find(|o| stem(o) == stem(scope) && !writes(catalog, o) && *o != *scope);
+        if let Some(from) = from {
+            escalations.push(Escalation {
+                kind: "read_to_write",
+                scope: (*scope).clone(),
+                from: Some(from.clone()),
+                message: format!("`{from}` grows to `{scope}`: the app can now change what it could only read"),
+            });
+        } else if !old_writes {
+            escalations.push(Escalation {
+                kind: "new_write_access",
+                scope: (*scope).clone(),
+                from: None,
+                message: format!("`{scope}` can change data; the old version could only read"),
+            });
+        }
+    }
+    let offline = ["refresh_token"];
+    for scope in offline {
+        if new_grants.contains(scope) && !old_grants.contains(scope) && catalog.resolve(scope).is_some() {
+            escalations.push(Escalation {
+                kind: "offline_access",
+                scope: scope.to_string(),
+                from: None,
+                message: "newly requests offline access: it can act while users are away".to_string(),
+            });
+        }
+    }
+    if new_scopes.contains("full") && !old_scopes.contains("full") {
+        escalations.push(Escalation {
+            kind: "full_access",
+            scope: "full".to_string(),
+            from: None,
+            message: "newly requests `full`: everything the user can reach".to_string(),
+        });
+    }
+    let changed_settings = AppSettings::NAMES
+        .iter()
+        .filter(|name| !name.starts_with("certificate_days"))
+        .filter_map(|&name| {
+            let old = input.old.app.settings.value(name, input.today);
+            let new = input.new.app.settings.value(name, input.today);
+            // Whether OAuth is configured at all only means something when both inputs say.
+            let unstated = name == "oauth_enabled" && (old == SettingValue::Unset || new == SettingValue::Unset);
+            (old != new && !unstated).then_some(SettingChange {
+                setting: name,
+                old,
+                new,
+            })
+        })
+        .collect();
+    let old_keys: BTreeSet<_> = input.old_findings.iter().map(|f| key(f, &input.old.app.name)).collect();
+    let new_keys: BTreeSet<_> = input.new_findings.iter().map(|f| key(f, &input.new.app.name)).collect();
+    let new_findings: Vec<Finding> = input
+        .new_findings
+        .iter()
+        .filter(|f| !old_keys.contains(&key(f, &input.new.app.name)))
+        .cloned()
+        .collect();
+    let resolved_findings = input
+        .old_findings
+        .iter()
+        .filter(|f| !new_keys.contains(&key(f, &input.old.app.name)))
+        .cloned()
+        .collect();
+    let passed = !new_findings.iter().any(|f| input.fail_on.fails(f.severity));
+    DiffReport {
+        schema_version: 1,
+        old: side(input.old),
+        new: side(input.new),
+        added_scopes: added.iter().map(|s| change(catalog, s)).collect(),
+        removed_scopes: removed.iter().map(|s| change(catalog, s)).collect(),
+        escalations,
+        changed_settings,
+        new_findings,
+        resolved_findings,
+        gate: DiffGate {
+            fail_on: input.fail_on.as_str(),
+            passed,
+        },
+    }
+}
+
+impl DiffReport {
+    pub fn to_json(&self) -> String {
+        // Serializing plain structs cannot fail.
+        let mut out = serde_json::to_string_pretty(self).unwrap_or_default();
+        out.push('\n');
+        out
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{} ({}, grade {}) -> {} ({}, grade {})",
+            self.old.name, self.old.source, self.old.grade, self.new.name, self.new.source, self.new.grade
+        );
+        let list = |items: &[ScopeChange]| items.iter().map(|s| s.scope.clone()).collect::<Vec<_>>().join(" ");
+        let _ = writeln!(out, "  added scopes:   {}", or_none(&list(&self.added_scopes)));
+        let _ = writeln!(out, "  removed scopes: {}", or_none(&list(&self.removed_scopes)));
+        for e in &self.escalations {
+            let _ = writeln!(out, "  ESCALATION {}: {}", e.kind, e.message);
+        }
+        for s in &self.changed_settings {
+            let _ = writeln!(out, "  setting {}: {} -> {}", s.setting, s.old, s.new);
+        }
+        let _ = writeln!(out, "\nnew findings ({}):", self.new_findings.len());
+        for f in &self.new_findings {
+            let line = f.location.line.map(|l| format!(":{l}")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {:8} {}  {}{}\n           {}",
+                f.severity.as_str().to_uppercase(),
+                f.rule,
+                f.location.path,
+                line,
+                f.message
+            );
+        }
+        let _ = writeln!(out, "resolved findings: {}", self.resolved_findings.len());
+        for f in &self.resolved_findings {
+            let _ = writeln!(
+                out,
+                "  {:8} {}  {}",
+                f.severity.as_str().to_uppercase(),
+                f.rule,
+                f.message
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\ndrift gate {} (fail-on {})",
+            if self.gate.passed { "passed" } else { "failed" },
+            self.gate.fail_on
+        );
+        out
+    }
+
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        let verdict = if self.gate.passed {
+            "✅ No new finding at or above"
+        } else {
+            "❌ New findings at or above"
+        };
+        let _ = writeln!(out, "# Scope drift: {}\n", md_escape(self.new.name.clone()));
+        let _ = writeln!(
+            out,
+            "**{verdict} {}.** Grade {} → {}.\n",
+            self.gate.fail_on, self.old.grade, self.new.grade
+        );
+        let scopes = |items: &[ScopeChange]| {
+            if items.is_empty() {
+                "none".to_string()
+            } else {
+                items
+                    .iter()
+                    .map(|s| md_escape(s.scope.clone()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        let _ = writeln!(out, "| | |\n|---|---|");
+        let _ = writeln!(out, "| Added scopes | {} |", scopes(&self.added_scopes));
+        let _ = writeln!(out, "| Removed scopes | {} |", scopes(&self.removed_scopes));
+        for e in &self.escalations {
+            let _ = writeln!(
+                out,
+                "| Escalation ({}) | {} |",
+                e.kind.replace('_', " "),
+                md_escape(e.message.clone())
+            );
+        }
+        for s in &self.changed_settings {
+            let _ = writeln!(
+                out,
+                "| Setting {} | {} → {} |",
+                s.setting,
+                md_escape(s.old.to_string()),
+                md_escape(s.new.to_string())
+            );
+        }
+        let _ = writeln!(out, "\n## New findings ({})\n", self.new_findings.len());
+        for f in &self.new_findings {
+            let _ = writeln!(
+                out,
+                "- **{}** `{}` · {}{}: {}",
+                f.severity.as_str().to_uppercase(),
+                f.rule,
+                md_escape(f.location.path.clone()),
+                f.location.line.map(|l| format!(":{l}")).unwrap_or_default(),
+                md_escape(f.message.clone())
+            );
+        }
+        if !self.resolved_findings.is_empty() {
+            let _ = writeln!(out, "\n## Resolved ({})\n", self.resolved_findings.len());
+            for f in &self.resolved_findings {
+                let _ = writeln!(out, "- ~~`{}`: {}~~", f.rule, md_escape(f.message.clone()));
+            }
+        }
+        out
+    }
+}
+
+fn or_none(s: &str) -> &str {
+    if s.is_empty() {
+        "none"
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_pair_read_and_write() {
+        assert_eq!(stem("crm.objects.deals.read"), stem("crm.objects.deals.write"));
+        assert_eq!(stem("api"), "api");
+    }
+}

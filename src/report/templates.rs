@@ -1,0 +1,234 @@
+//! The justification report, HTML and Markdown, rendered by minijinja from `templates/`.
+//! The templates are embedded; `--templates DIR` replaces any of them with the user's file of
+//! the same name. Everything from input is escaped: HTML by minijinja's auto-escaping, Markdown
+//! by the `md` filter every template applies to input strings.
+
+use super::{AppReport, Report};
+use crate::finding::Finding;
+use crate::source_file::{self, FileError};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+use serde::Serialize;
+use std::path::Path;
+
+pub const HTML: &str = "report.html.j2";
+pub const MARKDOWN: &str = "report.md.j2";
+
+const EMBEDDED: [(&str, &str); 2] = [
+    (HTML, include_str!("../../templates/report.html.j2")),
+    (MARKDOWN, include_str!("../../templates/report.md.j2")),
+];
+
+/// Templates larger than this are refused: a report template is a few kilobytes.
+const MAX_TEMPLATE_BYTES: u64 = 512 * 1024;
+
+/// The template sources in use: the embedded ones, or the user's where given.
+#[derive(Debug, Clone)]
+pub struct Templates {
+    sources: Vec<(&'static str, String)>,
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Templates {
+            sources: EMBEDDED.iter().map(|(n, s)| (*n, (*s).to_string())).collect(),
+        }
+    }
+}
+
+impl Templates {
+    /// The embedded templates with any `report.html.j2` / `report.md.j2` found in `dir` in
+    /// their place. Each override is compiled now, so a broken template is an error before any
+    /// work is done.
+    pub fn with_overrides(dir: &Path) -> Result<Templates, Vec<FileError>> {
+        let display = dir.display().to_string();
+        if !dir.is_dir() {
+            return Err(vec![FileError::new(display, "--templates: not a directory")]);
+        }
+        let mut templates = Templates::default();
+        let mut errors = Vec::new();
+        let mut found = false;
+        for (name, source) in &mut templates.sources {
+            let path = dir.join(*name);
+            if !path.is_file() {
+                continue;
+            }
+            found = true;
+            let shown = path.display().to_string();
+            match source_file::read_text(&path, &shown, MAX_TEMPLATE_BYTES) {
+                Ok(text) => {
+                    let mut env = Environment::new();
+                    match env.add_template_owned(name.to_string(), text.clone()) {
+                        Ok(()) => *source = text,
+                        Err(e) => errors.push(template_error(&shown, &e)),
+                    }
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        if !found {
+            errors.push(FileError::new(
+                display,
+                format!("--templates: no {HTML} or {MARKDOWN} in this directory"),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(templates)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn environment(&self) -> Result<Environment<'_>, minijinja::Error> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(|name| {
+            if name.starts_with("report.html") {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
+            }
+        });
+        env.add_filter("md", md_escape);
+        env.add_filter("safe_url", safe_url);
+        for (name, source) in &self.sources {
+            env.add_template(name, source)?;
+        }
+        Ok(env)
+    }
+
+    pub fn render(&self, name: &str, report: &Report) -> Result<String, String> {
+        let env = self.environment().map_err(|e| format!("template {name}: {e}"))?;
+        let template = env.get_template(name).map_err(|e| format!("template {name}: {e}"))?;
+        template
+            .render(Value::from(minijinja::value::Serde(View::new(report))))
+            .map_err(|e| format!("template {name}: {e}"))
+    }
+}
+
+fn template_error(path: &str, e: &minijinja::Error) -> FileError {
+    match e.line() {
+        Some(line) => FileError::at(path, line, None, e.to_string()),
+        None => FileError::new(path, e.to_string()),
+    }
+}
+
+/// Escapes text for Markdown, table cells included: no input can open a link, an HTML tag, a
+/// code span or a new table cell, or break the row onto a new line.
+pub fn md_escape(value: String) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\r' | '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Only https links are made links; anything else (`javascript:`, `data:`) renders as
+/// nothing, and the template shows the text without a link.
+pub fn safe_url(value: String) -> String {
+    if value.starts_with("https://") && !value.contains(['"', '\'', '<', '>', ' ', '\\']) {
+        value
+    } else {
+        String::new()
+    }
+}
+
+/// What the templates see: the report, and per app its own findings and waivers.
+#[derive(Serialize)]
+struct View<'a> {
+    report: &'a Report,
+    apps: Vec<AppView<'a>>,
+    /// Findings not about an app (the policy file's waivers).
+    policy_findings: Vec<&'a Finding>,
+    worst_grade: &'a str,
+}
+
+#[derive(Serialize)]
+struct AppView<'a> {
+    anchor: String,
+    platform_name: &'static str,
+    app: &'a AppReport,
+    findings: Vec<&'a Finding>,
+    waived: Vec<&'a super::SuppressedFinding>,
+    offline: bool,
+    needs_review: usize,
+}
+
+impl<'a> View<'a> {
+    fn new(report: &'a Report) -> View<'a> {
+        let apps = report
+            .apps
+            .iter()
+            .enumerate()
+            .map(|(i, app)| AppView {
+                anchor: format!("app-{}", i + 1),
+                platform_name: app.platform.display_name(),
+                app,
+                findings: report
+                    .findings
+                    .iter()
+                    .filter(|f| f.app.as_deref() == Some(app.id.as_str()))
+                    .collect(),
+                waived: report
+                    .suppressed
+                    .iter()
+                    .filter(|s| s.finding.app.as_deref() == Some(app.id.as_str()))
+                    .collect(),
+                offline: app
+                    .scopes
+                    .iter()
+                    .any(|s| matches!(s.canonical.as_deref(), Some("refresh_token" | "offline_access"))),
+                needs_review: app
+                    .scopes
+                    .iter()
+                    .filter(|s| s.verdict != crate::rule::Verdict::Needed)
+                    .count(),
+            })
+            .collect();
+        let worst_grade = report.apps.iter().map(|a| a.grade.as_str()).max().unwrap_or("A");
+        View {
+            report,
+            apps,
+            policy_findings: report.findings.iter().filter(|f| f.app.is_none()).collect(),
+            worst_grade,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_escaping_closes_every_door() {
+        assert_eq!(
+            md_escape("a|b <script>x</script> [l](javascript:x) `c` *d*\nnext".into()),
+            "a\\|b &lt;script&gt;x&lt;/script&gt; \\[l\\](javascript:x) \\`c\\` \\*d\\* next"
+        );
+    }
+
+    #[test]
+    fn only_https_urls_become_links() {
+        assert_eq!(
+            safe_url("https://help.salesforce.com/x".into()),
+            "https://help.salesforce.com/x"
+        );
+        assert_eq!(safe_url("javascript:alert(1)".into()), "");
+        assert_eq!(safe_url("https://x\" onmouseover=\"y".into()), "");
+    }
+
+    #[test]
+    fn embedded_templates_compile() {
+        let templates = Templates::default();
+        assert!(templates.environment().is_ok());
+    }
+}
