@@ -1,0 +1,275 @@
+//! The report formats: whole-output snapshots of every format for one app, many apps, an app
+//! with no findings and an app with waived findings; escaping of hostile input; SARIF
+//! structure and stable fingerprints; several outputs from one run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::*;
+
+const FORMATS: [(&str, &str); 5] = [
+    ("text", "txt"),
+    ("json", "json"),
+    ("sarif", "sarif"),
+    ("markdown", "md"),
+    ("html", "html"),
+];
+
+fn report(args: &[&str], format: &str) -> Run {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--format", format, "--fail-on", "never"]);
+    let out = audit(&all);
+    assert_eq!(out.code, 0, "{args:?} {format}: {}", out.stderr);
+    out
+}
+
+fn snapshot_every_format(case: &str, args: &[&str]) {
+    for (format, ext) in FORMATS {
+        let out = report(args, format);
+        assert_snapshot(&format!("report-{case}.{ext}"), &out.stdout);
+    }
+}
+
+#[test]
+fn one_app_in_every_format() {
+    snapshot_every_format(
+        "one-app",
+        &["examples/meeting-assistant-salesforce.yaml", "--no-config"],
+    );
+}
+
+#[test]
+fn many_apps_in_every_format() {
+    snapshot_every_format("many-apps", &["examples/", "--no-config"]);
+    let html = report(&["examples/", "--no-config"], "html").stdout;
+    // A summary table links to one section per app.
+    for i in 1..=8 {
+        assert!(html.contains(&format!("<a href=\"#app-{i}\">")), "link {i}");
+        assert!(
+            html.contains(&format!("<section class=\"app\" id=\"app-{i}\">")),
+            "section {i}"
+        );
+    }
+}
+
+#[test]
+fn an_app_with_no_findings_in_every_format() {
+    snapshot_every_format("no-findings", &["tests/fixtures/reports/clean.yaml", "--no-config"]);
+    let json = json(&report(&["tests/fixtures/reports/clean.yaml", "--no-config"], "json").stdout);
+    assert_eq!(json["findings"].as_array().unwrap().len(), 0);
+    let sarif = json_of(&report(&["tests/fixtures/reports/clean.yaml", "--no-config"], "sarif").stdout);
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn an_app_with_waived_findings_in_every_format() {
+    let args = [
+        "examples/meeting-assistant-salesforce.yaml",
+        "--config",
+        "tests/fixtures/reports/waived.policy.yaml",
+    ];
+    snapshot_every_format("waived", &args);
+    let sarif = json_of(&report(&args, "sarif").stdout);
+    let suppressed: Vec<&serde_json::Value> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 2);
+    assert_eq!(suppressed[0]["suppressions"][0]["kind"], "external");
+    assert!(suppressed[0]["suppressions"][0]["justification"]
+        .as_str()
+        .unwrap()
+        .contains("SEC-123"));
+}
+
+fn json_of(text: &str) -> serde_json::Value {
+    json(text)
+}
+
+#[test]
+fn hostile_input_is_text_in_html() {
+    let html = report(&["tests/fixtures/reports/hostile.yaml", "--no-config"], "html").stdout;
+    assert!(html.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';"));
+    // Every tag in the document is one the template writes, and every link is internal or
+    // https: nothing from input became markup.
+    let allowed = [
+        "!DOCTYPE", "html", "head", "meta", "title", "style", "body", "main", "header", "footer", "section", "div",
+        "p", "strong", "span", "b", "i", "h1", "h2", "h3", "table", "thead", "tbody", "tr", "th", "td", "a", "br",
+        "code", "dl", "dt", "dd", "ul", "li",
+    ];
+    for (i, _) in html.match_indices('<') {
+        let rest = &html[i + 1..];
+        let name: String = rest
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '!' || *c == 'D')
+            .collect();
+        assert!(
+            allowed.contains(&name.as_str()),
+            "unexpected tag <{name} at {}",
+            &html[i..(i + 60).min(html.len())]
+        );
+        if let Some(attrs) = rest.strip_prefix("a ") {
+            // Browsers decode entities in attributes before they look at the scheme.
+            let href = attrs
+                .split('"')
+                .nth(1)
+                .unwrap()
+                .replace("&#x2f;", "/")
+                .replace("&#x3a;", ":")
+                .replace("&amp;", "&");
+            assert!(href.starts_with('#') || href.starts_with("https://"), "link to {href}");
+        }
+    }
+    for forbidden in ["@import", "url("] {
+        assert!(!html.contains(forbidden), "HTML contains {forbidden}");
+    }
+    // The hostile strings are there, as text.
+    assert!(html.contains("&lt;script&gt;document.body.setAttribute("));
+    assert!(html.contains("Evil&lt;&#x2f;title&gt;"));
+}
+
+#[test]
+fn hostile_input_cannot_break_markdown_tables_or_links() {
+    let md = report(&["tests/fixtures/reports/hostile.yaml", "--no-config"], "markdown").stdout;
+    // An escaped bracket cannot close a link text.
+    let unescaped = md.replace("\\]", "").replace("\\[", "");
+    for forbidden in ["<script", "<img", "<svg", "<iframe", "](javascript:"] {
+        assert!(!unescaped.contains(forbidden), "Markdown contains {forbidden}");
+    }
+    // Every table row has as many cell separators as its header.
+    let mut columns = None;
+    for line in md.lines() {
+        if !line.starts_with('|') {
+            columns = None;
+            continue;
+        }
+        let separators = line.replace("\\|", "").matches('|').count();
+        match columns {
+            None => columns = Some(separators),
+            Some(n) => assert_eq!(separators, n, "broken row: {line}"),
+        }
+    }
+}
+
+#[test]
+fn sarif_results_have_locations_rules_and_stable_fingerprints() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(root().join("examples/over-privileged-salesforce.yaml")).unwrap();
+    let moved = format!("# moved down\n\n\n{original}");
+    let a = dir.path().join("a.yaml");
+    std::fs::write(&a, &original).unwrap();
+    let before = json_of(&report(&[a.to_str().unwrap(), "--no-config"], "sarif").stdout);
+    std::fs::write(&a, &moved).unwrap();
+    let after = json_of(&report(&[a.to_str().unwrap(), "--no-config"], "sarif").stdout);
+    let run = &before["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for r in results {
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], r["ruleId"]);
+        assert!(rules[index]["helpUri"].as_str().unwrap().starts_with("https://"));
+        assert!(rules[index]["help"]["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("## Remediation"));
+        let severity: f64 = rules[index]["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((0.0..=10.0).contains(&severity));
+        let location = &r["locations"][0]["physicalLocation"];
+        assert!(location["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("file:///"));
+        assert!(location["region"]["startLine"].as_u64().unwrap() >= 1);
+    }
+    let prints = |s: &serde_json::Value| -> Vec<String> {
+        s["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["partialFingerprints"]["scopeaudit/v1"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let lines = |s: &serde_json::Value| -> Vec<u64> {
+        s["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect()
+    };
+    assert_eq!(prints(&before), prints(&after), "fingerprints survive a line move");
+    assert_ne!(lines(&before), lines(&after));
+}
+
+#[test]
+fn one_run_writes_every_format_and_they_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |ext: &str| dir.path().join(format!("report.{ext}")).to_str().unwrap().to_string();
+    let outputs: Vec<String> = ["json", "sarif", "md", "html", "txt"].iter().map(|e| path(e)).collect();
+    let mut args = vec!["examples/", "--no-config", "--fail-on", "never"];
+    for o in &outputs {
+        args.extend(["-o", o.as_str()]);
+    }
+    let out = audit(&args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json = json_of(&std::fs::read_to_string(path("json")).unwrap());
+    let sarif = json_of(&std::fs::read_to_string(path("sarif")).unwrap());
+    let findings = json["findings"].as_array().unwrap().len();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), findings);
+    let md = std::fs::read_to_string(path("md")).unwrap();
+    let html = std::fs::read_to_string(path("html")).unwrap();
+    let text = std::fs::read_to_string(path("txt")).unwrap();
+    assert_eq!(text, out.stdout, "the text file is what stdout shows");
+    for app in json["apps"].as_array().unwrap() {
+        let grade = app["grade"].as_str().unwrap();
+        assert!(md.contains(&format!("— grade {grade}")), "{}", app["name"]);
+        assert!(html.contains(&format!("grade-{grade}")), "{}", app["name"]);
+    }
+    let bad = audit(&["examples/", "--no-config", "-o", "report.pdf"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("use .json, .sarif, .md, .html or .txt"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[test]
+fn templates_can_be_replaced_and_a_broken_one_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("report.md.j2"),
+        "{% for a in apps %}{{ a.app.name|md }}: {{ a.app.grade }}\n{% endfor %}",
+    )
+    .unwrap();
+    let out = audit(&[
+        "examples/meeting-assistant-salesforce.yaml",
+        "--no-config",
+        "-f",
+        "markdown",
+        "--templates",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, "Notable Meetings for Salesforce: B\n");
+    std::fs::write(dir.path().join("report.md.j2"), "line one\n{% for a in apps %}").unwrap();
+    let out = audit(&["examples/", "--no-config", "--templates", dir.path().to_str().unwrap()]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.starts_with("error: ") && out.stderr.contains("report.md.j2"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+}
