@@ -5,10 +5,10 @@
 //! (`isAdminApproved` false: all users may self-authorize; `refreshTokenPolicy` infinite;
 //! `ipRelaxation` ENFORCE), and the setting points at the element that should have stated it.
 
-use super::sf_meta::{self, Notes};
+use super::sf_meta::{self, Reading};
 use super::xml::{self, Element};
 use crate::model::{
-    App, AppSettings, Flow, InputKind, Integration, IpRelaxation, Note, Pos, RefreshTokenPolicy, RequestedScope, Source,
+    App, AppSettings, Flow, InputKind, Integration, IpRelaxation, Note, Pos, RefreshTokenPolicy, Source,
 };
 use crate::source_file::FileError;
 
@@ -81,23 +81,14 @@ fn api_name(path: &str) -> String {
         .to_string()
 }
 
-/// Everything read from the file before it becomes an `App`.
-struct Reading {
-    notes: Notes,
-    scopes: Vec<RequestedScope>,
-    settings: AppSettings,
-    flows: Vec<Flow>,
-}
-
+/// The Connected App elements; the ones External Client Apps share are in `sf_meta`.
 impl Reading {
-    fn set_at(&mut self, name: &str, line: u32) {
-        let pos = self.notes.pos(line);
-        self.settings.at.insert(name.to_string(), pos);
-    }
-
     /// One child of `<oauthConfig>` (or one found in the wrong place and read as if it were).
     fn oauth_config_field(&mut self, name: &str, e: &Element) {
         let line = e.line;
+        if name != "scopes" && self.common_field(e) {
+            return;
+        }
         match name {
             "scopes" => {
                 if e.children.is_empty() {
@@ -114,63 +105,21 @@ impl Reading {
                     }
                 }
             }
-            "callbackUrl" => {
-                sf_meta::callback_urls(e, &mut self.notes, &mut self.settings.callback_urls);
-                self.set_at("callback_urls", line);
-            }
-            "certificate" => {
-                let cert = sf_meta::certificate(e, &mut self.notes, &mut self.settings.committed_secrets);
-                if cert.is_some() {
-                    self.settings.certificate = cert;
-                    self.set_at("certificate", line);
-                }
-                if !self.settings.committed_secrets.is_empty() {
-                    self.set_at("committed_secrets", line);
-                }
-            }
-            // A placeholder secret leaks nothing.
-            "consumerSecret" if e.value().is_some_and(|v| !sf_meta::is_placeholder(v)) => {
-                sf_meta::push_unique(&mut self.settings.committed_secrets, "consumer secret");
-                self.set_at("committed_secrets", line);
-            }
-            "isAdminApproved" => self.flag(e, "admin_approved", |s, v| s.admin_approved = v),
-            "isConsumerSecretOptional" => {
-                self.flag(e, "consumer_secret_optional", |s, v| s.consumer_secret_optional = v)
-            }
-            "isPkceRequired" => self.flag(e, "pkce_required", |s, v| s.pkce_required = v),
-            "isSecretRequiredForRefreshToken" => self.flag(e, "secret_required_for_refresh_token", |s, v| {
-                s.secret_required_for_refresh_token = v
-            }),
-            "isRefreshTokenRotationEnabled" => {
-                self.flag(e, "refresh_token_rotation", |s, v| s.refresh_token_rotation = v)
+            "isAdminApproved" => {
+                self.flag(e, "admin_approved", |s, v| s.admin_approved = v);
             }
             "isClientCredentialEnabled" => {
-                self.flag(e, "client_credentials_enabled", |s, v| s.client_credentials_enabled = v);
-                if self.settings.client_credentials_enabled == Some(true) {
-                    self.flows.push(Flow::ClientCredentials);
+                let enabled = self.flag(e, "client_credentials_enabled", |s, v| s.client_credentials_enabled = v);
+                if enabled == Some(true) {
+                    self.add_flow(Flow::ClientCredentials);
                 }
             }
             "oauthClientCredentialUser" => {
                 self.settings.client_credentials_user = self.notes.text(e);
                 self.set_at("client_credentials_user", line);
             }
-            "isIntrospectAllTokens" => self.flag(e, "introspect_all_tokens", |s, v| s.introspect_all_tokens = v),
-            "isTokenExchangeEnabled" => {
-                self.flag(e, "token_exchange_enabled", |s, v| s.token_exchange_enabled = v);
-                if self.settings.token_exchange_enabled == Some(true) {
-                    self.flows.push(Flow::TokenExchange);
-                }
-            }
             // Descriptive or not about scope posture.
             _ => {}
-        }
-    }
-
-    fn flag(&mut self, e: &Element, name: &str, set: impl FnOnce(&mut AppSettings, Option<bool>)) {
-        let value = self.notes.flag(e);
-        set(&mut self.settings, value);
-        if value.is_some() {
-            self.set_at(name, e.line);
         }
     }
 
@@ -216,12 +165,7 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
             ),
         ));
     }
-    let mut r = Reading {
-        notes: Notes::new(0),
-        scopes: Vec::new(),
-        settings: AppSettings::default(),
-        flows: Vec::new(),
-    };
+    let mut r = Reading::new();
     let mut label = None;
     let mut description = None;
     let mut oauth_config = None;

@@ -3,12 +3,9 @@
 //! into one `App` (SPEC section 2). Policy values use the PascalCase spelling
 //! (`Bypass_2factor`, `SpecificInactivity`).
 
-use super::sf_meta::{self, Notes};
+use super::sf_meta::{self, Reading};
 use super::xml::{self, Element};
-use crate::model::{
-    App, AppSettings, Flow, InputKind, Integration, IpRelaxation, Note, Platform, Pos, RefreshTokenPolicy,
-    RequestedScope, Source,
-};
+use crate::model::{App, Flow, InputKind, Integration, IpRelaxation, Note, Platform, Pos, RefreshTokenPolicy, Source};
 use crate::source_file::FileError;
 
 /// The four file types of an External Client App.
@@ -216,28 +213,8 @@ pub fn parse_part(path: &str, text: &str, kind: PartKind) -> Result<Part, FileEr
     })
 }
 
-struct Reading {
-    notes: Notes,
-    scopes: Vec<RequestedScope>,
-    settings: AppSettings,
-    flows: Vec<Flow>,
-}
-
+/// The External Client App elements; the ones Connected Apps share are in `sf_meta`.
 impl Reading {
-    fn set_at(&mut self, name: &str, line: u32) {
-        let pos = self.notes.pos(line);
-        self.settings.at.insert(name.to_string(), pos);
-    }
-
-    fn flag(&mut self, e: &Element, name: &str, set: impl FnOnce(&mut AppSettings, Option<bool>)) -> Option<bool> {
-        let value = self.notes.flag(e);
-        set(&mut self.settings, value);
-        if value.is_some() {
-            self.set_at(name, e.line);
-        }
-        value
-    }
-
     fn names(&mut self, e: &Element, what: &str, setting: &str) {
         let Some(text) = e.value() else { return };
         for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
@@ -252,8 +229,11 @@ impl Reading {
     }
 
     /// One field, wherever it was found (a field in the wrong file is noted by the caller).
-    fn field(&mut self, e: &Element, policy: &mut RefreshParts) {
+    fn eca_field(&mut self, e: &Element, policy: &mut RefreshParts) {
         let line = e.line;
+        if self.common_field(e) {
+            return;
+        }
         match e.name.as_str() {
             "commaSeparatedOauthScopes" => {
                 if e.value().is_none() {
@@ -272,39 +252,6 @@ impl Reading {
                 self.settings.at.entry("ip_ranges".into()).or_insert(self.notes.pos(line));
                 self.settings.at.entry("ip_range_addresses".into()).or_insert(self.notes.pos(line));
             }
-            "callbackUrl" => {
-                sf_meta::callback_urls(e, &mut self.notes, &mut self.settings.callback_urls);
-                self.set_at("callback_urls", line);
-            }
-            "certificate" => {
-                let cert = sf_meta::certificate(e, &mut self.notes, &mut self.settings.committed_secrets);
-                if cert.is_some() {
-                    self.settings.certificate = cert;
-                    self.set_at("certificate", line);
-                }
-                if !self.settings.committed_secrets.is_empty() {
-                    self.set_at("committed_secrets", line);
-                }
-            }
-            // A placeholder secret leaks nothing.
-            "consumerSecret" if e.value().is_some_and(|v| !sf_meta::is_placeholder(v)) => {
-                sf_meta::push_unique(&mut self.settings.committed_secrets, "consumer secret");
-                self.set_at("committed_secrets", line);
-            }
-            "isConsumerSecretOptional" => {
-                self.flag(e, "consumer_secret_optional", |s, v| s.consumer_secret_optional = v);
-            }
-            "isPkceRequired" => {
-                self.flag(e, "pkce_required", |s, v| s.pkce_required = v);
-            }
-            "isSecretRequiredForRefreshToken" => {
-                self.flag(e, "secret_required_for_refresh_token", |s, v| {
-                    s.secret_required_for_refresh_token = v
-                });
-            }
-            "isRefreshTokenRotationEnabled" => {
-                self.flag(e, "refresh_token_rotation", |s, v| s.refresh_token_rotation = v);
-            }
             "isClientCredentialsFlowEnabled" => {
                 // Stated in both the global settings and the policies; enabled if either says so.
                 let value = self.notes.flag(e);
@@ -313,8 +260,8 @@ impl Reading {
                         self.settings.client_credentials_enabled = Some(v);
                         self.set_at("client_credentials_enabled", line);
                     }
-                    if v && !self.flows.contains(&Flow::ClientCredentials) {
-                        self.flows.push(Flow::ClientCredentials);
+                    if v {
+                        self.add_flow(Flow::ClientCredentials);
                     }
                 }
             }
@@ -325,14 +272,6 @@ impl Reading {
             "isDeviceFlowEnabled" => {
                 let enabled = self.notes.flag(e) == Some(true);
                 self.flows.extend(enabled.then_some(Flow::Device));
-            }
-            "isIntrospectAllTokens" => {
-                self.flag(e, "introspect_all_tokens", |s, v| s.introspect_all_tokens = v);
-            }
-            "isTokenExchangeEnabled" | "isTokenExchangeFlowEnabled" => {
-                let enabled = self.flag(e, "token_exchange_enabled", |s, v| s.token_exchange_enabled = v) == Some(true);
-                let new = enabled && !self.flows.contains(&Flow::TokenExchange);
-                self.flows.extend(new.then_some(Flow::TokenExchange));
             }
             "permittedUsersPolicyType" => match e.value() {
                 Some("AdminApprovedPreAuthorized") => {
@@ -436,12 +375,7 @@ fn build(mut parts: Vec<Part>) -> App {
     parts.sort_by_key(|p| PartKind::ALL.iter().position(|k| *k == p.kind));
     let files: Vec<String> = parts.iter().map(|p| p.path.clone()).collect();
     let app_name = parts[0].app_name.clone();
-    let mut r = Reading {
-        notes: Notes::new(0),
-        scopes: Vec::new(),
-        settings: AppSettings::default(),
-        flows: Vec::new(),
-    };
+    let mut r = Reading::new();
     let mut label = None;
     let mut description = None;
     let mut seen: Vec<PartKind> = Vec::new();
@@ -488,7 +422,7 @@ fn build(mut parts: Vec<Part>) -> App {
         for field in &part.root.children {
             let name = field.name.as_str();
             if part.kind.fields().contains(&name) {
-                r.field(field, &mut refresh);
+                r.eca_field(field, &mut refresh);
             } else if let Some(home) = PartKind::home_of(name) {
                 r.notes.add(
                     field.line,
@@ -498,10 +432,10 @@ fn build(mut parts: Vec<Part>) -> App {
                         part.kind.suffix()
                     ),
                 );
-                r.field(field, &mut refresh);
+                r.eca_field(field, &mut refresh);
             } else if r.notes.unknown(field, part.kind.root(), part.kind.fields()) == Some("commaSeparatedOauthScopes")
             {
-                r.field(
+                r.eca_field(
                     &Element {
                         name: "commaSeparatedOauthScopes".into(),
                         ..field.clone()

@@ -4,7 +4,7 @@
 
 use super::certificate;
 use super::xml::Element;
-use crate::model::{CallbackUrl, CertificateInfo, Note, Pos, RequestedScope, Requirement};
+use crate::model::{AppSettings, CallbackUrl, CertificateInfo, Flow, Note, Pos, RequestedScope, Requirement};
 use crate::text::closest;
 
 /// Collects what a reader notices about one file, positioned in that file.
@@ -86,6 +86,107 @@ impl Notes {
             ),
         }
         guess
+    }
+}
+
+/// What a Salesforce metadata reader gathers for one app before it becomes an `App`.
+pub struct Reading {
+    pub notes: Notes,
+    pub scopes: Vec<RequestedScope>,
+    pub settings: AppSettings,
+    pub flows: Vec<Flow>,
+}
+
+impl Default for Reading {
+    fn default() -> Self {
+        Reading::new()
+    }
+}
+
+impl Reading {
+    pub fn new() -> Reading {
+        Reading {
+            notes: Notes::new(0),
+            scopes: Vec::new(),
+            settings: AppSettings::default(),
+            flows: Vec::new(),
+        }
+    }
+
+    /// Records where a setting is stated, in the file being read.
+    pub fn set_at(&mut self, name: &str, line: u32) {
+        let pos = self.notes.pos(line);
+        self.settings.at.insert(name.to_string(), pos);
+    }
+
+    /// Reads a flag element into a setting, noting a value that is not true or false.
+    pub fn flag(&mut self, e: &Element, name: &str, set: impl FnOnce(&mut AppSettings, Option<bool>)) -> Option<bool> {
+        let value = self.notes.flag(e);
+        set(&mut self.settings, value);
+        if value.is_some() {
+            self.set_at(name, e.line);
+        }
+        value
+    }
+
+    pub fn add_flow(&mut self, flow: Flow) {
+        if !self.flows.contains(&flow) {
+            self.flows.push(flow);
+        }
+    }
+
+    /// The elements Connected Apps and External Client Apps spell the same way. Returns false
+    /// for any other element, for the caller to read.
+    pub fn common_field(&mut self, e: &Element) -> bool {
+        let line = e.line;
+        match e.name.as_str() {
+            "callbackUrl" => {
+                callback_urls(e, &mut self.notes, &mut self.settings.callback_urls);
+                self.set_at("callback_urls", line);
+            }
+            "certificate" => {
+                let cert = certificate(e, &mut self.notes, &mut self.settings.committed_secrets);
+                if cert.is_some() {
+                    self.settings.certificate = cert;
+                    self.set_at("certificate", line);
+                }
+                if !self.settings.committed_secrets.is_empty() {
+                    self.set_at("committed_secrets", line);
+                }
+            }
+            "consumerSecret" => {
+                // A placeholder secret leaks nothing.
+                if e.value().is_some_and(|v| !is_placeholder(v)) {
+                    push_unique(&mut self.settings.committed_secrets, "consumer secret");
+                    self.set_at("committed_secrets", line);
+                }
+            }
+            "isConsumerSecretOptional" => {
+                self.flag(e, "consumer_secret_optional", |s, v| s.consumer_secret_optional = v);
+            }
+            "isPkceRequired" => {
+                self.flag(e, "pkce_required", |s, v| s.pkce_required = v);
+            }
+            "isSecretRequiredForRefreshToken" => {
+                self.flag(e, "secret_required_for_refresh_token", |s, v| {
+                    s.secret_required_for_refresh_token = v
+                });
+            }
+            "isRefreshTokenRotationEnabled" => {
+                self.flag(e, "refresh_token_rotation", |s, v| s.refresh_token_rotation = v);
+            }
+            "isIntrospectAllTokens" => {
+                self.flag(e, "introspect_all_tokens", |s, v| s.introspect_all_tokens = v);
+            }
+            "isTokenExchangeEnabled" | "isTokenExchangeFlowEnabled" => {
+                let enabled = self.flag(e, "token_exchange_enabled", |s, v| s.token_exchange_enabled = v);
+                if enabled == Some(true) {
+                    self.add_flow(Flow::TokenExchange);
+                }
+            }
+            _ => return false,
+        }
+        true
     }
 }
 
