@@ -292,3 +292,67 @@ fn two_hundred_apps_stay_navigable() {
     // GitHub caps a job summary at 1 MiB; 200 apps with two dozen findings each fit in it.
     assert!(md.len() < 1024 * 1024, "markdown is {} bytes", md.len());
 }
+
+/// The official SARIF 2.1.0 schema (from the `serde-sarif` 0.8.0 crate, `src/schema.json`;
+/// sha256 af47e7b6...). Its `language` pattern has a stray `]` that strict regex engines
+/// reject; it is corrected in memory, the file stays as published.
+fn sarif_validator() -> jsonschema::Validator {
+    fn fix_language_pattern(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if m.get("pattern").and_then(|p| p.as_str()) == Some("^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$") {
+                    m.insert("pattern".into(), "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$".into());
+                }
+                m.values_mut().for_each(fix_language_pattern)
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(fix_language_pattern),
+            _ => {}
+        }
+    }
+    let mut schema = json_of(&std::fs::read_to_string(root().join("tests/sarif-schema-2.1.0.json")).unwrap());
+    assert_eq!(
+        schema["title"],
+        "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
+    );
+    fix_language_pattern(&mut schema);
+    jsonschema::validator_for(&schema).expect("the SARIF schema compiles")
+}
+
+#[test]
+fn sarif_output_is_valid_against_the_official_schema() {
+    let validator = sarif_validator();
+    let cases: [&[&str]; 6] = [
+        &["examples/", "--no-config"],
+        &[
+            "examples/meeting-assistant-salesforce.yaml",
+            "--config",
+            "tests/fixtures/reports/waived.policy.yaml",
+        ],
+        &["tests/fixtures/reports/clean.yaml", "--no-config"],
+        &["tests/fixtures/reports/hostile.yaml", "--no-config"],
+        &["tests/fixtures/formats", "--no-config"],
+        &[
+            "--scopes",
+            "api refresh_token",
+            "--platform",
+            "salesforce",
+            "--no-config",
+        ],
+    ];
+    for args in cases {
+        let sarif = json_of(&report(args, "sarif").stdout);
+        let errors: Vec<String> = validator
+            .iter_errors(&sarif)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{args:?}: SARIF schema violations:\n{}",
+            errors.join("\n")
+        );
+    }
+    // The validator does reject what the schema forbids.
+    let mut broken = json_of(&report(&["examples/over-privileged-salesforce.yaml", "--no-config"], "sarif").stdout);
+    broken["runs"][0]["results"][0]["level"] = "fatal".into();
+    assert!(!validator.is_valid(&broken));
+}
