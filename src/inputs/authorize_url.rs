@@ -15,7 +15,9 @@ use crate::source_file::FileError;
 /// Whether a command-line input is a URL rather than a path.
 pub fn looks_like_url(s: &str) -> bool {
     let s = s.trim_start();
-    s.len() > 8 && (s[..8].eq_ignore_ascii_case("https://") || s[..7].eq_ignore_ascii_case("http://"))
+    // `get` rather than slicing: the eighth byte may fall inside a multi-byte character.
+    let scheme = |n: usize, want: &str| s.get(..n).is_some_and(|p| p.eq_ignore_ascii_case(want));
+    s.len() > 8 && (scheme(8, "https://") || scheme(7, "http://"))
 }
 
 /// Decodes `%XX` escapes and `+` (a space in query strings). Invalid escapes stay as written.
@@ -285,6 +287,16 @@ pub fn looks_like_url_file(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn url_detection_survives_multibyte_text() {
+        // Found by the authorize_url fuzz target: byte 7 or 8 inside a character.
+        assert!(!looks_like_url("httpé://x.example"));
+        assert!(!looks_like_url("https:/é.example"));
+        assert!(!looks_like_url("ééééééé"));
+        assert!(parse_file("f", "#x\nhttps:/é\n").is_err());
+        assert!(looks_like_url("https://é.example"));
+    }
 
     #[test]
     fn decodes_percent_and_plus() {
