@@ -233,3 +233,18 @@ fn a_file_with_an_unfamiliar_name_is_read_by_its_content() {
         .collect();
     assert_eq!(kinds, ["connected_app", "authorize_url"]);
 }
+
+#[test]
+fn non_ascii_paths_and_lines_are_fine() {
+    // Found by fuzzing: input detection once sliced the first bytes of every argument.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("résumé-app.yaml");
+    std::fs::copy(root().join("examples/meeting-assistant-hubspot.yaml"), &path).unwrap();
+    let out = run(scopeaudit().current_dir(dir.path()).args(["audit", "résumé-app.yaml", "--no-config"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let links = dir.path().join("liens.url");
+    std::fs::write(&links, "# Négociée avec le fournisseur\nhttps://app.hubspot.com/oauth/authorize?scope=oauth\nNégociée\n").unwrap();
+    let out = audit(&[links.to_str().unwrap(), "--no-config"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.ends_with(":3: expected an authorize URL (https://…) on this line\n"), "{}", out.stderr);
+}
