@@ -240,11 +240,22 @@ fn non_ascii_paths_and_lines_are_fine() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("résumé-app.yaml");
     std::fs::copy(root().join("examples/meeting-assistant-hubspot.yaml"), &path).unwrap();
-    let out = run(scopeaudit().current_dir(dir.path()).args(["audit", "résumé-app.yaml", "--no-config"]));
+    let out = run(scopeaudit()
+        .current_dir(dir.path())
+        .args(["audit", "résumé-app.yaml", "--no-config"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let links = dir.path().join("liens.url");
-    std::fs::write(&links, "# Négociée avec le fournisseur\nhttps://app.hubspot.com/oauth/authorize?scope=oauth\nNégociée\n").unwrap();
+    std::fs::write(
+        &links,
+        "# Négociée avec le fournisseur\nhttps://app.hubspot.com/oauth/authorize?scope=oauth\nNégociée\n",
+    )
+    .unwrap();
     let out = audit(&[links.to_str().unwrap(), "--no-config"]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.ends_with(":3: expected an authorize URL (https://…) on this line\n"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .ends_with(":3: expected an authorize URL (https://…) on this line\n"),
+        "{}",
+        out.stderr
+    );
 }
