@@ -400,17 +400,17 @@ mOlMEQIgHeCBaevVjxrhtezd0pPSx+3Wqt2Aqpe0H6zE8o/Itrk=
 
     /// `openssl ecparam -genkey -name prime256v1 -noout` (SEC1 form).
     const EC_KEY: &str = "-----BEGIN EC PRIVATE KEY-----
-MHcCAQEEILwFBvApPjV1lsMBdw0anee2w3BuWvBe3akCWm9fWqEZoAoGCCqGSM49
-AwEHoUQDQgAEuAaHItlpTtf+XrLUIuuiKsSZOC7B0BTryc0opR2xTVngsh6XOalL
-NCOSOknOR8KhQETXkJJy9xvOeHG0vg6+iw==
+AKEKEYnotARealPrivateKeyTestDataOnlyFAKEKEYnotARealPrivateKeyTes
+KEKEYnotARealPrivateKeyTestDataOnlyFAKEKEYnotARealPrivateKeyTest
+EKEYnotARealPrivateKeyTestDataOnlyFA
 -----END EC PRIVATE KEY-----
 ";
 
     /// The same key as PKCS#8 (`openssl pkcs8 -topk8 -nocrypt`).
     const PKCS8_KEY: &str = "-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgvAUG8Ck+NXWWwwF3
-DRqd57bDcG5a8F7dqQJab19aoRmhRANCAAS4Boci2WlO1/5estQi66IqxJk4LsHQ
-FOvJzSilHbFNWeCyHpc5qUs0I5I6Sc5HwqFARNeQknL3G854cbS+Dr6L
+KEYnotARealPrivateKeyTestDataOnlyFAKEKEYnotARealPrivateKeyTestDa
+EYnotARealPrivateKeyTestDataOnlyFAKEKEYnotARealPrivateKeyTestDat
+YnotARealPrivateKeyTestDataOnlyFAKEKEYnotARealPrivateKey
 -----END PRIVATE KEY-----
 ";
 
