@@ -23,7 +23,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Audit app manifests (files or directories) or an ad-hoc scope list.
+    /// Audit apps from files, directories or authorize URLs, or an ad-hoc scope list.
     Audit(AuditArgs),
     /// Compare two versions of one app (any input formats): added and removed scopes,
     /// escalations, changed policies and new findings. Exit 1 when NEW adds a finding at or
@@ -77,12 +77,23 @@ pub struct DiffArgs {
     /// Exit 1 when NEW adds a finding at or above this severity [default: high].
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<FailOnArg>,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// The policy, catalogs and rules a command evaluates with: the same flags for audit and diff.
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// Policy file to use instead of discovering .scopeaudit.yaml.
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
+    /// Ignore any .scopeaudit.yaml.
     #[arg(long)]
     pub no_config: bool,
+    /// Load `<platform>.yaml` catalogs from this directory instead of the embedded ones.
     #[arg(long, value_name = "DIR")]
     pub catalogs: Option<PathBuf>,
+    /// Add or override rules with the `*.yaml` files in this directory.
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
 }
@@ -151,7 +162,8 @@ pub enum FailOnArg {
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// App manifests, or directories to search for them.
+    /// App files (manifests, Connected App and External Client App metadata, HubSpot configs,
+    /// .url files), directories to search for them, or OAuth authorize URLs.
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// Audit an ad-hoc list of scopes ("api refresh_token"); needs --platform.
@@ -172,18 +184,8 @@ pub struct AuditArgs {
     /// Hide findings below this severity (they still count in the JSON stats and the gate).
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub min_severity: Option<SeverityArg>,
-    /// Policy file to use instead of discovering .scopeaudit.yaml.
-    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
-    pub config: Option<PathBuf>,
-    /// Ignore any .scopeaudit.yaml.
-    #[arg(long)]
-    pub no_config: bool,
-    /// Load `<platform>.yaml` catalogs from this directory instead of the embedded ones.
-    #[arg(long, value_name = "DIR")]
-    pub catalogs: Option<PathBuf>,
-    /// Add or override rules with the `*.yaml` files in this directory.
-    #[arg(long, value_name = "DIR")]
-    pub rules: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArgs,
     /// Use report.html.j2 / report.md.j2 from this directory instead of the embedded templates.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
@@ -220,9 +222,9 @@ impl DiffArgs {
             },
             outputs: self.output,
             fail_on: self.fail_on.map(fail_on),
-            config: config_choice(self.config, self.no_config),
-            catalogs: self.catalogs,
-            rules: self.rules,
+            config: config_choice(self.data.config, self.data.no_config),
+            catalogs: self.data.catalogs,
+            rules: self.data.rules,
         }
     }
 }
@@ -249,9 +251,9 @@ impl AuditArgs {
             outputs: self.output,
             fail_on: self.fail_on.map(fail_on),
             min_severity: self.min_severity.map(Severity::from),
-            config: config_choice(self.config, self.no_config),
-            catalogs: self.catalogs,
-            rules: self.rules,
+            config: config_choice(self.data.config, self.data.no_config),
+            catalogs: self.data.catalogs,
+            rules: self.data.rules,
             templates: self.templates,
             color: use_color(),
         }
