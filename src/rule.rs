@@ -79,7 +79,73 @@ pub enum IgnoreState {
 #[derive(Debug, Clone)]
 pub struct Pattern {
     text: String,
+    /// Patterns that are only a literal (`^full$`, `(?i)^http://`, `\*`) are matched without
+    /// building a regex: compiling one costs more than a whole small audit.
+    literal: Option<Literal>,
     compiled: std::sync::OnceLock<Option<Regex>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Literal {
+    text: String,
+    ignore_case: bool,
+    start: bool,
+    end: bool,
+}
+
+impl Literal {
+    /// The literal a pattern stands for, when it has no regex operator but anchors and escaped
+    /// punctuation.
+    fn of(pattern: &str) -> Option<Literal> {
+        let (ignore_case, rest) = match pattern.strip_prefix("(?i)") {
+            Some(rest) => (true, rest),
+            None => (false, pattern),
+        };
+        let (start, rest) = match rest.strip_prefix('^') {
+            Some(rest) => (true, rest),
+            None => (false, rest),
+        };
+        let (end, rest) = match rest.strip_suffix('$') {
+            Some(rest) if !rest.ends_with('\\') => (true, rest),
+            _ => (false, rest),
+        };
+        let mut text = String::new();
+        let mut chars = rest.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some(e) if e.is_ascii_punctuation() => text.push(e),
+                    _ => return None,
+                },
+                '.' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '|' | '^' | '$' => return None,
+                c => text.push(c),
+            }
+        }
+        // Case folding beyond ASCII is the regex engine's job.
+        if ignore_case && !text.is_ascii() {
+            return None;
+        }
+        Some(Literal {
+            text,
+            ignore_case,
+            start,
+            end,
+        })
+    }
+
+    fn is_match(&self, haystack: &str) -> bool {
+        let (hay, needle) = if self.ignore_case {
+            (haystack.to_ascii_lowercase(), self.text.to_ascii_lowercase())
+        } else {
+            (haystack.to_string(), self.text.clone())
+        };
+        match (self.start, self.end) {
+            (true, true) => hay == needle,
+            (true, false) => hay.starts_with(&needle),
+            (false, true) => hay.ends_with(&needle),
+            (false, false) => hay.contains(&needle),
+        }
+    }
 }
 
 impl Pattern {
@@ -92,11 +158,15 @@ impl Pattern {
         }
         Ok(Pattern {
             text: text.to_string(),
+            literal: Literal::of(text),
             compiled,
         })
     }
 
     pub fn is_match(&self, haystack: &str) -> bool {
+        if let Some(literal) = &self.literal {
+            return literal.is_match(haystack);
+        }
         self.compiled
             .get_or_init(|| Regex::new(&self.text).ok())
             .as_ref()
@@ -680,6 +750,23 @@ impl RuleSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literal_patterns_match_exactly_as_the_regex_would() {
+        let patterns = [
+            "^full$", "(?i)^http://", "\\*", "api", "(?i)ENFORCE$", "^a\\.b", "x\\$$", "(?i)^http://(a|b)", "^\\s+$",
+        ];
+        let haystacks = ["full", "fullx", "HTTP://x", "http://y", "https://*.x", "no", "xenforce", "a.b", "axb", "x$", "", "  "];
+        for p in patterns {
+            let pattern = Pattern::new(p, false).unwrap();
+            let regex = Regex::new(p).unwrap();
+            for h in haystacks {
+                assert_eq!(pattern.is_match(h), regex.is_match(h), "{p} on {h:?}");
+            }
+        }
+        assert!(Literal::of("^full$").is_some() && Literal::of("\\*").is_some());
+        assert!(Literal::of("(?i)^http://(a|b)").is_none() && Literal::of("^\\s+$").is_none());
+    }
 
     #[test]
     fn templates_render_and_keep_literal_braces() {
