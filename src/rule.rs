@@ -754,9 +754,30 @@ mod tests {
     #[test]
     fn literal_patterns_match_exactly_as_the_regex_would() {
         let patterns = [
-            "^full$", "(?i)^http://", "\\*", "api", "(?i)ENFORCE$", "^a\\.b", "x\\$$", "(?i)^http://(a|b)", "^\\s+$",
+            "^full$",
+            "(?i)^http://",
+            "\\*",
+            "api",
+            "(?i)ENFORCE$",
+            "^a\\.b",
+            "x\\$$",
+            "(?i)^http://(a|b)",
+            "^\\s+$",
         ];
-        let haystacks = ["full", "fullx", "HTTP://x", "http://y", "https://*.x", "no", "xenforce", "a.b", "axb", "x$", "", "  "];
+        let haystacks = [
+            "full",
+            "fullx",
+            "HTTP://x",
+            "http://y",
+            "https://*.x",
+            "no",
+            "xenforce",
+            "a.b",
+            "axb",
+            "x$",
+            "",
+            "  ",
+        ];
         for p in patterns {
             let pattern = Pattern::new(p, false).unwrap();
             let regex = Regex::new(p).unwrap();
