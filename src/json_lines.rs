@@ -369,6 +369,7 @@ fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::Rng;
     use std::collections::HashSet;
 
     const HSMETA: &str = r#"{
@@ -456,22 +457,6 @@ mod tests {
         let mut out = HashSet::new();
         serde_pointers(&value, &mut String::new(), &mut out);
         Some(out)
-    }
-
-    /// Tiny xorshift PRNG: deterministic test inputs without a dependency.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
     }
 
     #[test]

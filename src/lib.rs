@@ -17,5 +17,7 @@ pub mod policy;
 pub mod report;
 pub mod rule;
 pub mod source_file;
+#[cfg(test)]
+mod test_rng;
 pub mod text;
 pub mod yaml_lines;

@@ -115,6 +115,11 @@ pub fn decode_text(display: &str, bytes: Vec<u8>) -> Result<String, FileError> {
     })
 }
 
+/// The last component of a path as the user wrote it (either separator).
+pub fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
 pub fn io_message(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".to_string(),

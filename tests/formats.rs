@@ -259,3 +259,26 @@ fn non_ascii_paths_and_lines_are_fine() {
         out.stderr
     );
 }
+
+#[test]
+fn a_scope_repeated_in_a_list_is_one_request_with_a_note() {
+    let out = audit(&[
+        "--scopes",
+        "api api",
+        "--platform",
+        "salesforce",
+        "--no-config",
+        "-f",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report = json(&out.stdout);
+    assert_eq!(report["apps"][0]["scopes"].as_array().unwrap().len(), 1);
+    let rules = rules_in(&report);
+    assert!(
+        rules.contains(&"config-anomaly".to_string()) && !rules.contains(&"duplicate-alias".to_string()),
+        "{rules:?}"
+    );
+}

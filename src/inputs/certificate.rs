@@ -356,6 +356,7 @@ fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::Rng;
 
     // Throwaway test material, generated with openssl 3.0 for these tests only.
 
@@ -483,22 +484,6 @@ MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEuAaHItlpTtf+XrLUIuuiKsSZOC7B
         tbs.extend(tlv(TAG_SEQUENCE, &[not_before, not_after].concat()));
         tbs.extend(tlv(TAG_SEQUENCE, &[]));
         tlv(TAG_SEQUENCE, &tlv(TAG_SEQUENCE, &tbs))
-    }
-
-    /// Deterministic xorshift, so that the robustness test is reproducible without a crate.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
     }
 
     #[test]

@@ -75,7 +75,7 @@ pub fn is_connected_app_name(file_name: &str) -> bool {
 
 /// The app's API name, from the file name.
 fn api_name(path: &str) -> String {
-    let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let file = crate::source_file::file_name(path);
     file.trim_end_matches("-meta.xml")
         .trim_end_matches(".connectedApp")
         .to_string()

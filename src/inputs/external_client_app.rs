@@ -151,7 +151,7 @@ pub struct Part {
 }
 
 fn file_stem(path: &str, kind: PartKind) -> String {
-    let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let file = crate::source_file::file_name(path);
     let stem = file.strip_suffix("-meta.xml").unwrap_or(file);
     stem.strip_suffix(kind.suffix()).unwrap_or(stem).to_string()
 }

@@ -419,7 +419,7 @@ fn pointer_escape(key: &str) -> String {
 }
 
 fn file_label(path: &str) -> String {
-    let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let file = crate::source_file::file_name(path);
     file.trim_end_matches(".json").trim_end_matches("-hsmeta").to_string()
 }
 

@@ -298,7 +298,7 @@ pub fn scope_list(list: &str, platform: Platform) -> Result<App, FileError> {
     if names.is_empty() {
         return Err(FileError::new("--scopes", "no scope names given"));
     }
-    Ok(App {
+    Ok(drop_repeated_scopes(App {
         name: format!("Scope list ({})", platform.display_name()),
         vendor: None,
         platform,
@@ -320,7 +320,7 @@ pub fn scope_list(list: &str, platform: Platform) -> Result<App, FileError> {
         integration_at: None,
         settings: Default::default(),
         notes: Vec::new(),
-    })
+    }))
 }
 
 /// Cleans one scope name as written in a config: quotes, trailing comments and annotations
