@@ -1,17 +1,19 @@
-//! Orchestration: config -> inputs -> engine -> report -> outputs -> exit code.
+//! The commands: inputs -> session -> report -> outputs -> exit code. Output goes to the
+//! streams as it is produced; a report file appears whole or not at all.
 
-use crate::catalog::{Catalog, Catalogs};
+use crate::catalog::Catalog;
 use crate::data;
-use crate::engine::{AppResult, Engine};
-use crate::finding::{FailOn, Severity};
+use crate::engine::AppResult;
+use crate::finding::FailOn;
 use crate::inputs;
-use crate::model::{App, Platform};
-use crate::policy::{self, Date, Policy};
+use crate::model::{Date, Platform};
 use crate::report::templates::{self, Templates};
-use crate::report::{sarif, text, Report, ReportOptions};
-use crate::rule::RuleSet;
+use crate::report::{sarif, text, Report};
+pub use crate::session::{ConfigChoice, DataOptions};
+use crate::session::{GateOptions, Session};
 use crate::source_file::FileError;
 use std::fmt::Write as _;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Exit codes: an API, documented in the README.
@@ -35,20 +37,33 @@ impl Failure {
         }
     }
 
-    fn files(errors: Vec<FileError>) -> Failure {
+    pub fn files(errors: Vec<FileError>) -> Failure {
         Failure {
             lines: errors.iter().map(ToString::to_string).collect(),
             code: EXIT_BAD_INPUT,
         }
     }
+
+    fn write(what: &str, e: &std::io::Error) -> Failure {
+        Failure::usage(format!("{what}: {}", crate::source_file::io_message(e)))
+    }
 }
 
-/// What a command produced: text for stdout, a note for stderr, and the exit code.
-#[derive(Debug)]
-pub struct Outcome {
-    pub stdout: String,
-    pub stderr: String,
-    pub code: u8,
+/// Where a command writes: standard output and standard error, as the binary gives them.
+pub struct Streams<'a> {
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+}
+
+impl Streams<'_> {
+    /// Writes to stdout; a reader that went away (`| head`) is not an error, anything else
+    /// (a full disk) is, since the output is the product.
+    fn print(&mut self, produce: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), Failure> {
+        match produce(self.stdout).and_then(|()| self.stdout.flush()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::write("cannot write to stdout", &e)),
+            _ => Ok(()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,88 +94,46 @@ impl Format {
 }
 
 #[derive(Debug, Clone)]
-pub enum ConfigChoice {
-    /// Look for `.scopeaudit.yaml` from the current directory up to the repository root.
-    Discover,
-    File(PathBuf),
-    Skip,
-}
-
-#[derive(Debug, Clone)]
 pub struct AuditOptions {
     pub inputs: Vec<String>,
     pub scopes: Option<String>,
     pub platform: Option<Platform>,
     pub format: Format,
     pub outputs: Vec<PathBuf>,
-    pub fail_on: Option<FailOn>,
-    pub min_severity: Option<Severity>,
-    pub config: ConfigChoice,
-    pub catalogs: Option<PathBuf>,
-    pub rules: Option<PathBuf>,
+    pub gate: GateOptions,
+    pub data: DataOptions,
     /// Where to find replacement report templates.
     pub templates: Option<PathBuf>,
     /// Colour the text on stdout (a terminal, and NO_COLOR unset).
     pub color: bool,
 }
 
-fn load_data(catalogs: Option<&Path>, rules: Option<&Path>) -> Result<(Catalogs, RuleSet), Failure> {
-    let catalogs = data::load_catalogs(catalogs).map_err(Failure::files)?;
-    let rules = data::load_rules(rules, &catalogs, false).map_err(Failure::files)?;
-    Ok((catalogs, rules))
+/// The apps of an audit, and the inputs it could not read.
+struct AuditInputs {
+    apps: Vec<crate::model::App>,
+    errors: Vec<FileError>,
+    ignored: Vec<String>,
+    files: Vec<PathBuf>,
 }
 
-fn load_policy(choice: &ConfigChoice, rules: &RuleSet, catalogs: &Catalogs) -> Result<Policy, Failure> {
-    let path = match choice {
-        ConfigChoice::Skip => return Ok(Policy::default()),
-        ConfigChoice::File(p) => p.clone(),
-        ConfigChoice::Discover => {
-            let cwd = std::env::current_dir()
-                .map_err(|e| Failure::usage(format!("cannot read the current directory: {e}")))?;
-            match policy::discover(&cwd) {
-                Some(p) => p,
-                None => return Ok(Policy::default()),
-            }
-        }
-    };
-    let display = match choice {
-        ConfigChoice::Discover => std::env::current_dir()
-            .ok()
-            .and_then(|cwd| path.strip_prefix(&cwd).ok().map(|p| p.display().to_string()))
-            .unwrap_or_else(|| path.display().to_string()),
-        _ => path.display().to_string(),
-    };
-    policy::load(&path, &display, rules, catalogs).map_err(Failure::files)
-}
-
-/// Reads the inputs and runs the audit, returning the report and the apps it covers.
-pub fn audit_report(options: &AuditOptions) -> Result<Report, Failure> {
-    let (catalogs, rules) = load_data(options.catalogs.as_deref(), options.rules.as_deref())?;
-    let policy = load_policy(&options.config, &rules, &catalogs)?;
-    let apps = read_inputs(options)?;
-    let today = Date::today();
-    let engine = Engine {
-        catalogs: &catalogs,
-        rules: &rules,
-        policy: &policy,
-        today,
-    };
-    let evaluation = engine.evaluate(apps);
-    let report_options = ReportOptions {
-        fail_on: options.fail_on.or(policy.fail_on).unwrap_or(FailOn::At(Severity::High)),
-        min_severity: options.min_severity.or(policy.min_severity).unwrap_or(Severity::Info),
-        today,
-    };
-    Ok(Report::build(evaluation, &catalogs, &rules, &report_options))
-}
-
-fn read_inputs(options: &AuditOptions) -> Result<Vec<App>, Failure> {
+fn read_inputs(options: &AuditOptions) -> Result<AuditInputs, Failure> {
     if options.inputs.is_empty() && options.scopes.is_none() {
         return Err(Failure::usage(
             "nothing to audit: give an INPUT (file or directory) or --scopes \"...\" --platform P",
         ));
     }
-    let mut apps = inputs::load_paths(&options.inputs).map_err(Failure::files)?;
+    let inputs::Inputs {
+        mut apps,
+        named_errors,
+        walk_errors,
+        ignored,
+        files,
+    } = inputs::load_paths(&options.inputs);
+    // An input the user named that cannot be read stops the command with its own line; files
+    // met while walking are listed in an incomplete report instead.
+    if !named_errors.is_empty() {
+        return Err(Failure::files(named_errors.into_iter().chain(walk_errors).collect()));
+    }
     match (&options.scopes, options.platform) {
         (Some(list), Some(platform)) => {
             apps.push(inputs::scope_list(list, platform).map_err(|e| Failure::files(vec![e]))?)
@@ -169,56 +142,152 @@ fn read_inputs(options: &AuditOptions) -> Result<Vec<App>, Failure> {
         (None, Some(_)) => return Err(Failure::usage("--platform goes with --scopes")),
         (None, None) => {}
     }
-    if apps.is_empty() {
+    if apps.is_empty() && walk_errors.is_empty() {
         return Err(Failure::usage(format!(
             "no apps found in {} (looked for app manifests, Connected App and External Client App metadata, HubSpot app configs and authorize URLs)",
-            options.inputs.join(", ")
+            crate::untrusted::quoted(&options.inputs.join(", "))
         )));
     }
-    Ok(apps)
-}
-
-fn render(report: &Report, format: Format, color: bool, templates: &Templates) -> Result<String, Failure> {
-    Ok(match format {
-        Format::Text => text::render(report, color),
-        Format::Json => report.to_json(),
-        Format::Sarif => sarif::render(report),
-        Format::Markdown => templates.render(templates::MARKDOWN, report).map_err(Failure::usage)?,
-        Format::Html => templates.render(templates::HTML, report).map_err(Failure::usage)?,
+    Ok(AuditInputs {
+        apps,
+        errors: walk_errors,
+        ignored,
+        files,
     })
 }
 
-pub fn run_audit(options: &AuditOptions) -> Result<Outcome, Failure> {
-    // Check output paths before doing the work, so a typo costs nothing.
-    let mut outputs = Vec::new();
-    for path in &options.outputs {
-        let format = Format::from_extension(path).ok_or_else(|| {
-            Failure::usage(format!(
-                "-o {}: unknown extension; use .json, .sarif, .md, .html or .txt",
-                path.display()
-            ))
-        })?;
-        outputs.push((path, format));
+/// Reads the inputs and runs the audit, returning the report and the files it read.
+pub fn audit_report(options: &AuditOptions) -> Result<(Report, Vec<PathBuf>), Failure> {
+    let session = Session::load(&options.data, Date::today()).map_err(Failure::files)?;
+    let inputs = read_inputs(options)?;
+    let mut files = inputs.files;
+    if let Some((_, path)) = &session.policy_file {
+        files.push(path.clone());
     }
+    Ok((
+        session.report(inputs.apps, inputs.errors, inputs.ignored, options.gate),
+        files,
+    ))
+}
+
+fn render(
+    report: &Report,
+    format: Format,
+    color: bool,
+    templates: &Templates,
+    out: &mut dyn Write,
+) -> Result<(), std::io::Error> {
+    let template_failed = |message: String| std::io::Error::other(message);
+    match format {
+        Format::Text => text::render(report, color, out),
+        Format::Json => report.write_json(out),
+        Format::Sarif => sarif::render(report, out),
+        Format::Markdown => templates
+            .render(templates::MARKDOWN, report, out)
+            .map_err(template_failed),
+        Format::Html => templates.render(templates::HTML, report, out).map_err(template_failed),
+    }
+}
+
+/// The `-o` paths with the format each extension names, checked before any work is done.
+fn output_paths<F: Copy>(
+    paths: &[PathBuf],
+    format_of: impl Fn(&Path) -> Option<F>,
+    expected: &str,
+) -> Result<Vec<(PathBuf, F)>, Failure> {
+    paths
+        .iter()
+        .map(|path| {
+            if path.is_dir() {
+                return Err(Failure::usage(format!("-o {}: is a directory", path.display())));
+            }
+            format_of(path)
+                .map(|f| (path.clone(), f))
+                .ok_or_else(|| Failure::usage(format!("-o {}: unknown extension; use {expected}", path.display())))
+        })
+        .collect()
+}
+
+/// Refuses an output path that is one of the inputs: a report must never replace what it audits.
+fn refuse_overwriting_inputs(outputs: &[PathBuf], inputs: &[PathBuf]) -> Result<(), Failure> {
+    let existing: Vec<(&PathBuf, PathBuf)> = outputs
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok().map(|c| (p, c)))
+        .collect();
+    if existing.is_empty() {
+        return Ok(());
+    }
+    for input in inputs {
+        if let Ok(input) = std::fs::canonicalize(input) {
+            if let Some((output, _)) = existing.iter().find(|(_, c)| *c == input) {
+                return Err(Failure::usage(format!(
+                    "-o {}: is one of the inputs; choose another path",
+                    output.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes a report file atomically: into a temporary file beside it, then renamed over it, so a
+/// failed write leaves no truncated report and a reader never sees half of one.
+pub fn write_atomically(
+    path: &Path,
+    produce: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Failure> {
+    let fail = |e: std::io::Error| Failure::write(&format!("-o {}", path.display()), &e);
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let temp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    let mut writer = std::io::BufWriter::new(temp);
+    produce(&mut writer).map_err(fail)?;
+    let temp = writer.into_inner().map_err(|e| fail(e.into_error()))?;
+    temp.as_file().sync_all().map_err(fail)?;
+    temp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+pub fn run_audit(options: &AuditOptions, streams: &mut Streams) -> Result<u8, Failure> {
+    // Check output paths before doing the work, so a typo costs nothing.
+    let outputs = output_paths(
+        &options.outputs,
+        Format::from_extension,
+        ".json, .sarif, .md, .html or .txt",
+    )?;
     let templates = match &options.templates {
         Some(dir) => Templates::with_overrides(dir).map_err(Failure::files)?,
         None => Templates::default(),
     };
-    let report = audit_report(options)?;
-    let stdout = render(&report, options.format, options.color, &templates)?;
-    for (path, format) in outputs {
-        std::fs::write(path, render(&report, format, false, &templates)?)
-            .map_err(|e| Failure::usage(format!("-o {}: {}", path.display(), crate::source_file::io_message(&e))))?;
+    let (report, inputs) = audit_report(options)?;
+    let output_list: Vec<PathBuf> = outputs.iter().map(|(p, _)| p.clone()).collect();
+    refuse_overwriting_inputs(&output_list, &inputs)?;
+    for (path, format) in &outputs {
+        write_atomically(path, |out| render(&report, *format, false, &templates, out))?;
     }
-    let code = if report.gate.passed {
+    streams.print(|out| render(&report, options.format, options.color, &templates, out))?;
+    if !report.complete {
+        // The text report opens with these; a machine format on stdout does not show them to
+        // the person running the command, so they go to stderr as well.
+        if options.format != Format::Text {
+            for e in &report.errors {
+                let _ = writeln!(streams.stderr, "error: {e}");
+            }
+        }
+        let _ = writeln!(
+            streams.stderr,
+            "error: the report is incomplete: {} input(s) could not be read",
+            report.errors.len()
+        );
+    }
+    Ok(if !report.complete {
+        EXIT_BAD_INPUT
+    } else if report.gate.passed {
         EXIT_PASSED
     } else {
         EXIT_GATE_FAILED
-    };
-    Ok(Outcome {
-        stdout,
-        stderr: String::new(),
-        code,
     })
 }
 
@@ -236,67 +305,69 @@ pub struct DiffOptions {
     pub format: DiffFormat,
     pub outputs: Vec<PathBuf>,
     pub fail_on: Option<FailOn>,
-    pub config: ConfigChoice,
-    pub catalogs: Option<PathBuf>,
-    pub rules: Option<PathBuf>,
+    pub data: DataOptions,
 }
 
-fn render_diff(diff: &crate::diff::DiffReport, format: DiffFormat) -> String {
-    match format {
-        DiffFormat::Text => diff.to_text(),
-        DiffFormat::Json => diff.to_json(),
-        DiffFormat::Markdown => diff.to_markdown(),
+fn render_diff(diff: &crate::diff::DiffReport, format: DiffFormat, out: &mut dyn Write) -> std::io::Result<()> {
+    out.write_all(
+        match format {
+            DiffFormat::Text => diff.to_text(),
+            DiffFormat::Json => diff.to_json(),
+            DiffFormat::Markdown => diff.to_markdown(),
+        }
+        .as_bytes(),
+    )
+}
+
+/// One side of a diff: exactly one app, evaluated on its own. Any input it cannot read stops
+/// the diff: a drift gate over half an app would pass what it never saw.
+fn diff_side(
+    label: &str,
+    input: &str,
+    session: &Session,
+) -> Result<(AppResult, Vec<crate::finding::Finding>, Vec<PathBuf>), Failure> {
+    if !(crate::inputs::authorize_url::looks_like_url(input) || Path::new(input).exists()) {
+        return Err(Failure::usage(format!(
+            "{label} {}: no such file or directory",
+            crate::untrusted::quoted(input)
+        )));
     }
-}
-
-/// One side of a diff: exactly one app, evaluated on its own.
-fn diff_side(label: &str, input: &str, engine: &Engine) -> Result<(AppResult, Vec<crate::finding::Finding>), Failure> {
-    let apps = if crate::inputs::authorize_url::looks_like_url(input) || Path::new(input).exists() {
-        inputs::load_paths(&[input.to_string()]).map_err(Failure::files)?
-    } else {
-        return Err(Failure::usage(format!("{label} {input}: no such file or directory")));
-    };
-    let count = apps.len();
-    let mut evaluation = engine.evaluate(apps);
+    let loaded = inputs::load_paths(&[input.to_string()]);
+    if !loaded.named_errors.is_empty() || !loaded.walk_errors.is_empty() {
+        return Err(Failure::files(
+            loaded.named_errors.into_iter().chain(loaded.walk_errors).collect(),
+        ));
+    }
+    let count = loaded.apps.len();
+    let mut evaluation = session.evaluate(loaded.apps);
     match (count, evaluation.apps.pop()) {
         (1, Some(result)) => {
             let findings = evaluation.findings.into_iter().filter(|f| f.app.is_some()).collect();
-            Ok((result, findings))
+            Ok((result, findings, loaded.files))
         }
         _ => Err(Failure::usage(format!(
-            "{label} {input}: holds {count} apps; diff compares two versions of one app"
+            "{label} {}: holds {count} apps; diff compares two versions of one app",
+            crate::untrusted::quoted(input)
         ))),
     }
 }
 
 /// `scopeaudit diff OLD NEW`: the drift gate.
-pub fn run_diff(options: &DiffOptions) -> Result<Outcome, Failure> {
-    let mut outputs = Vec::new();
-    for path in &options.outputs {
-        let format = match Format::from_extension(path) {
-            Some(Format::Json) => DiffFormat::Json,
-            Some(Format::Markdown) => DiffFormat::Markdown,
-            Some(Format::Text) => DiffFormat::Text,
-            _ => {
-                return Err(Failure::usage(format!(
-                    "-o {}: unknown extension for a diff; use .json, .md or .txt",
-                    path.display()
-                )))
-            }
-        };
-        outputs.push((path, format));
-    }
-    let (catalogs, rules) = load_data(options.catalogs.as_deref(), options.rules.as_deref())?;
-    let policy = load_policy(&options.config, &rules, &catalogs)?;
-    let today = Date::today();
-    let engine = Engine {
-        catalogs: &catalogs,
-        rules: &rules,
-        policy: &policy,
-        today,
-    };
-    let (old, old_findings) = diff_side("OLD", &options.old, &engine)?;
-    let (new, new_findings) = diff_side("NEW", &options.new, &engine)?;
+pub fn run_diff(options: &DiffOptions, streams: &mut Streams) -> Result<u8, Failure> {
+    let outputs = output_paths(
+        &options.outputs,
+        |path| match Format::from_extension(path) {
+            Some(Format::Json) => Some(DiffFormat::Json),
+            Some(Format::Markdown) => Some(DiffFormat::Markdown),
+            Some(Format::Text) => Some(DiffFormat::Text),
+            _ => None,
+        },
+        ".json, .md or .txt (a diff has no SARIF or HTML form)",
+    )?;
+    let session = Session::load(&options.data, Date::today()).map_err(Failure::files)?;
+    let (old, old_findings, mut files) = diff_side("OLD", &options.old, &session)?;
+    let (new, new_findings, new_files) = diff_side("NEW", &options.new, &session)?;
+    files.extend(new_files);
     if old.app.platform != new.app.platform {
         return Err(Failure::usage(format!(
             "OLD is a {} app and NEW a {} app; diff compares two versions of one app",
@@ -309,38 +380,38 @@ pub fn run_diff(options: &DiffOptions) -> Result<Outcome, Failure> {
         old_findings: &old_findings,
         new: &new,
         new_findings: &new_findings,
-        catalog: catalogs.get(new.app.platform),
-        fail_on: options.fail_on.or(policy.fail_on).unwrap_or(FailOn::At(Severity::High)),
-        today,
+        catalog: session.catalogs.get(new.app.platform),
+        fail_on: session.fail_on(options.fail_on),
+        today: session.today,
     });
-    for (path, format) in outputs {
-        std::fs::write(path, render_diff(&diff, format))
-            .map_err(|e| Failure::usage(format!("-o {}: {}", path.display(), crate::source_file::io_message(&e))))?;
+    let output_list: Vec<PathBuf> = outputs.iter().map(|(p, _)| p.clone()).collect();
+    refuse_overwriting_inputs(&output_list, &files)?;
+    for (path, format) in &outputs {
+        write_atomically(path, |out| render_diff(&diff, *format, out))?;
     }
-    Ok(Outcome {
-        stdout: render_diff(&diff, options.format),
-        stderr: String::new(),
-        code: if diff.gate.passed {
-            EXIT_PASSED
-        } else {
-            EXIT_GATE_FAILED
-        },
+    streams.print(|out| render_diff(&diff, options.format, out))?;
+    Ok(if diff.gate.passed {
+        EXIT_PASSED
+    } else {
+        EXIT_GATE_FAILED
     })
 }
 
 /// `scopeaudit scopes PLATFORM [SCOPE]`.
-pub fn run_scopes(platform: Platform, scope: Option<&str>, catalogs_dir: Option<&Path>) -> Result<Outcome, Failure> {
+pub fn run_scopes(
+    platform: Platform,
+    scope: Option<&str>,
+    catalogs_dir: Option<&Path>,
+    streams: &mut Streams,
+) -> Result<u8, Failure> {
     let catalogs = data::load_catalogs(catalogs_dir).map_err(Failure::files)?;
     let catalog = catalogs.get(platform);
     let stdout = match scope {
         None => list_scopes(catalog),
         Some(name) => explain_scope(catalog, name)?,
     };
-    Ok(Outcome {
-        stdout,
-        stderr: String::new(),
-        code: EXIT_PASSED,
-    })
+    streams.print(|out| out.write_all(stdout.as_bytes()))?;
+    Ok(EXIT_PASSED)
 }
 
 fn list_scopes(catalog: &Catalog) -> String {
@@ -430,8 +501,14 @@ fn explain_scope(catalog: &Catalog, name: &str) -> Result<String, Failure> {
 }
 
 /// `scopeaudit rules [ID]`.
-pub fn run_rules(id: Option<&str>, catalogs_dir: Option<&Path>, rules_dir: Option<&Path>) -> Result<Outcome, Failure> {
-    let (_, rules) = load_data(catalogs_dir, rules_dir)?;
+pub fn run_rules(
+    id: Option<&str>,
+    catalogs_dir: Option<&Path>,
+    rules_dir: Option<&Path>,
+    streams: &mut Streams,
+) -> Result<u8, Failure> {
+    let catalogs = data::load_catalogs(catalogs_dir).map_err(Failure::files)?;
+    let rules = data::load_rules(rules_dir, &catalogs, false).map_err(Failure::files)?;
     let stdout = match id {
         None => {
             let width = rules.rules.iter().map(|r| r.id.len()).max().unwrap_or(4).max(4);
@@ -467,22 +544,16 @@ pub fn run_rules(id: Option<&str>, catalogs_dir: Option<&Path>, rules_dir: Optio
             )
         }
     };
-    Ok(Outcome {
-        stdout,
-        stderr: String::new(),
-        code: EXIT_PASSED,
-    })
+    streams.print(|out| out.write_all(stdout.as_bytes()))?;
+    Ok(EXIT_PASSED)
 }
 
 /// `scopeaudit init`: writes a commented starter manifest (or prints it, with `-`).
-pub fn run_init(platform: Platform, output: &Path, force: bool) -> Result<Outcome, Failure> {
+pub fn run_init(platform: Platform, output: &Path, force: bool, streams: &mut Streams) -> Result<u8, Failure> {
     let text = data::starter_manifest(platform);
     if output == Path::new("-") {
-        return Ok(Outcome {
-            stdout: text.to_string(),
-            stderr: String::new(),
-            code: EXIT_PASSED,
-        });
+        streams.print(|out| out.write_all(text.as_bytes()))?;
+        return Ok(EXIT_PASSED);
     }
     if output.exists() && !force {
         return Err(Failure::usage(format!(
@@ -490,14 +561,12 @@ pub fn run_init(platform: Platform, output: &Path, force: bool) -> Result<Outcom
             output.display()
         )));
     }
-    std::fs::write(output, text)
-        .map_err(|e| Failure::usage(format!("{}: {}", output.display(), crate::source_file::io_message(&e))))?;
-    Ok(Outcome {
-        stdout: String::new(),
-        stderr: format!(
-            "wrote {0}: describe the app, its scopes and tools, then run `scopeaudit audit {0}`\n",
-            output.display()
-        ),
-        code: EXIT_PASSED,
-    })
+    write_atomically(output, |out| out.write_all(text.as_bytes()))?;
+    // Standard error is for people; if it is gone there is nobody to tell.
+    let _ = writeln!(
+        streams.stderr,
+        "wrote {0}: describe the app, its scopes and tools, then run `scopeaudit audit {0}`",
+        output.display()
+    );
+    Ok(EXIT_PASSED)
 }

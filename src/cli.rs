@@ -1,8 +1,9 @@
 //! The command line: clap definitions, turned into the plain options `app` takes.
 
-use crate::app::{self, AuditOptions, ConfigChoice, DiffFormat, DiffOptions, Failure, Format, Outcome};
+use crate::app::{self, AuditOptions, ConfigChoice, DataOptions, DiffFormat, DiffOptions, Failure, Format, Streams};
 use crate::finding::{FailOn, Severity};
 use crate::model::Platform;
+use crate::session::GateOptions;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -222,9 +223,17 @@ impl DiffArgs {
             },
             outputs: self.output,
             fail_on: self.fail_on.map(fail_on),
-            config: config_choice(self.data.config, self.data.no_config),
-            catalogs: self.data.catalogs,
-            rules: self.data.rules,
+            data: self.data.into_options(),
+        }
+    }
+}
+
+impl DataArgs {
+    fn into_options(self) -> DataOptions {
+        DataOptions {
+            config: config_choice(self.config, self.no_config),
+            catalogs: self.catalogs,
+            rules: self.rules,
         }
     }
 }
@@ -249,34 +258,35 @@ impl AuditArgs {
                 FormatArg::Html => Format::Html,
             },
             outputs: self.output,
-            fail_on: self.fail_on.map(fail_on),
-            min_severity: self.min_severity.map(Severity::from),
-            config: config_choice(self.data.config, self.data.no_config),
-            catalogs: self.data.catalogs,
-            rules: self.data.rules,
+            gate: GateOptions {
+                fail_on: self.fail_on.map(fail_on),
+                min_severity: self.min_severity.map(Severity::from),
+            },
+            data: self.data.into_options(),
             templates: self.templates,
             color: use_color(),
         }
     }
 }
 
-pub fn run(cli: Cli) -> Result<Outcome, Failure> {
+/// Runs a command, writing to `streams`; returns the exit code.
+pub fn run(cli: Cli, streams: &mut Streams) -> Result<u8, Failure> {
     match cli.command {
-        Command::Audit(args) => app::run_audit(&args.into_options()),
-        Command::Diff(args) => app::run_diff(&args.into_options()),
+        Command::Audit(args) => app::run_audit(&args.into_options(), streams),
+        Command::Diff(args) => app::run_diff(&args.into_options(), streams),
         Command::Scopes {
             platform,
             scope,
             catalogs,
-        } => app::run_scopes(platform.into(), scope.as_deref(), catalogs.as_deref()),
+        } => app::run_scopes(platform.into(), scope.as_deref(), catalogs.as_deref(), streams),
         Command::Rules { rule, rules, catalogs } => {
-            app::run_rules(rule.as_deref(), catalogs.as_deref(), rules.as_deref())
+            app::run_rules(rule.as_deref(), catalogs.as_deref(), rules.as_deref(), streams)
         }
         Command::Init {
             platform,
             output,
             force,
-        } => app::run_init(platform.into(), &output, force),
+        } => app::run_init(platform.into(), &output, force, streams),
     }
 }
 

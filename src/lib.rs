@@ -16,8 +16,10 @@ pub mod model;
 pub mod policy;
 pub mod report;
 pub mod rule;
+pub mod session;
 pub mod source_file;
 #[cfg(test)]
 mod test_rng;
 pub mod text;
+pub mod untrusted;
 pub mod yaml_lines;

@@ -4,15 +4,18 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = scopeaudit::cli::Cli::parse();
-    match scopeaudit::cli::run(cli) {
-        Ok(outcome) => {
-            // A closed pipe (`scopeaudit ... | head`) is not an error worth reporting.
-            let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
-            let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
-            ExitCode::from(outcome.code)
-        }
+    let stdout = std::io::stdout();
+    let mut stdout = std::io::BufWriter::new(stdout.lock());
+    let mut stderr = std::io::stderr().lock();
+    let mut streams = scopeaudit::app::Streams {
+        stdout: &mut stdout,
+        stderr: &mut stderr,
+    };
+    match scopeaudit::cli::run(cli, &mut streams) {
+        Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            let mut stderr = std::io::stderr().lock();
+            // Whatever was printed before the failure goes out first; its own errors are moot.
+            let _ = stdout.flush();
             for line in &failure.lines {
                 let _ = writeln!(stderr, "error: {line}");
             }

@@ -95,15 +95,16 @@ pub struct Policy {
 }
 
 /// Looks for `.scopeaudit.yaml` in `start` and its parents, stopping at the repository root
-/// (the first directory holding `.git`) or the filesystem root.
-pub fn discover(start: &Path) -> Option<PathBuf> {
+/// (the first directory holding `.git`), the user's `home` or the filesystem root: a policy
+/// above those belongs to someone else's checkout or to nobody.
+pub fn discover(start: &Path, home: Option<&Path>) -> Option<PathBuf> {
     let mut dir = Some(start);
     while let Some(d) = dir {
         let candidate = d.join(FILE_NAME);
         if candidate.is_file() {
             return Some(candidate);
         }
-        if d.join(".git").exists() {
+        if d.join(".git").exists() || home.is_some_and(|h| h == d) {
             return None;
         }
         dir = d.parent();

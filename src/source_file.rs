@@ -1,11 +1,15 @@
 //! Reading input files as text, with the checks every input shares: size, emptiness, binary
 //! content, byte-order marks. Errors name the file and, where known, line and column.
 
+use crate::untrusted;
 use std::fmt;
 use std::path::Path;
 
+/// An error message longer than this is cut: it quotes input, and input can be huge.
+const MAX_MESSAGE_CHARS: usize = 1_000;
+
 /// A problem with one input file, rendered as `path:line:column: message` on one line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FileError {
     pub path: String,
     pub line: Option<usize>,
@@ -47,16 +51,22 @@ impl FileError {
     }
 }
 
+/// The rendering for people: the path and message are untrusted (file names, quoted input),
+/// so hazards are made visible and the message is capped.
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.path)?;
+        f.write_str(&untrusted::quoted(&self.path))?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
             if let Some(column) = self.column {
                 write!(f, ":{column}")?;
             }
         }
-        write!(f, ": {}", self.message)
+        write!(
+            f,
+            ": {}",
+            untrusted::visible(&untrusted::capped(&self.message, MAX_MESSAGE_CHARS))
+        )
     }
 }
 
@@ -66,29 +76,71 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Reads a text file of at most `max_bytes`, refusing empty and binary files; strips a UTF-8
-/// byte-order mark and normalizes CRLF line endings.
+/// Reads a text file of at most `max_bytes`, refusing empty and binary files, and anything that
+/// is not a regular file (a FIFO would block, a device would never end); strips a byte-order
+/// mark, reads UTF-16 that carries one, and normalizes CRLF line endings.
 pub fn read_text(path: &Path, display: &str, max_bytes: u64) -> Result<String, FileError> {
+    use std::io::Read as _;
     let meta = std::fs::metadata(path).map_err(|e| FileError::new(display, io_message(&e)))?;
     if meta.is_dir() {
         return Err(FileError::new(display, "is a directory"));
     }
-    if meta.len() > max_bytes {
+    if !meta.is_file() {
         return Err(FileError::new(
+            display,
+            "not a regular file (a device, FIFO or socket); copy its content to a file",
+        ));
+    }
+    let too_big = |size: u64| {
+        FileError::new(
             display,
             format!(
                 "file is {}, more than the {} this input may be",
-                human_size(meta.len()),
+                human_size(size),
                 human_size(max_bytes)
             ),
-        ));
+        )
+    };
+    if meta.len() > max_bytes {
+        return Err(too_big(meta.len()));
     }
-    let bytes = std::fs::read(path).map_err(|e| FileError::new(display, io_message(&e)))?;
+    // The size can change between the check and the read: read at most one byte past the limit.
+    let file = std::fs::File::open(path).map_err(|e| FileError::new(display, io_message(&e)))?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| FileError::new(display, io_message(&e)))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_big(bytes.len() as u64));
+    }
     decode_text(display, bytes)
+}
+
+/// Text in UTF-16 with a byte-order mark (what Windows editors save as "Unicode"), as UTF-8.
+fn decode_utf16(display: &str, bytes: &[u8], little_endian: bool) -> Result<Vec<u8>, FileError> {
+    if bytes.len() % 2 != 0 {
+        return Err(FileError::new(display, "UTF-16 text with an odd number of bytes"));
+    }
+    let units = bytes.chunks_exact(2).map(|pair| {
+        if little_endian {
+            u16::from_le_bytes([pair[0], pair[1]])
+        } else {
+            u16::from_be_bytes([pair[0], pair[1]])
+        }
+    });
+    char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .map(String::into_bytes)
+        .map_err(|_| FileError::new(display, "invalid UTF-16 text (an unpaired surrogate)"))
 }
 
 /// The checks of [`read_text`] on bytes already in memory.
 pub fn decode_text(display: &str, bytes: Vec<u8>) -> Result<String, FileError> {
+    let bytes = match bytes.as_slice() {
+        [0xff, 0xfe, rest @ ..] => decode_utf16(display, rest, true)?,
+        [0xfe, 0xff, rest @ ..] => decode_utf16(display, rest, false)?,
+        _ => bytes,
+    };
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(FileError::new(display, "file is empty"));
     }
@@ -102,7 +154,7 @@ pub fn decode_text(display: &str, bytes: Vec<u8>) -> Result<String, FileError> {
         FileError::new(
             display,
             format!(
-                "not UTF-8 text (invalid byte at offset {})",
+                "not UTF-8 text (invalid byte at offset {}); if it is Latin-1 or Windows-1252, save it as UTF-8",
                 e.utf8_error().valid_up_to()
             ),
         )
@@ -157,6 +209,22 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("not UTF-8"));
+    }
+
+    #[test]
+    fn decode_reads_utf16_with_a_byte_order_mark() {
+        let text = "app: Büro\r\n";
+        let le: Vec<u8> = [0xff, 0xfe]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = [0xfe, 0xff]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(decode_text("f", le).unwrap(), "app: Büro\n");
+        assert_eq!(decode_text("f", be).unwrap(), "app: Büro\n");
+        assert!(decode_text("f", vec![0xff, 0xfe, b'a']).is_err());
     }
 
     #[test]

@@ -123,7 +123,7 @@ fn empty_binary_huge_deep_and_bombs() {
         d,
         "latin1.yaml",
         b"app: Caf\xe9\n",
-        ": not UTF-8 text (invalid byte at offset 8)",
+        ": not UTF-8 text (invalid byte at offset 8); if it is Latin-1 or Windows-1252, save it as UTF-8",
     );
     let mut big = format!("{GOOD}description: ");
     big.push_str(&"x".repeat(10 * 1024 * 1024));
@@ -173,10 +173,37 @@ fn every_bad_file_is_reported_not_just_the_first() {
     write(dir.path(), "b.yaml", "app: B\n");
     write(dir.path(), "ok.yaml", GOOD);
     write(dir.path(), "other.yaml", "not: a manifest\n");
-    let out = audit(&[dir.path().to_str().unwrap(), "--no-config"]);
-    assert_eq!(out.code, 2);
-    assert!(out.stdout.is_empty());
-    assert_eq!(out.stderr.lines().count(), 2, "{}", out.stderr);
+    let root = dir.path().to_str().unwrap();
+    let out = audit(&[root, "--no-config"]);
+    // The walk audits what it can read and reports the rest: an incomplete report, exit 2.
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let banner: Vec<&str> = out.stdout.lines().take(3).collect();
+    assert_eq!(
+        banner,
+        [
+            "INCOMPLETE: 2 inputs could not be read; this report covers only the rest:",
+            &format!("  {root}/a.yaml:2:11: platform: unknown variant `nowhere`, expected `salesforce` or `hubspot`")[..],
+            &format!("  {root}/b.yaml:1:1: missing field `platform`")[..],
+        ],
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("Fixture (HubSpot)"), "{}", out.stdout);
+    assert!(out
+        .stdout
+        .ends_with("gate not applied: the audit is incomplete (2 inputs not read; exit 2)\n"));
+    assert_eq!(
+        out.stderr,
+        "error: the report is incomplete: 2 input(s) could not be read\n"
+    );
+    let json_out = audit(&[root, "--no-config", "-f", "json"]);
+    assert_eq!(json_out.code, 2);
+    let report = json(&json_out.stdout);
+    assert_eq!(report["complete"], false);
+    assert_eq!(report["gate"]["passed"], false);
+    assert_eq!(report["errors"].as_array().unwrap().len(), 2);
+    assert_eq!(report["errors"][0]["line"], 2);
+    assert_eq!(json_out.stderr.lines().count(), 3, "{}", json_out.stderr);
     let missing = audit(&["no/such/dir", "--no-config"]);
     assert_eq!(missing.stderr, "error: no/such/dir: no such file or directory\n");
 }

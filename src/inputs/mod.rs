@@ -20,7 +20,7 @@ pub const MAX_INPUT_BYTES: u64 = 1024 * 1024;
 const SKIPPED_DIRS: [&str; 3] = [".git", "node_modules", "target"];
 
 /// One file to read, and whether the user named it (an unsupported file named explicitly is an
-/// error; one found while walking a directory is skipped).
+/// error; one found while walking a directory is read only when its name announces an input).
 #[derive(Debug, Clone)]
 struct Candidate {
     path: PathBuf,
@@ -38,50 +38,145 @@ enum NamedKind {
     UrlFile,
 }
 
+/// Name endings that announce an input, spelled as the platforms spell them.
+const KNOWN_ENDINGS: [&str; 16] = [
+    ".connectedApp-meta.xml",
+    ".connectedApp",
+    ".eca-meta.xml",
+    ".ecaOauth-meta.xml",
+    ".ecaGlblOauth-meta.xml",
+    ".ecaOauthPlcy-meta.xml",
+    ".eca",
+    ".ecaOauth",
+    ".ecaGlblOauth",
+    ".ecaOauthPlcy",
+    "-hsmeta.json",
+    "public-app.json",
+    "app.json",
+    ".yaml",
+    ".yml",
+    ".url",
+];
+
+/// The file name with a known ending in its platform spelling: `APP.CONNECTEDAPP-META.XML`
+/// and `manifest.YAML` are the inputs they look like (case-insensitive file systems and
+/// zip tools change case), not files to pass over.
+fn canonical_name(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    KNOWN_ENDINGS
+        .iter()
+        .find(|ending| lower.ends_with(&ending.to_ascii_lowercase()))
+        .map_or_else(
+            || name.to_string(),
+            |ending| format!("{}{}", &name[..name.len() - ending.len()], ending),
+        )
+}
+
 fn kind_of_name(path: &Path) -> Option<NamedKind> {
-    let name = path.file_name()?.to_str()?;
-    if connected_app::is_connected_app_name(name) {
+    // A name that is not valid Unicode is still a name: judge it by its readable part.
+    let name = canonical_name(&path.file_name()?.to_string_lossy());
+    if connected_app::is_connected_app_name(&name) {
         return Some(NamedKind::ConnectedApp);
     }
-    if let Some(part) = external_client_app::part_kind(name) {
+    if let Some(part) = external_client_app::part_kind(&name) {
         return Some(NamedKind::ExternalClientApp(part));
     }
-    if let Some(kind) = hubspot::kind_of_name(name) {
+    if let Some(kind) = hubspot::kind_of_name(&name) {
         return Some(NamedKind::Hubspot(kind));
     }
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("yaml" | "yml") => Some(NamedKind::Manifest),
-        Some("url") => Some(NamedKind::UrlFile),
+    if name.ends_with(".yaml") || name.ends_with(".yml") {
+        return Some(NamedKind::Manifest);
+    }
+    name.ends_with(".url").then_some(NamedKind::UrlFile)
+}
+
+/// The path as shown: the directory as the user named it, then the walked part.
+fn shown_path(root: &Path, root_display: &str, path: &Path) -> String {
+    let rest = path.strip_prefix(root).unwrap_or(path).to_string_lossy();
+    if rest.is_empty() {
+        root_display.to_string()
+    } else if root_display.ends_with('/') {
+        format!("{root_display}{rest}")
+    } else {
+        format!("{root_display}/{rest}")
+    }
+}
+
+/// Walks `dir` (sorted by name, following links, never into [`SKIPPED_DIRS`]) and returns every
+/// file whose name announces an input, honouring `.gitignore` inside a git checkout. Files an
+/// ignore rule hides are returned apart, so the report can say they were left out; entries that
+/// cannot be read (permissions, link loops, broken links) are errors.
+fn walk(dir: &Path, display: &str, out: &mut Vec<Candidate>, ignored: &mut Vec<String>, errors: &mut Vec<FileError>) {
+    let found = |respect_gitignore: bool, errors: &mut Vec<FileError>| {
+        let mut builder = ignore::WalkBuilder::new(dir);
+        builder
+            .standard_filters(false)
+            .git_ignore(respect_gitignore)
+            .git_exclude(respect_gitignore)
+            .parents(respect_gitignore)
+            .require_git(true)
+            .follow_links(true)
+            .sort_by_file_name(|a, b| a.cmp(b))
+            .filter_entry(|entry| {
+                !(entry.file_type().is_some_and(|t| t.is_dir())
+                    && entry.depth() > 0
+                    && SKIPPED_DIRS.iter().any(|d| entry.file_name() == *d))
+            });
+        let mut paths = Vec::new();
+        for entry in builder.build() {
+            match entry {
+                Ok(entry) => {
+                    let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                    if !is_dir && kind_of_name(entry.path()).is_some() {
+                        paths.push(entry.into_path());
+                    }
+                }
+                Err(e) => {
+                    let path = error_path(&e).map_or_else(|| display.to_string(), |p| shown_path(dir, display, p));
+                    errors.push(FileError::new(path, walk_error_message(&e)));
+                }
+            }
+        }
+        paths
+    };
+    let kept = found(true, errors);
+    // The second walk only names what .gitignore hid; its errors were reported by the first.
+    let all = found(false, &mut Vec::new());
+    if all.len() != kept.len() {
+        let kept_set: std::collections::HashSet<&PathBuf> = kept.iter().collect();
+        ignored.extend(
+            all.iter()
+                .filter(|p| !kept_set.contains(p))
+                .map(|p| shown_path(dir, display, p)),
+        );
+    }
+    out.extend(kept.into_iter().map(|path| Candidate {
+        display: shown_path(dir, display, &path),
+        path,
+        explicit: false,
+    }));
+}
+
+fn error_path(e: &ignore::Error) -> Option<&Path> {
+    match e {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::Loop { child, .. } => Some(child),
         _ => None,
     }
 }
 
-fn walk(dir: &Path, display: &str, out: &mut Vec<Candidate>) -> Result<(), FileError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| FileError::new(display, source_file::io_message(&e)))?;
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let name = entry.file_name().to_string_lossy().to_string();
-        let path = entry.path();
-        let shown = if display.ends_with('/') {
-            format!("{display}{name}")
-        } else {
-            format!("{display}/{name}")
-        };
-        let Ok(kind) = entry.file_type() else { continue };
-        if kind.is_dir() {
-            if !SKIPPED_DIRS.contains(&name.as_str()) {
-                walk(&path, &shown, out)?;
-            }
-        } else if kind.is_file() && kind_of_name(&path).is_some() {
-            out.push(Candidate {
-                path,
-                display: shown,
-                explicit: false,
-            });
+fn walk_error_message(e: &ignore::Error) -> String {
+    match e {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => walk_error_message(err),
+        ignore::Error::Loop { ancestor, .. } => {
+            format!("symbolic link loop back to {}; not followed", ancestor.display())
         }
+        ignore::Error::Io(io) => source_file::io_message(io),
+        other => other.to_string(),
     }
-    Ok(())
 }
 
 /// What one file turned out to hold.
@@ -135,12 +230,8 @@ const SUPPORTED: &str = "expected an app manifest (.yaml), a *.connectedApp-meta
 fn load_one(candidate: &Candidate) -> Result<Loaded, FileError> {
     let display = candidate.display.as_str();
     let named = kind_of_name(&candidate.path);
-    let text = match source_file::read_text(&candidate.path, display, MAX_INPUT_BYTES) {
-        Ok(text) => text,
-        // While walking, a YAML file we cannot read as text is not a manifest we could audit.
-        Err(_) if !candidate.explicit && named == Some(NamedKind::Manifest) => return Ok(Loaded::Skipped),
-        Err(e) => return Err(e),
-    };
+    // A file that cannot be read is reported, whether named or found: it may be the app.
+    let text = source_file::read_text(&candidate.path, display, MAX_INPUT_BYTES)?;
     let kind = match named.or_else(|| sniff(&text)) {
         Some(kind) => kind,
         None => return Err(FileError::new(display, format!("unsupported input: {SUPPORTED}"))),
@@ -169,102 +260,123 @@ fn load_one(candidate: &Candidate) -> Result<Loaded, FileError> {
     }
 }
 
+/// Everything the inputs held: the apps, and every input that could not be read.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    pub apps: Vec<App>,
+    /// Problems with inputs the user named (a file, a URL): the command stops on these.
+    pub named_errors: Vec<FileError>,
+    /// Problems with files met while walking a directory: the rest is still audited, and the
+    /// report is marked incomplete.
+    pub walk_errors: Vec<FileError>,
+    /// Files whose names announce an input but that `.gitignore` hides, as shown.
+    pub ignored: Vec<String>,
+    /// Every file read or considered, so outputs never overwrite an input.
+    pub files: Vec<PathBuf>,
+}
+
 /// Reads every input (files, directories and authorize URLs), in the order given, directory
 /// entries sorted by name. Every unreadable or invalid input is reported, not just the first.
-pub fn load_paths(paths: &[String]) -> Result<Vec<App>, Vec<FileError>> {
+pub fn load_paths(paths: &[String]) -> Inputs {
+    let mut inputs = Inputs::default();
     let mut candidates = Vec::new();
-    let mut errors = Vec::new();
     // Apps from URLs on the command line, by the index of the candidate they come before.
     let mut url_apps: Vec<(usize, App)> = Vec::new();
     for raw in paths {
         if authorize_url::looks_like_url(raw) {
             match authorize_url::parse_url(&authorize_url::display_name(raw), raw, None) {
                 Ok(app) => url_apps.push((candidates.len(), app)),
-                Err(e) => errors.push(e),
+                Err(e) => inputs.named_errors.push(e),
             }
             continue;
         }
         let path = PathBuf::from(raw);
         match std::fs::metadata(&path) {
-            Ok(meta) if meta.is_dir() => {
-                if let Err(e) = walk(&path, raw, &mut candidates) {
-                    errors.push(e);
-                }
-            }
+            Ok(meta) if meta.is_dir() => walk(
+                &path,
+                raw,
+                &mut candidates,
+                &mut inputs.ignored,
+                &mut inputs.walk_errors,
+            ),
             Ok(_) => candidates.push(Candidate {
                 path,
                 display: raw.clone(),
                 explicit: true,
             }),
-            Err(e) => errors.push(FileError::new(raw.as_str(), source_file::io_message(&e))),
+            Err(e) => inputs
+                .named_errors
+                .push(FileError::new(raw.as_str(), source_file::io_message(&e))),
         }
     }
+    inputs.files = candidates.iter().map(|c| c.path.clone()).collect();
     let results = parallel_map(&candidates, load_one);
-    // Slots keep input order; an External Client App takes the slot of its first file.
-    enum Slot {
-        App(Box<App>),
-        Eca,
+    // Apps keep input order: each sorts by the index of the candidate it came from (a URL
+    // argument by the candidate it was given before), then by when it was made.
+    let mut ordered: Vec<((usize, usize), App)> = Vec::with_capacity(candidates.len() + url_apps.len());
+    let mut made = 0usize;
+    for (index, app) in url_apps {
+        ordered.push(((index, made), app));
+        made += 1;
     }
-    let mut slots = Vec::new();
     let mut parts = Vec::new();
-    let mut url_apps = url_apps.into_iter().peekable();
     for (index, result) in results.into_iter().enumerate() {
-        while let Some((_, app)) = url_apps.next_if(|(i, _)| *i <= index) {
-            slots.push(Slot::App(Box::new(app)));
-        }
         match result {
-            Ok(Loaded::Apps(apps)) => slots.extend(apps.into_iter().map(|a| Slot::App(Box::new(a)))),
-            Ok(Loaded::EcaPart(part)) => {
-                if !parts
-                    .iter()
-                    .any(|p: &external_client_app::Part| p.app_name == part.app_name)
-                {
-                    slots.push(Slot::Eca);
+            Ok(Loaded::Apps(apps)) => {
+                for app in apps {
+                    ordered.push(((index, made), app));
+                    made += 1;
                 }
-                parts.push(part);
             }
+            Ok(Loaded::EcaPart(part)) => parts.push(part),
             Ok(Loaded::Skipped) => {}
-            Err(e) => errors.push(e),
+            Err(e) if candidates[index].explicit => inputs.named_errors.push(e),
+            Err(e) => inputs.walk_errors.push(e),
         }
     }
-    slots.extend(url_apps.map(|(_, app)| Slot::App(Box::new(app))));
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let mut joined: Vec<Option<App>> = external_client_app::join(parts).into_iter().map(Some).collect();
-    let apps = slots
-        .into_iter()
-        .filter_map(|slot| match slot {
-            Slot::App(app) => Some(*app),
-            // `join` keeps first-appearance order, the same order the slots were made in.
-            Slot::Eca => joined.iter_mut().find_map(Option::take),
-        })
-        .map(drop_repeated_scopes)
+    // An External Client App stands where its first file was found.
+    let index_of: std::collections::HashMap<&str, usize> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.display.as_str(), i))
         .collect();
-    Ok(apps)
+    for app in external_client_app::join(parts) {
+        let index = app
+            .source
+            .files
+            .iter()
+            .filter_map(|f| index_of.get(f.as_str()).copied())
+            .min()
+            .unwrap_or(usize::MAX);
+        ordered.push(((index, made), app));
+        made += 1;
+    }
+    ordered.sort_by_key(|(key, _)| *key);
+    inputs.apps = ordered.into_iter().map(|(_, app)| drop_repeated_scopes(app)).collect();
+    inputs
 }
 
 /// A scope written twice in exactly the same way is one request: the repeat is noted and
 /// dropped. (Two names for one scope, `offline_access` beside `refresh_token`, are kept for
 /// the `duplicate-alias` rule.)
 fn drop_repeated_scopes(mut app: App) -> App {
-    let mut seen: Vec<&str> = Vec::new();
-    let mut repeats = Vec::new();
-    for (i, scope) in app.scopes.iter().enumerate() {
-        if seen.contains(&scope.name.as_str()) {
-            repeats.push(i);
+    let mut seen = std::collections::HashSet::with_capacity(app.scopes.len());
+    let mut kept = Vec::with_capacity(app.scopes.len());
+    let mut repeated = false;
+    for scope in std::mem::take(&mut app.scopes) {
+        if seen.contains(scope.name.as_str()) {
+            repeated = true;
+            app.notes.push(crate::model::Note {
+                message: format!("`{}` is listed more than once", scope.name),
+                at: scope.at,
+            });
         } else {
-            seen.push(&scope.name);
+            seen.insert(scope.name.clone());
+            kept.push(scope);
         }
     }
-    for &i in repeats.iter().rev() {
-        let scope = app.scopes.remove(i);
-        app.notes.push(crate::model::Note {
-            message: format!("`{}` is listed more than once", scope.name),
-            at: scope.at,
-        });
-    }
-    if !repeats.is_empty() {
+    app.scopes = kept;
+    if repeated {
         app.notes.sort_by_key(|n| n.at);
     }
     app

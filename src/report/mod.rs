@@ -8,6 +8,7 @@ use crate::catalog::Catalogs;
 use crate::engine::{AppResult, Evaluation};
 use crate::finding::{FailOn, Finding, Severity};
 use crate::rule::{RuleSet, Verdict};
+use crate::source_file::FileError;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -17,6 +18,17 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct Report {
     pub schema_version: u32,
     pub tool: ToolInfo,
+    /// False when some input could not be read: the report covers only what was read, the
+    /// gate is not passed, and the exit code is 2 (files) or 3 (org).
+    pub complete: bool,
+    /// The inputs that could not be read, each with its one-line problem.
+    pub errors: Vec<FileError>,
+    /// Files whose names announce an input but that `.gitignore` hides: not audited, listed so
+    /// that nothing is left out silently.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gitignored: Vec<String>,
+    /// The policy file the audit applied, if any.
+    pub policy: Option<String>,
     pub apps: Vec<AppReport>,
     /// Unsuppressed findings at or above `--min-severity`.
     pub findings: Vec<Finding>,
@@ -149,6 +161,12 @@ pub struct Gate {
 pub struct ReportOptions {
     pub fail_on: FailOn,
     pub min_severity: Severity,
+    /// The inputs that could not be read (the report is then incomplete).
+    pub errors: Vec<FileError>,
+    /// Files `.gitignore` hid from the walk.
+    pub ignored: Vec<String>,
+    /// The policy file applied, as shown to the user.
+    pub policy: Option<String>,
     /// The date certificate lifetimes are measured against.
     pub today: crate::model::Date,
 }
@@ -166,7 +184,9 @@ impl Report {
             *by_severity.entry(f.severity).or_default() += 1;
             *by_rule.entry(f.rule.clone()).or_default() += 1;
         }
-        let passed = !findings.iter().any(|f| options.fail_on.fails(f.severity));
+        let complete = options.errors.is_empty();
+        // An incomplete audit never passes: what was not read may hold the dangerous app.
+        let passed = complete && !findings.iter().any(|f| options.fail_on.fails(f.severity));
         let mut per_app: BTreeMap<&str, BTreeMap<Severity, usize>> = BTreeMap::new();
         for f in &findings {
             if let Some(app) = f.app.as_deref() {
@@ -205,6 +225,10 @@ impl Report {
             .collect();
         Report {
             schema_version: SCHEMA_VERSION,
+            complete,
+            errors: options.errors.clone(),
+            gitignored: options.ignored.clone(),
+            policy: options.policy.clone(),
             rules,
             tool: ToolInfo {
                 name: "scopeaudit",
@@ -234,11 +258,10 @@ impl Report {
         }
     }
 
-    pub fn to_json(&self) -> String {
-        // Serializing plain structs and maps with string keys cannot fail.
-        let mut out = serde_json::to_string_pretty(self).unwrap_or_default();
-        out.push('\n');
-        out
+    /// JSON keeps every input string as it is: escaping is the reader's business.
+    pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        writeln!(out)
     }
 }
 

@@ -4,7 +4,9 @@
 
 use super::Report;
 use crate::finding::{Finding, Severity};
+use crate::untrusted::visible;
 use serde_json::{json, Value};
+use std::io::Write;
 
 /// The key of our partial fingerprint; the value is the finding's fingerprint, which leaves out
 /// lines and wording by design.
@@ -61,7 +63,8 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
     let mut result = json!({
         "ruleId": finding.rule,
         "level": level(finding.severity),
-        "message": { "text": finding.message },
+        // Viewers show the message to people: hazards made visible.
+        "message": { "text": visible(&finding.message) },
         "locations": [{
             "physicalLocation": {
                 "artifactLocation": artifact,
@@ -83,7 +86,36 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
     result
 }
 
-pub fn render(report: &Report) -> String {
+/// The run's invocation: whether every input was read, and a notification per input that was
+/// not, so code scanning shows an incomplete run as one.
+fn invocation(report: &Report) -> Value {
+    let notifications: Vec<Value> = report
+        .errors
+        .iter()
+        .map(|e| {
+            let (uri, relative) = artifact_uri(&e.path);
+            let mut artifact = json!({ "uri": uri });
+            if relative {
+                artifact["uriBaseId"] = json!("%SRCROOT%");
+            }
+            let mut region = json!({ "startLine": e.line.unwrap_or(1) });
+            if let Some(column) = e.column {
+                region["startColumn"] = json!(column);
+            }
+            json!({
+                "level": "error",
+                "message": { "text": visible(&e.message) },
+                "locations": [{ "physicalLocation": { "artifactLocation": artifact, "region": region } }],
+            })
+        })
+        .collect();
+    json!({
+        "executionSuccessful": report.complete,
+        "toolExecutionNotifications": notifications,
+    })
+}
+
+pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let rules: Vec<Value> = report
         .rules
         .iter()
@@ -136,14 +168,13 @@ pub fn render(report: &Report) -> String {
                     "rules": rules,
                 }
             },
+            "invocations": [invocation(report)],
             "columnKind": "unicodeCodePoints",
             "results": results,
         }]
     });
-    // Serializing a Value cannot fail.
-    let mut out = serde_json::to_string_pretty(&sarif).unwrap_or_default();
-    out.push('\n');
-    out
+    serde_json::to_writer_pretty(&mut *out, &sarif)?;
+    writeln!(out)
 }
 
 #[cfg(test)]

@@ -88,6 +88,7 @@ impl Templates {
                 AutoEscape::None
             }
         });
+        env.set_formatter(neutralizing_formatter);
         env.add_filter("md", md_escape);
         env.add_filter("safe_url", safe_url);
         for (name, source) in &self.sources {
@@ -96,11 +97,12 @@ impl Templates {
         Ok(env)
     }
 
-    pub fn render(&self, name: &str, report: &Report) -> Result<String, String> {
+    pub fn render(&self, name: &str, report: &Report, out: &mut dyn std::io::Write) -> Result<(), String> {
         let env = self.environment().map_err(|e| format!("template {name}: {e}"))?;
         let template = env.get_template(name).map_err(|e| format!("template {name}: {e}"))?;
         template
-            .render(Value::from(minijinja::value::Serde(View::new(report))))
+            .render_captured_to(Value::from(minijinja::value::Serde(View::new(report))), out)
+            .map(|_| ())
             .map_err(|e| format!("template {name}: {e}"))
     }
 }
@@ -112,13 +114,38 @@ fn template_error(path: &str, e: &minijinja::Error) -> FileError {
     }
 }
 
+/// Every value a template prints passes here first: control characters, escape sequences and
+/// bidi overrides from input become visible escapes (a report must read the same in any viewer),
+/// then the template's own escaping applies.
+fn neutralizing_formatter(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    if let Some(text) = value.as_str() {
+        if let std::borrow::Cow::Owned(shown) = crate::untrusted::visible(text) {
+            let shown = if value.is_safe() {
+                Value::from_safe_string(shown)
+            } else {
+                Value::from(shown)
+            };
+            return minijinja::escape_formatter(out, state, &shown);
+        }
+    }
+    minijinja::escape_formatter(out, state, value)
+}
+
 /// Escapes text for Markdown, table cells included: no input can open a link, an HTML tag, a
-/// code span or a new table cell, or break the row onto a new line.
+/// code span or a new table cell, or break the row onto a new line. `:`, `@` and the dot of
+/// `www.` are escaped too, so GitHub does not turn vendor text into autolinks.
 pub fn md_escape(value: String) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => {
+            '.' if out.len() >= 3 && out.as_bytes()[out.len() - 3..].eq_ignore_ascii_case(b"www") => {
+                out.push_str("\\.")
+            }
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' | ':' | '@' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -212,7 +239,15 @@ mod tests {
     fn markdown_escaping_closes_every_door() {
         assert_eq!(
             md_escape("a|b <script>x</script> [l](javascript:x) `c` *d*\nnext".into()),
-            "a\\|b &lt;script&gt;x&lt;/script&gt; \\[l\\](javascript:x) \\`c\\` \\*d\\* next"
+            "a\\|b &lt;script&gt;x&lt;/script&gt; \\[l\\](javascript\\:x) \\`c\\` \\*d\\* next"
+        );
+    }
+
+    #[test]
+    fn markdown_escaping_stops_autolinks() {
+        assert_eq!(
+            md_escape("see https://evil.example, www.evil.example or a@evil.example".into()),
+            "see https\\://evil.example, www\\.evil.example or a\\@evil.example"
         );
     }
 

@@ -2,7 +2,8 @@
 
 use super::{AppReport, Report};
 use crate::finding::{Finding, Severity};
-use std::fmt::Write;
+use crate::untrusted::visible;
+use std::io::{self, Write};
 
 struct Paint {
     on: bool,
@@ -51,34 +52,50 @@ fn counts(by_severity: &std::collections::BTreeMap<Severity, usize>) -> String {
     }
 }
 
-fn finding_block(out: &mut String, paint: &Paint, f: &Finding) {
-    let scope = f.scope.as_deref().map(|s| format!("  {s}")).unwrap_or_default();
-    let _ = writeln!(
+/// Untrusted text for the terminal: hazards visible.
+fn t(text: &str) -> std::borrow::Cow<'_, str> {
+    visible(text)
+}
+
+fn finding_block(out: &mut dyn Write, paint: &Paint, f: &Finding) -> io::Result<()> {
+    let scope = f.scope.as_deref().map(|s| format!("  {}", t(s))).unwrap_or_default();
+    writeln!(
         out,
         "  {} {}{}  {}",
         paint.severity(f.severity),
-        f.rule,
+        t(&f.rule),
         scope,
-        paint.dim(&f.location.to_string())
-    );
-    let _ = writeln!(out, "           {}", f.message);
+        paint.dim(&t(&f.location.to_string()))
+    )?;
+    writeln!(out, "           {}", t(&f.message))?;
     let fix = f.remediation.lines().next().unwrap_or("");
     if !fix.is_empty() {
-        let _ = writeln!(out, "           {} {}", paint.dim("fix:"), fix);
+        writeln!(out, "           {} {}", paint.dim("fix:"), t(fix))?;
     }
+    Ok(())
 }
 
-fn app_block(out: &mut String, paint: &Paint, app: &AppReport, findings: &[&Finding], suppressed: usize) {
-    let vendor = app.vendor.as_deref().map(|v| format!(" by {v}")).unwrap_or_default();
-    let _ = writeln!(
+fn app_block(
+    out: &mut dyn Write,
+    paint: &Paint,
+    app: &AppReport,
+    findings: &[&Finding],
+    suppressed: usize,
+) -> io::Result<()> {
+    let vendor = app
+        .vendor
+        .as_deref()
+        .map(|v| format!(" by {}", t(v)))
+        .unwrap_or_default();
+    writeln!(
         out,
         "{}{} ({}) {}",
-        paint.bold(&app.name),
+        paint.bold(&t(&app.name)),
         vendor,
         app.platform.display_name(),
-        paint.dim(&format!("— {}", app.source.path))
-    );
-    let _ = writeln!(
+        paint.dim(&format!("— {}", t(&app.source.path)))
+    )?;
+    writeln!(
         out,
         "  grade {} ({}/100) · {} scope{} requested · {}",
         paint.bold(&app.grade),
@@ -86,55 +103,75 @@ fn app_block(out: &mut String, paint: &Paint, app: &AppReport, findings: &[&Find
         app.scopes.len(),
         if app.scopes.len() == 1 { "" } else { "s" },
         counts(&app.findings_by_severity)
-    );
+    )?;
     let requested: Vec<String> = app
         .scopes
         .iter()
         .map(|s| match s.requirement {
-            "required" => format!("{} [{}]", s.scope, s.verdict.as_str()),
-            other => format!("{} ({other}) [{}]", s.scope, s.verdict.as_str()),
+            "required" => format!("{} [{}]", t(&s.scope), s.verdict.as_str()),
+            other => format!("{} ({other}) [{}]", t(&s.scope), s.verdict.as_str()),
         })
         .collect();
-    let _ = writeln!(out, "  scopes: {}", requested.join(", "));
+    writeln!(out, "  scopes: {}", requested.join(", "))?;
+    let names = |scopes: &[String]| scopes.iter().map(|s| t(s).into_owned()).collect::<Vec<_>>().join(" ");
     if app.recommendation.analyzed {
-        let _ = writeln!(
+        writeln!(
             out,
             "  least privilege: {}",
             if app.minimal_scopes.is_empty() {
                 "(none)".to_string()
             } else {
-                app.minimal_scopes.join(" ")
+                names(&app.minimal_scopes)
             }
-        );
+        )?;
         if !app.recommendation.drop.is_empty() {
-            let _ = writeln!(out, "    drop: {}", app.recommendation.drop.join(" "));
+            writeln!(out, "    drop: {}", names(&app.recommendation.drop))?;
         }
         if !app.recommendation.add.is_empty() {
-            let _ = writeln!(out, "    add:  {}", app.recommendation.add.join(" "));
+            writeln!(out, "    add:  {}", names(&app.recommendation.add))?;
         }
     } else {
-        let _ = writeln!(out, "  least privilege: not computed (the app declares no tools)");
+        writeln!(out, "  least privilege: not computed (the app declares no tools)")?;
     }
     if suppressed > 0 {
-        let _ = writeln!(
+        writeln!(
             out,
             "  {} finding{} waived by policy",
             suppressed,
             if suppressed == 1 { "" } else { "s" }
-        );
+        )?;
     }
     if !findings.is_empty() {
-        out.push('\n');
+        writeln!(out)?;
     }
     for f in findings {
-        finding_block(out, paint, f);
+        finding_block(out, paint, f)?;
     }
-    out.push('\n');
+    writeln!(out)
 }
 
-pub fn render(report: &Report, color: bool) -> String {
+/// The banner of an incomplete report: what could not be read, before anything else.
+fn incomplete_banner(out: &mut dyn Write, paint: &Paint, report: &Report) -> io::Result<()> {
+    let n = report.errors.len();
+    writeln!(
+        out,
+        "{} {} input{} could not be read; this report covers only the rest:",
+        paint.wrap("1;31", "INCOMPLETE:"),
+        n,
+        if n == 1 { "" } else { "s" }
+    )?;
+    for e in &report.errors {
+        // FileError's Display makes its untrusted parts visible.
+        writeln!(out, "  {e}")?;
+    }
+    writeln!(out)
+}
+
+pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
     let paint = Paint { on: color };
-    let mut out = String::new();
+    if !report.complete {
+        incomplete_banner(out, &paint, report)?;
+    }
     let mut by_app: std::collections::HashMap<&str, Vec<&Finding>> = std::collections::HashMap::new();
     for f in &report.findings {
         if let Some(app) = f.app.as_deref() {
@@ -150,15 +187,15 @@ pub fn render(report: &Report, color: bool) -> String {
     for app in &report.apps {
         let findings = by_app.remove(app.id.as_str()).unwrap_or_default();
         let suppressed = waived.get(app.id.as_str()).copied().unwrap_or(0);
-        app_block(&mut out, &paint, app, &findings, suppressed);
+        app_block(out, &paint, app, &findings, suppressed)?;
     }
     let policy: Vec<&Finding> = report.findings.iter().filter(|f| f.app.is_none()).collect();
     if !policy.is_empty() {
-        let _ = writeln!(out, "{}", paint.bold("Policy file"));
+        writeln!(out, "{}", paint.bold("Policy file"))?;
         for f in policy {
-            finding_block(&mut out, &paint, f);
+            finding_block(out, &paint, f)?;
         }
-        out.push('\n');
+        writeln!(out)?;
     }
     let stats = &report.stats;
     let mut summary = format!(
@@ -168,23 +205,33 @@ pub fn render(report: &Report, color: bool) -> String {
         counts(&stats.by_severity)
     );
     if stats.suppressed > 0 {
-        let _ = write!(summary, ", {} waived", stats.suppressed);
+        summary.push_str(&format!(", {} waived", stats.suppressed));
     }
     if stats.hidden_below_min_severity > 0 {
-        let _ = write!(
-            summary,
+        summary.push_str(&format!(
             ", {} below --min-severity not shown",
             stats.hidden_below_min_severity
+        ));
+    }
+    writeln!(out, "{summary}")?;
+    if let Some(policy) = &report.policy {
+        writeln!(out, "policy: {}", t(policy))?;
+    }
+    if !report.complete {
+        let n = report.errors.len();
+        return writeln!(
+            out,
+            "gate {} ({n} input{} not read; exit 2)",
+            paint.wrap("1;31", "not applied: the audit is incomplete"),
+            if n == 1 { "" } else { "s" }
         );
     }
-    let _ = writeln!(out, "{summary}");
     let gate = if report.gate.passed {
         paint.wrap("32", "passed")
     } else {
         paint.wrap("1;31", "failed")
     };
-    let _ = writeln!(out, "gate {gate} (fail-on {})", report.gate.fail_on);
-    out
+    writeln!(out, "gate {gate} (fail-on {})", report.gate.fail_on)
 }
 
 #[cfg(test)]

@@ -1,0 +1,121 @@
+//! One evaluation session: the catalogs, rules, policy and clock that turn apps into findings
+//! and a [`Report`]. `audit` and `diff` (and, later, the org audit) all evaluate through it,
+//! so no command has its own copy of the set-up. No I/O after loading, nothing async.
+
+use crate::catalog::Catalogs;
+use crate::data;
+use crate::engine::{Engine, Evaluation};
+use crate::finding::{FailOn, Severity};
+use crate::model::{App, Date};
+use crate::policy::{self, Policy};
+use crate::report::{Report, ReportOptions};
+use crate::rule::RuleSet;
+use crate::source_file::FileError;
+use std::path::{Path, PathBuf};
+
+/// Which policy file applies.
+#[derive(Debug, Clone)]
+pub enum ConfigChoice {
+    /// Look for `.scopeaudit.yaml` from the current directory up to the repository root (or
+    /// the user's home).
+    Discover,
+    File(PathBuf),
+    Skip,
+}
+
+/// Where a session's data comes from: the same flags for every command that evaluates.
+#[derive(Debug, Clone)]
+pub struct DataOptions {
+    pub config: ConfigChoice,
+    pub catalogs: Option<PathBuf>,
+    pub rules: Option<PathBuf>,
+}
+
+/// What the gate and the report show, as the command line asks (the policy fills the rest).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GateOptions {
+    pub fail_on: Option<FailOn>,
+    pub min_severity: Option<Severity>,
+}
+
+pub struct Session {
+    pub catalogs: Catalogs,
+    pub rules: RuleSet,
+    pub policy: Policy,
+    /// The policy file applied, as shown to the user; its real path, to keep outputs off it.
+    pub policy_file: Option<(String, PathBuf)>,
+    /// "Today" for this session: expiry of waivers and certificates, token ages.
+    pub today: Date,
+}
+
+impl Session {
+    /// Loads and validates everything up front; every problem is returned, each naming its file.
+    pub fn load(options: &DataOptions, today: Date) -> Result<Session, Vec<FileError>> {
+        let catalogs = data::load_catalogs(options.catalogs.as_deref())?;
+        let rules = data::load_rules(options.rules.as_deref(), &catalogs, false)?;
+        let policy_file = find_policy(&options.config)?;
+        let policy = match &policy_file {
+            Some((display, path)) => policy::load(path, display, &rules, &catalogs)?,
+            None => Policy::default(),
+        };
+        Ok(Session {
+            catalogs,
+            rules,
+            policy,
+            policy_file,
+            today,
+        })
+    }
+
+    pub fn evaluate(&self, apps: Vec<App>) -> Evaluation {
+        Engine {
+            catalogs: &self.catalogs,
+            rules: &self.rules,
+            policy: &self.policy,
+            today: self.today,
+        }
+        .evaluate(apps)
+    }
+
+    /// The threshold in force: the command line's, else the policy's, else `high`.
+    pub fn fail_on(&self, flag: Option<FailOn>) -> FailOn {
+        flag.or(self.policy.fail_on).unwrap_or(FailOn::At(Severity::High))
+    }
+
+    /// Evaluates `apps` into the report every renderer reads. `errors` are the inputs that
+    /// could not be read: with any, the report is marked incomplete and does not pass.
+    pub fn report(&self, apps: Vec<App>, errors: Vec<FileError>, ignored: Vec<String>, gate: GateOptions) -> Report {
+        let evaluation = self.evaluate(apps);
+        let options = ReportOptions {
+            fail_on: self.fail_on(gate.fail_on),
+            min_severity: gate.min_severity.or(self.policy.min_severity).unwrap_or(Severity::Info),
+            today: self.today,
+            errors,
+            ignored,
+            policy: self.policy_file.as_ref().map(|(display, _)| display.clone()),
+        };
+        Report::build(evaluation, &self.catalogs, &self.rules, &options)
+    }
+}
+
+/// The policy file to apply, as (shown, path).
+fn find_policy(choice: &ConfigChoice) -> Result<Option<(String, PathBuf)>, Vec<FileError>> {
+    match choice {
+        ConfigChoice::Skip => Ok(None),
+        ConfigChoice::File(path) => Ok(Some((path.display().to_string(), path.clone()))),
+        ConfigChoice::Discover => {
+            let cwd = std::env::current_dir()
+                .map_err(|e| vec![FileError::new(".", format!("cannot read the current directory: {e}"))])?;
+            let home = std::env::var_os("HOME").map(PathBuf::from);
+            Ok(policy::discover(&cwd, home.as_deref()).map(|path| (shown_from(&cwd, &path), path)))
+        }
+    }
+}
+
+/// A discovered path as the user would write it from `cwd`.
+fn shown_from(cwd: &Path, path: &Path) -> String {
+    match path.strip_prefix(cwd) {
+        Ok(relative) => relative.display().to_string(),
+        Err(_) => path.display().to_string(),
+    }
+}
