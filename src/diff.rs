@@ -6,6 +6,7 @@ use crate::engine::AppResult;
 use crate::finding::{FailOn, Finding};
 use crate::model::{AppSettings, Date, SettingValue};
 use crate::report::templates::md_escape;
+use crate::untrusted::visible;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -243,33 +244,44 @@ impl DiffReport {
         out
     }
 
+    /// Plain text for the terminal: every value from input has its hazards made visible.
     pub fn to_text(&self) -> String {
+        let v = |text: &str| visible(text).into_owned();
         let mut out = String::new();
         let _ = writeln!(
             out,
             "{} ({}, grade {}) -> {} ({}, grade {})",
-            self.old.name, self.old.source, self.old.grade, self.new.name, self.new.source, self.new.grade
+            v(&self.old.name),
+            v(&self.old.source),
+            self.old.grade,
+            v(&self.new.name),
+            v(&self.new.source),
+            self.new.grade
         );
-        let list = |items: &[ScopeChange]| items.iter().map(|s| s.scope.clone()).collect::<Vec<_>>().join(" ");
+        let list = |items: &[ScopeChange]| items.iter().map(|s| v(&s.scope)).collect::<Vec<_>>().join(" ");
         let _ = writeln!(out, "  added scopes:   {}", or_none(&list(&self.added_scopes)));
         let _ = writeln!(out, "  removed scopes: {}", or_none(&list(&self.removed_scopes)));
         for e in &self.escalations {
-            let _ = writeln!(out, "  ESCALATION {}: {}", e.kind, e.message);
+            let _ = writeln!(out, "  ESCALATION {}: {}", e.kind, v(&e.message));
         }
         for s in &self.changed_settings {
-            let _ = writeln!(out, "  setting {}: {} -> {}", s.setting, s.old, s.new);
+            let _ = writeln!(
+                out,
+                "  setting {}: {} -> {}",
+                s.setting,
+                v(&s.old.to_string()),
+                v(&s.new.to_string())
+            );
         }
         let _ = writeln!(out, "\nnew findings ({}):", self.new_findings.len());
         for f in &self.new_findings {
-            let line = f.location.line.map(|l| format!(":{l}")).unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  {:8} {}  {}{}\n           {}",
+                "  {:8} {}  {}\n           {}",
                 f.severity.as_str().to_uppercase(),
-                f.rule,
-                f.location.path,
-                line,
-                f.message
+                v(&f.rule),
+                v(&f.location.to_string()),
+                v(&f.message)
             );
         }
         let _ = writeln!(out, "resolved findings: {}", self.resolved_findings.len());
@@ -278,8 +290,8 @@ impl DiffReport {
                 out,
                 "  {:8} {}  {}",
                 f.severity.as_str().to_uppercase(),
-                f.rule,
-                f.message
+                v(&f.rule),
+                v(&f.message)
             );
         }
         let _ = writeln!(
@@ -339,11 +351,10 @@ impl DiffReport {
         for f in &self.new_findings {
             let _ = writeln!(
                 out,
-                "- **{}** `{}` · {}{}: {}",
+                "- **{}** `{}` · {}: {}",
                 f.severity.as_str().to_uppercase(),
                 f.rule,
-                md_escape(f.location.path.clone()),
-                f.location.line.map(|l| format!(":{l}")).unwrap_or_default(),
+                md_escape(f.location.to_string()),
                 md_escape(f.message.clone())
             );
         }

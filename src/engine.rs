@@ -5,6 +5,7 @@ use crate::finding::{fingerprint, Finding, Location, Severity};
 use crate::model::{App, CallbackUrl, Date, Flow, Note, Pos, Requirement, SettingValue};
 use crate::policy::{Ignore, Policy};
 use crate::rule::{render_template, Condition, IgnoreState, Predicate, Rule, RuleSet, SettingTest, Subject, Verdict};
+use crate::untrusted::{capped, MAX_REPEATED_CHARS};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One thing the app must be able to do, and the scopes that let it (any one suffices).
@@ -206,7 +207,7 @@ impl Engine<'_> {
                     .unwrap_or(usize::MAX),
                 std::cmp::Reverse(f.severity),
                 f.rule.clone(),
-                f.location.line,
+                f.location.line(),
                 f.scope.clone(),
             )
         };
@@ -452,7 +453,10 @@ impl Engine<'_> {
             Target::Note(n) => (None, n.message.clone(), n.at.or(app.at)),
             Target::Ignore(..) => (None, String::new(), None),
         };
-        let message = render_template(&rule.message, &|name| placeholder(name, facts, target));
+        // A value a message repeats is capped: a megabyte-long name must not grow every finding.
+        let message = render_template(&rule.message, &|name| {
+            capped(&placeholder(name, facts, target), MAX_REPEATED_CHARS).into_owned()
+        });
         let app_key = app.name.to_lowercase();
         Finding {
             rule: rule.id.clone(),
@@ -461,12 +465,10 @@ impl Engine<'_> {
             scope,
             message,
             remediation: rule.remediation.trim().to_string(),
-            location: Location {
-                path: at
-                    .map_or(app.source.path.as_str(), |p| app.source.file(p.file))
-                    .to_string(),
-                line: at.map(|p| p.line),
-            },
+            location: Location::file(
+                at.map_or(app.source.path.as_str(), |p| app.source.file(p.file)),
+                at.map(|p| p.line),
+            ),
             fingerprint: fingerprint(&[&rule.id, app.platform.as_str(), &app_key, &subject_key]),
         }
     }
@@ -531,7 +533,9 @@ impl Engine<'_> {
                 if !holds_ignore(&rule.when, state) {
                     continue;
                 }
-                let message = render_template(&rule.message, &|name| ignore_placeholder(name, &target));
+                let message = render_template(&rule.message, &|name| {
+                    capped(&ignore_placeholder(name, &target), MAX_REPEATED_CHARS).into_owned()
+                });
                 let subject = format!(
                     "{}|{}|{}",
                     ignore.rule,
@@ -545,10 +549,7 @@ impl Engine<'_> {
                     scope: ignore.scope.clone(),
                     message,
                     remediation: rule.remediation.trim().to_string(),
-                    location: Location {
-                        path: path.clone(),
-                        line: ignore.line,
-                    },
+                    location: Location::file(path.clone(), ignore.line),
                     fingerprint: fingerprint(&[&rule.id, "policy", &subject]),
                 });
             }

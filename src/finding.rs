@@ -76,17 +76,74 @@ impl FailOn {
     }
 }
 
+/// Where a finding points: a place in a file the user gave, or a record in a live org. JSON
+/// shows a file position as `{path, line}` (frozen in schema version 1) and an org record as
+/// `{instance, object, record_id, record_name}`; SARIF makes the first a physical location and
+/// the second a logical one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Location {
-    pub path: String,
-    pub line: Option<u32>,
+#[serde(untagged)]
+pub enum Location {
+    File {
+        path: String,
+        line: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        column: Option<u32>,
+    },
+    OrgRecord {
+        /// The org's instance URL.
+        instance: String,
+        /// The sObject or metadata type (`ConnectedApplication`, `OauthToken`).
+        object: String,
+        record_id: Option<String>,
+        record_name: Option<String>,
+    },
+}
+
+impl Location {
+    pub fn file(path: impl Into<String>, line: Option<u32>) -> Location {
+        Location::File {
+            path: path.into(),
+            line,
+            column: None,
+        }
+    }
+
+    /// The line in a file, where there is one: what findings sort by within an app.
+    pub fn line(&self) -> Option<u32> {
+        match self {
+            Location::File { line, .. } => *line,
+            Location::OrgRecord { .. } => None,
+        }
+    }
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}", self.path, line),
-            None => f.write_str(&self.path),
+        match self {
+            Location::File { path, line, column } => {
+                f.write_str(path)?;
+                if let Some(line) = line {
+                    write!(f, ":{line}")?;
+                    if let Some(column) = column {
+                        write!(f, ":{column}")?;
+                    }
+                }
+                Ok(())
+            }
+            Location::OrgRecord {
+                instance,
+                object,
+                record_id,
+                record_name,
+            } => {
+                write!(f, "{instance} {object}")?;
+                match (record_name, record_id) {
+                    (Some(name), Some(id)) => write!(f, " {name} ({id})"),
+                    (Some(name), None) => write!(f, " {name}"),
+                    (None, Some(id)) => write!(f, " {id}"),
+                    (None, None) => Ok(()),
+                }
+            }
         }
     }
 }

@@ -3,7 +3,7 @@
 //! suppressions with their reason, and partial fingerprints that survive line moves.
 
 use super::Report;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Location, Severity};
 use crate::untrusted::visible;
 use serde_json::{json, Value};
 use std::io::Write;
@@ -54,25 +54,47 @@ fn artifact_uri(path: &str) -> (String, bool) {
     }
 }
 
-fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
-    let (uri, relative) = artifact_uri(&finding.location.path);
-    let mut artifact = json!({ "uri": uri });
-    if relative {
-        artifact["uriBaseId"] = json!("%SRCROOT%");
+/// Where a result points: a file and line, or (for an org record) a logical location.
+fn locations(location: &Location) -> Value {
+    match location {
+        Location::File { path, line, column } => {
+            let (uri, relative) = artifact_uri(path);
+            let mut artifact = json!({ "uri": uri });
+            if relative {
+                artifact["uriBaseId"] = json!("%SRCROOT%");
+            }
+            // A finding without a line (an ad-hoc scope list) still needs a region for code
+            // scanning; the first line stands for the whole input.
+            let mut region = json!({ "startLine": line.unwrap_or(1) });
+            if let Some(column) = column {
+                region["startColumn"] = json!(column);
+            }
+            json!([{ "physicalLocation": { "artifactLocation": artifact, "region": region } }])
+        }
+        Location::OrgRecord {
+            instance,
+            object,
+            record_id,
+            record_name,
+        } => {
+            let name = record_name.as_deref().or(record_id.as_deref()).unwrap_or(object);
+            json!([{ "logicalLocations": [{
+                "name": visible(name),
+                "fullyQualifiedName": visible(&location.to_string()),
+                "kind": "resource",
+                "properties": { "instance": instance, "object": object, "recordId": record_id },
+            }] }])
+        }
     }
+}
+
+fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
     let mut result = json!({
         "ruleId": finding.rule,
         "level": level(finding.severity),
         // Viewers show the message to people: hazards made visible.
         "message": { "text": visible(&finding.message) },
-        "locations": [{
-            "physicalLocation": {
-                "artifactLocation": artifact,
-                // A finding without a line (an ad-hoc scope list) still needs a region for
-                // code scanning; the first line stands for the whole input.
-                "region": { "startLine": finding.location.line.unwrap_or(1) }
-            }
-        }],
+        "locations": locations(&finding.location),
         "partialFingerprints": { FINGERPRINT_KEY: finding.fingerprint },
         "properties": {
             "severity": finding.severity.as_str(),
