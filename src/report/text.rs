@@ -197,6 +197,18 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
         }
         writeln!(out)?;
     }
+    if !report.gitignored.is_empty() {
+        let n = report.gitignored.len();
+        writeln!(
+            out,
+            "not audited: {n} app file{} hidden by .gitignore:",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for path in &report.gitignored {
+            writeln!(out, "  {}", t(path))?;
+        }
+        writeln!(out)?;
+    }
     let stats = &report.stats;
     let mut summary = format!(
         "{} app{}, {}",
