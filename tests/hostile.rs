@@ -72,7 +72,7 @@ fn a_walk_reads_other_encodings_and_names_and_reports_what_it_cannot() {
     // a dangling link.
     std::fs::write(
         d.join("latin1.yaml"),
-        b"app: Caf\xe9 Sync\nplatform: hubspot\nscopes: []\n".to_vec(),
+        b"app: Caf\xe9 Sync\nplatform: hubspot\nscopes: []\n",
     )
     .unwrap();
     write(
