@@ -595,72 +595,60 @@ pub fn ipv4_range_size(range: &str) -> Option<i64> {
     (end >= start).then_some(end - start + 1)
 }
 
-/// A calendar date, compared as (year, month, day).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Date {
-    pub year: i32,
-    pub month: u32,
-    pub day: u32,
-}
+/// A calendar date (no time zone), as in waiver expiry and certificate validity. Arithmetic
+/// and parsing are jiff's; this type keeps the few operations the audit needs in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(jiff::civil::Date);
 
 impl Date {
+    /// Parses exactly `YYYY-MM-DD` (a real day: no 2027-02-29).
     pub fn parse(s: &str) -> Option<Date> {
-        let mut parts = s.trim().splitn(3, '-');
-        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
-            return None;
-        }
-        let date = Date {
-            year: y.parse().ok()?,
-            month: m.parse().ok()?,
-            day: d.parse().ok()?,
-        };
-        let leap = date.year % 4 == 0 && (date.year % 100 != 0 || date.year % 400 == 0);
-        let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-        let valid = (1..=12).contains(&date.month) && date.day >= 1 && date.day <= days[date.month as usize - 1];
-        valid.then_some(date)
+        let s = s.trim();
+        let shaped = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
+        shaped.then(|| s.parse::<jiff::civil::Date>().ok().map(Date)).flatten()
     }
 
-    /// The civil date of a count of days since 1970-01-01 (Howard Hinnant's algorithm).
+    pub fn from_ymd(year: u32, month: u32, day: u32) -> Option<Date> {
+        let (year, month, day) = (
+            i16::try_from(year).ok()?,
+            i8::try_from(month).ok()?,
+            i8::try_from(day).ok()?,
+        );
+        jiff::civil::Date::new(year, month, day).ok().map(Date)
+    }
+
+    fn epoch() -> jiff::civil::Date {
+        jiff::civil::date(1970, 1, 1)
+    }
+
+    /// The date a number of days after 1970-01-01, clamped to jiff's range (years -9999..=9999).
     pub fn from_days(days: i64) -> Date {
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-        Date { year, month, day }
+        let days = days.clamp(-4_371_587, 2_932_896);
+        Date(
+            Date::epoch()
+                .checked_add(jiff::SignedDuration::from_hours(days * 24))
+                .unwrap_or(Date::epoch()),
+        )
     }
 
     /// Days since 1970-01-01: the inverse of [`Date::from_days`].
     pub fn to_days(self) -> i64 {
-        let y = i64::from(self.year) - i64::from(self.month <= 2);
-        let era = y.div_euclid(400);
-        let yoe = y.rem_euclid(400);
-        let m = i64::from(self.month);
-        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
+        self.0.duration_since(Date::epoch()).as_secs() / 86_400
     }
 
     /// Today in UTC, or `SCOPEAUDIT_TODAY` (YYYY-MM-DD) so expiry can be tested and replayed.
+    /// Only the command line asks; a session is handed its "today".
     pub fn today() -> Date {
         if let Some(date) = std::env::var("SCOPEAUDIT_TODAY").ok().and_then(|s| Date::parse(&s)) {
             return date;
         }
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        Date::from_days((secs / 86_400) as i64)
+        Date::from_days(jiff::Timestamp::now().as_second().div_euclid(86_400))
     }
 }
 
 impl std::fmt::Display for Date {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        write!(f, "{}", self.0)
     }
 }
 

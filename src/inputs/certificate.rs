@@ -331,7 +331,7 @@ fn time((tag, contents): (u8, &[u8])) -> Option<Date> {
     };
     let month = number(rest.get(..2)?)?;
     let day = number(rest.get(2..4)?)?;
-    Date::parse(&format!("{year:04}-{month:02}-{day:02}"))
+    Date::from_ymd(year, month, day)
 }
 
 /// `Some` when `bytes` is a non-empty run of ASCII digits.
