@@ -354,6 +354,35 @@ impl Catalog {
         }
     }
 
+    /// Whether `name` lets the app act while the user is away (it issues a refresh token).
+    pub fn is_offline(&self, name: &str) -> bool {
+        self.resolve(name).is_some_and(|e| e.access == Access::Offline)
+    }
+
+    /// Whether `name` grants everything the user can reach: it covers every other scope but the
+    /// ones it names as exceptions (Salesforce `full`).
+    pub fn is_full(&self, name: &str) -> bool {
+        self.resolve(name).is_some_and(|e| e.implies_all_except.is_some())
+    }
+
+    /// Whether `name` can change data (write, read-write or admin access).
+    pub fn writes(&self, name: &str) -> bool {
+        self.resolve(name)
+            .is_some_and(|e| matches!(e.access, Access::Write | Access::ReadWrite | Access::Admin))
+    }
+
+    /// The resource a scope is about, without its access suffix: HubSpot's
+    /// `crm.objects.deals.read` and `crm.objects.deals.write` share `crm.objects.deals`, so a
+    /// change from one to the other is read growing to write.
+    pub fn resource_of<'a>(&self, scope: &'a str) -> &'a str {
+        for suffix in [".read_write", ".read", ".write"] {
+            if let Some(stem) = scope.strip_suffix(suffix) {
+                return stem;
+            }
+        }
+        scope
+    }
+
     /// The entry exactly as named (a synonym keeps its own title and text).
     pub fn entry(&self, name: &str) -> Option<&ScopeEntry> {
         self.lookup(name)
@@ -541,6 +570,21 @@ mod tests {
             least_privilege: LeastPrivilege::default(),
             objects: vec![],
         }
+    }
+
+    #[test]
+    fn domain_facts_come_from_the_catalog() {
+        let catalogs = crate::data::load_catalogs(None).unwrap();
+        let sf = catalogs.get(Platform::Salesforce);
+        assert!(sf.is_offline("offline_access") && sf.is_offline("RefreshToken") && !sf.is_offline("api"));
+        assert!(sf.is_full("Full") && !sf.is_full("api"));
+        assert!(sf.writes("api") && !sf.writes("openid"));
+        let hs = catalogs.get(Platform::Hubspot);
+        assert_eq!(
+            hs.resource_of("crm.objects.deals.read"),
+            hs.resource_of("crm.objects.deals.write")
+        );
+        assert_eq!(hs.resource_of("oauth"), "oauth");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The drift gate: what changed between two versions of one app (any two inputs, any
 //! formats), and which findings are new. Pure: it compares two evaluations.
 
-use crate::catalog::{Access, Catalog};
+use crate::catalog::Catalog;
 use crate::engine::AppResult;
 use crate::finding::{FailOn, Finding};
 use crate::model::{AppSettings, Date, SettingValue};
@@ -99,23 +99,6 @@ fn change(catalog: &Catalog, scope: &str) -> ScopeChange {
     }
 }
 
-fn writes(catalog: &Catalog, scope: &str) -> bool {
-    catalog
-        .resolve(scope)
-        .is_some_and(|e| matches!(e.access, Access::Write | Access::ReadWrite | Access::Admin))
-}
-
-/// The resource a scope is about, without its access suffix: `crm.objects.deals.read` and
-/// `crm.objects.deals.write` share `crm.objects.deals`.
-fn stem(scope: &str) -> &str {
-    for suffix in [".read_write", ".read", ".write"] {
-        if let Some(s) = scope.strip_suffix(suffix) {
-            return s;
-        }
-    }
-    scope
-}
-
 /// A finding's identity across versions: the rule and the scope (by catalog id, so `Api` in
 /// XML and `api` in a manifest match), or for findings about no scope, the message with the
 /// app's name taken out (a renamed app keeps its findings).
@@ -146,14 +129,15 @@ pub fn compare(input: &DiffInput) -> DiffReport {
         |scopes: &BTreeSet<String>| -> BTreeSet<String> { scopes.iter().flat_map(|s| catalog.grants_of(s)).collect() };
     let (old_grants, new_grants) = (grants(&old_scopes), grants(&new_scopes));
     let mut escalations = Vec::new();
-    let old_writes = old_scopes.iter().any(|s| writes(catalog, s));
+    let old_writes = old_scopes.iter().any(|s| catalog.writes(s));
     for scope in &added {
-        if !writes(catalog, scope) {
+        if !catalog.writes(scope) {
             continue;
         }
+        let resource = catalog.resource_of(scope);
         let from = old_scopes
             .iter()
-            .find(|o| stem(o) == stem(scope) && !writes(catalog, o) && *o != *scope);
+            .find(|o| catalog.resource_of(o) == resource && !catalog.writes(o) && *o != *scope);
         if let Some(from) = from {
             escalations.push(Escalation {
                 kind: "read_to_write",
@@ -170,23 +154,25 @@ pub fn compare(input: &DiffInput) -> DiffReport {
             });
         }
     }
-    let offline = ["refresh_token"];
-    for scope in offline {
-        if new_grants.contains(scope) && !old_grants.contains(scope) && catalog.resolve(scope).is_some() {
-            escalations.push(Escalation {
-                kind: "offline_access",
-                scope: scope.to_string(),
-                from: None,
-                message: "newly requests offline access: it can act while users are away".to_string(),
-            });
-        }
+    let had_offline = old_grants.iter().any(|s| catalog.is_offline(s));
+    if let Some(scope) = new_grants
+        .iter()
+        .find(|s| catalog.is_offline(s))
+        .filter(|_| !had_offline)
+    {
+        escalations.push(Escalation {
+            kind: "offline_access",
+            scope: scope.clone(),
+            from: None,
+            message: "newly requests offline access: it can act while users are away".to_string(),
+        });
     }
-    if new_scopes.contains("full") && !old_scopes.contains("full") {
+    for scope in added.iter().filter(|s| catalog.is_full(s)) {
         escalations.push(Escalation {
             kind: "full_access",
-            scope: "full".to_string(),
+            scope: (*scope).clone(),
             from: None,
-            message: "newly requests `full`: everything the user can reach".to_string(),
+            message: format!("newly requests `{scope}`: everything the user can reach"),
         });
     }
     let changed_settings = AppSettings::NAMES
@@ -373,16 +359,5 @@ fn or_none(s: &str) -> &str {
         "none"
     } else {
         s
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stems_pair_read_and_write() {
-        assert_eq!(stem("crm.objects.deals.read"), stem("crm.objects.deals.write"));
-        assert_eq!(stem("api"), "api");
     }
 }

@@ -213,7 +213,7 @@ impl<'a> View<'a> {
                 offline: app
                     .scopes
                     .iter()
-                    .any(|s| matches!(s.canonical.as_deref(), Some("refresh_token" | "offline_access"))),
+                    .any(|s| s.access == Some(crate::catalog::Access::Offline.as_str())),
                 needs_review: app
                     .scopes
                     .iter()
