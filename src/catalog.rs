@@ -6,7 +6,20 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Access {
     Identity,
@@ -19,30 +32,25 @@ pub enum Access {
 }
 
 impl Access {
-    pub const ALL: [Access; 7] = [
-        Access::Identity,
-        Access::Read,
-        Access::Write,
-        Access::ReadWrite,
-        Access::Admin,
-        Access::Session,
-        Access::Offline,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Access::Identity => "identity",
-            Access::Read => "read",
-            Access::Write => "write",
-            Access::ReadWrite => "read_write",
-            Access::Admin => "admin",
-            Access::Session => "session",
-            Access::Offline => "offline",
-        }
+        self.into()
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Risk {
     Low,
@@ -52,15 +60,8 @@ pub enum Risk {
 }
 
 impl Risk {
-    pub const ALL: [Risk; 4] = [Risk::Low, Risk::Medium, Risk::High, Risk::Critical];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Risk::Low => "low",
-            Risk::Medium => "medium",
-            Risk::High => "high",
-            Risk::Critical => "critical",
-        }
+        self.into()
     }
 }
 
@@ -70,7 +71,20 @@ impl fmt::Display for Risk {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Sensitivity {
     None,
@@ -81,26 +95,25 @@ pub enum Sensitivity {
 }
 
 impl Sensitivity {
-    pub const ALL: [Sensitivity; 5] = [
-        Sensitivity::None,
-        Sensitivity::Identity,
-        Sensitivity::Business,
-        Sensitivity::Sensitive,
-        Sensitivity::HighlySensitive,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Sensitivity::None => "none",
-            Sensitivity::Identity => "identity",
-            Sensitivity::Business => "business",
-            Sensitivity::Sensitive => "sensitive",
-            Sensitivity::HighlySensitive => "highly_sensitive",
-        }
+        self.into()
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Current,
@@ -110,15 +123,8 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [Status::Current, Status::Coarse, Status::Deprecated, Status::Removed];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Current => "current",
-            Status::Coarse => "coarse",
-            Status::Deprecated => "deprecated",
-            Status::Removed => "removed",
-        }
+        self.into()
     }
 }
 

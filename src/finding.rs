@@ -2,8 +2,23 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use strum::VariantArray;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -14,27 +29,14 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub const ALL: [Severity; 5] = [
-        Severity::Info,
-        Severity::Low,
-        Severity::Medium,
-        Severity::High,
-        Severity::Critical,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Severity> {
-        Severity::ALL
-            .into_iter()
+        Severity::VARIANTS
+            .iter()
+            .copied()
             .find(|v| v.as_str() == s.trim().to_ascii_lowercase())
     }
 }
@@ -184,6 +186,30 @@ pub fn fingerprint(parts: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_enum_has_one_spelling_for_people_and_for_json() {
+        use crate::catalog::{Access, Risk, Sensitivity, Status};
+        use crate::model::{Delegation, Flow, InputKind, Platform, Requirement, ToolAccess};
+        use crate::rule::Verdict;
+        fn same<T: Serialize + Copy + VariantArray>(as_str: fn(T) -> &'static str) {
+            for v in T::VARIANTS {
+                assert_eq!(serde_json::to_value(v).unwrap(), as_str(*v));
+            }
+        }
+        same(Severity::as_str);
+        same(Platform::as_str);
+        same(InputKind::as_str);
+        same(Requirement::as_str);
+        same(ToolAccess::as_str);
+        same(Delegation::as_str);
+        same(Flow::as_str);
+        same(Access::as_str);
+        same(Risk::as_str);
+        same(Sensitivity::as_str);
+        same(Status::as_str);
+        same(Verdict::as_str);
+    }
 
     #[test]
     fn severity_orders_and_parses() {

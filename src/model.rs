@@ -3,8 +3,23 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
+use strum::VariantArray as _;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     Salesforce,
@@ -12,13 +27,8 @@ pub enum Platform {
 }
 
 impl Platform {
-    pub const ALL: [Platform; 2] = [Platform::Salesforce, Platform::Hubspot];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Platform::Salesforce => "salesforce",
-            Platform::Hubspot => "hubspot",
-        }
+        self.into()
     }
 
     /// The other platform: where a scope unknown to this one may belong.
@@ -83,7 +93,8 @@ impl Source {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::VariantArray, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum InputKind {
     Manifest,
@@ -97,28 +108,8 @@ pub enum InputKind {
 }
 
 impl InputKind {
-    pub const ALL: [InputKind; 8] = [
-        InputKind::Manifest,
-        InputKind::ScopeList,
-        InputKind::ConnectedApp,
-        InputKind::ExternalClientApp,
-        InputKind::HubspotPublicApp,
-        InputKind::HubspotPrivateApp,
-        InputKind::HubspotProjectApp,
-        InputKind::AuthorizeUrl,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            InputKind::Manifest => "manifest",
-            InputKind::ScopeList => "scope_list",
-            InputKind::ConnectedApp => "connected_app",
-            InputKind::ExternalClientApp => "external_client_app",
-            InputKind::HubspotPublicApp => "hubspot_public_app",
-            InputKind::HubspotPrivateApp => "hubspot_private_app",
-            InputKind::HubspotProjectApp => "hubspot_project_app",
-            InputKind::AuthorizeUrl => "authorize_url",
-        }
+        self.into()
     }
 }
 
@@ -144,7 +135,20 @@ pub struct Note {
     pub at: Option<Pos>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Requirement {
     Required,
@@ -154,11 +158,7 @@ pub enum Requirement {
 
 impl Requirement {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Requirement::Required => "required",
-            Requirement::Optional => "optional",
-            Requirement::Conditional => "conditional",
-        }
+        self.into()
     }
 }
 
@@ -173,7 +173,20 @@ pub struct RequestedScope {
     pub at: Option<Pos>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum ToolAccess {
     Read,
@@ -184,12 +197,7 @@ pub enum ToolAccess {
 
 impl ToolAccess {
     pub fn as_str(self) -> &'static str {
-        match self {
-            ToolAccess::Read => "read",
-            ToolAccess::Create => "create",
-            ToolAccess::Update => "update",
-            ToolAccess::Delete => "delete",
-        }
+        self.into()
     }
 
     pub fn writes(self) -> bool {
@@ -206,7 +214,8 @@ pub struct Tool {
     pub at: Option<Pos>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::VariantArray, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Delegation {
     /// Acts as the signed-in user.
@@ -217,14 +226,24 @@ pub enum Delegation {
 
 impl Delegation {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Delegation::User => "user",
-            Delegation::Service => "service",
-        }
+        self.into()
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Flow {
     AuthorizationCode,
@@ -238,32 +257,12 @@ pub enum Flow {
 }
 
 impl Flow {
-    pub const ALL: [Flow; 8] = [
-        Flow::AuthorizationCode,
-        Flow::RefreshToken,
-        Flow::ClientCredentials,
-        Flow::JwtBearer,
-        Flow::UsernamePassword,
-        Flow::Device,
-        Flow::UserAgent,
-        Flow::TokenExchange,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Flow::AuthorizationCode => "authorization_code",
-            Flow::RefreshToken => "refresh_token",
-            Flow::ClientCredentials => "client_credentials",
-            Flow::JwtBearer => "jwt_bearer",
-            Flow::UsernamePassword => "username_password",
-            Flow::Device => "device",
-            Flow::UserAgent => "user_agent",
-            Flow::TokenExchange => "token_exchange",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Flow> {
-        Flow::ALL.into_iter().find(|f| f.as_str() == s)
+        Flow::VARIANTS.iter().copied().find(|f| f.as_str() == s)
     }
 }
 

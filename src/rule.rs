@@ -8,9 +8,11 @@ use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
+use strum::VariantArray as _;
 
 /// What one finding of a rule is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::VariantArray, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Subject {
     /// Once per app.
@@ -23,6 +25,7 @@ pub enum Subject {
     CallbackUrl,
     /// Once per note the input reader made about the input itself.
     #[serde(rename = "input_note")]
+    #[strum(serialize = "input_note")]
     Note,
     /// Once per `ignore` entry of the policy file.
     Ignore,
@@ -30,14 +33,7 @@ pub enum Subject {
 
 impl Subject {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Subject::App => "app",
-            Subject::Scope => "scope",
-            Subject::MissingScope => "missing_scope",
-            Subject::CallbackUrl => "callback_url",
-            Subject::Note => "input_note",
-            Subject::Ignore => "ignore",
-        }
+        self.into()
     }
 
     fn has_scope(self) -> bool {
@@ -46,7 +42,20 @@ impl Subject {
 }
 
 /// The least-privilege verdict on a requested scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Needed,
@@ -56,15 +65,8 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub const ALL: [Verdict; 4] = [Verdict::Needed, Verdict::Excess, Verdict::Unjustified, Verdict::Unknown];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Needed => "needed",
-            Verdict::Excess => "excess",
-            Verdict::Unjustified => "unjustified",
-            Verdict::Unknown => "unknown",
-        }
+        self.into()
     }
 }
 
@@ -551,10 +553,10 @@ impl ConditionParser<'_> {
             "scope" => Predicate::Scope(self.scope_ids(arg, here)?),
             "scope_matches" => Predicate::ScopeMatches(regex(arg, here, self.strict)?),
             "known" => Predicate::Known(boolean(arg, here)?),
-            "access" => Predicate::Access(words(arg, here, &Access::ALL, Access::as_str)?),
-            "risk_at_least" => Predicate::RiskAtLeast(one_word(arg, here, &Risk::ALL, Risk::as_str)?),
-            "sensitivity" => Predicate::Sensitivity(words(arg, here, &Sensitivity::ALL, Sensitivity::as_str)?),
-            "status" => Predicate::Status(words(arg, here, &Status::ALL, Status::as_str)?),
+            "access" => Predicate::Access(words(arg, here, Access::VARIANTS, Access::as_str)?),
+            "risk_at_least" => Predicate::RiskAtLeast(one_word(arg, here, Risk::VARIANTS, Risk::as_str)?),
+            "sensitivity" => Predicate::Sensitivity(words(arg, here, Sensitivity::VARIANTS, Sensitivity::as_str)?),
+            "status" => Predicate::Status(words(arg, here, Status::VARIANTS, Status::as_str)?),
             "requirement" => Predicate::Requirement(words(
                 arg,
                 here,
@@ -562,7 +564,7 @@ impl ConditionParser<'_> {
                 Requirement::as_str,
             )?),
             "justified" => Predicate::Justified(boolean(arg, here)?),
-            "verdict" => Predicate::Verdict(words(arg, here, &Verdict::ALL, Verdict::as_str)?),
+            "verdict" => Predicate::Verdict(words(arg, here, Verdict::VARIANTS, Verdict::as_str)?),
             "implied_by_other" => Predicate::ImpliedByOther(boolean(arg, here)?),
             "duplicate_name" => Predicate::DuplicateName(boolean(arg, here)?),
             "forbidden_by_policy" => Predicate::ForbiddenByPolicy(boolean(arg, here)?),
@@ -587,8 +589,8 @@ impl ConditionParser<'_> {
                 &[Delegation::User, Delegation::Service],
                 Delegation::as_str,
             )?),
-            "flow" => Predicate::Flow(words(arg, here, &Flow::ALL, Flow::as_str)?),
-            "input_kind" => Predicate::InputKind(words(arg, here, &InputKind::ALL, InputKind::as_str)?),
+            "flow" => Predicate::Flow(words(arg, here, Flow::VARIANTS, Flow::as_str)?),
+            "input_kind" => Predicate::InputKind(words(arg, here, InputKind::VARIANTS, InputKind::as_str)?),
             "setting" => setting(arg, here, self.strict)?,
             "url_matches" => Predicate::UrlMatches(regex(arg, here, self.strict)?),
             "ignore_state" => Predicate::IgnoreState(words(

@@ -11,6 +11,7 @@ use crate::rule::{RuleSet, Verdict};
 use crate::source_file::FileError;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use strum::VariantArray as _;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -178,7 +179,7 @@ impl Report {
             findings,
             suppressed,
         } = evaluation;
-        let mut by_severity: BTreeMap<Severity, usize> = Severity::ALL.iter().map(|s| (*s, 0)).collect();
+        let mut by_severity: BTreeMap<Severity, usize> = Severity::VARIANTS.iter().map(|s| (*s, 0)).collect();
         let mut by_rule: BTreeMap<String, usize> = BTreeMap::new();
         for f in &findings {
             *by_severity.entry(f.severity).or_default() += 1;

@@ -4,6 +4,7 @@ use super::{AppReport, Report};
 use crate::finding::{Finding, Severity};
 use crate::untrusted::visible;
 use std::io::{self, Write};
+use strum::VariantArray as _;
 
 struct Paint {
     on: bool,
@@ -40,7 +41,7 @@ impl Paint {
 }
 
 fn counts(by_severity: &std::collections::BTreeMap<Severity, usize>) -> String {
-    let parts: Vec<String> = Severity::ALL
+    let parts: Vec<String> = Severity::VARIANTS
         .iter()
         .rev()
         .filter_map(|s| by_severity.get(s).filter(|n| **n > 0).map(|n| format!("{n} {s}")))
