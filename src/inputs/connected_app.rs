@@ -452,4 +452,38 @@ http://b.example/cb</callbackUrl>
         assert!(notes[0].contains("did you mean <scopes>"), "{notes:?}");
         assert!(notes[1].contains("belongs inside <oauthConfig>"), "{notes:?}");
     }
+
+    #[test]
+    fn repeated_bounds_canvas_methods_and_a_misspelled_block_are_read_at_their_riskiest() {
+        let text = APP.replace(
+            "    <profileName>",
+            "    <ipRanges>\n        <start>10.0.0.8</start>\n        <start>10.0.0.0</start>\n        <end>10.0.0.9</end>\n    </ipRanges>\n    <canvasConfig>\n        <accessMethod>Post</accessMethod>\n        <accessMethod>Get</accessMethod>\n    </canvasConfig>\n    <oauthConfg>\n        <isAdminApproved>false</isAdminApproved>\n        <scopes>Full</scopes>\n    </oauthConfg>\n    <profileName>",
+        );
+        let app = parse("L.connectedApp-meta.xml", &text).unwrap();
+        assert_eq!(app.settings.ip_ranges, ["10.0.0.0-10.0.0.9"]);
+        assert_eq!(app.settings.canvas_access_method.as_deref(), Some("Post"));
+        // The misspelled block is read too: its scope and its weaker admin approval.
+        assert_eq!(app.settings.admin_approved, Some(false));
+        assert_eq!(app.settings.at["admin_approved"].line, 28);
+        let full = app.scopes.iter().find(|s| s.name == "Full").unwrap();
+        assert_eq!(full.at.unwrap().line, 29);
+        let noted = |line: u32, start: &str| {
+            app.notes
+                .iter()
+                .any(|n| n.at.unwrap().line == line && n.message.starts_with(start))
+        };
+        assert!(
+            noted(20, "<start> appears more than once in <ipRanges> (first at line 19)"),
+            "{:?}",
+            app.notes
+        );
+        assert!(noted(
+            25,
+            "<accessMethod> appears more than once in <canvasConfig> (first at line 24)"
+        ));
+        assert!(noted(
+            28,
+            "<isAdminApproved> appears more than once in <oauthConfig> (first at line 9)"
+        ));
+    }
 }

@@ -160,13 +160,13 @@ pub fn part_kind(file_name: &str) -> Option<PartKind> {
 /// join into one app only when both match.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AppKey {
+    /// The app's API name: the `.eca` file's name, or the `externalClientApplication` the
+    /// other files name. (First, so that comparing keys of different apps stops early.)
+    pub name: String,
     /// The package directory: the parent of the type folder (`externalClientApps`,
     /// `extlClntAppOauthPolicies`, ...) the file is in, or else the file's own directory
     /// (a retrieved or hand-made folder holds the files side by side). `.` for none.
     pub place: String,
-    /// The app's API name: the `.eca` file's name, or the `externalClientApplication` the
-    /// other files name.
-    pub name: String,
 }
 
 impl fmt::Display for AppKey {
