@@ -5,7 +5,7 @@
 //! (`isAdminApproved` false: all users may self-authorize; `refreshTokenPolicy` infinite;
 //! `ipRelaxation` ENFORCE), and the setting points at the element that should have stated it.
 
-use super::sf_meta::{self, Reading};
+use super::sf_meta::{self, AccessMethod, Reading};
 use super::xml::{self, Element};
 use crate::model::{
     App, AppSettings, Flow, InputKind, Integration, IpRelaxation, Note, Pos, RefreshTokenPolicy, Source,
@@ -106,17 +106,23 @@ impl Reading {
                 }
             }
             "isAdminApproved" => {
-                self.flag(e, "admin_approved", |s, v| s.admin_approved = v);
+                self.flag(e, "admin_approved", |s| &mut s.admin_approved);
             }
             "isClientCredentialEnabled" => {
-                let enabled = self.flag(e, "client_credentials_enabled", |s, v| s.client_credentials_enabled = v);
+                let enabled = self.flag(e, "client_credentials_enabled", |s| &mut s.client_credentials_enabled);
                 if enabled == Some(true) {
                     self.add_flow(Flow::ClientCredentials);
                 }
             }
             "oauthClientCredentialUser" => {
-                self.settings.client_credentials_user = self.notes.text(e);
-                self.set_at("client_credentials_user", line);
+                if let Some(user) = self.notes.text(e) {
+                    self.offer_text(
+                        "client_credentials_user",
+                        line,
+                        |s| &mut s.client_credentials_user,
+                        user,
+                    );
+                }
             }
             // Descriptive or not about scope posture.
             _ => {}
@@ -127,20 +133,14 @@ impl Reading {
         let Some(value) = self.notes.text(e) else { return };
         match name {
             "ipRelaxation" => match IpRelaxation::parse(&value) {
-                Some(v) => {
-                    self.settings.ip_relaxation = Some(v);
-                    self.set_at("ip_relaxation", e.line);
-                }
+                Some(v) => self.offer("ip_relaxation", e.line, |s| &mut s.ip_relaxation, v),
                 None => self.notes.add(
                     e.line,
                     format!("<ipRelaxation> `{value}` is not ENFORCE, ENFORCE_RELAXREFRESH, BYPASS_2FACTOR or BYPASS; not audited"),
                 ),
             },
             "refreshTokenPolicy" => match RefreshTokenPolicy::parse(&value) {
-                Some(v) => {
-                    self.settings.refresh_token_policy = Some(v);
-                    self.set_at("refresh_token_policy", e.line);
-                }
+                Some(v) => self.offer("refresh_token_policy", e.line, |s| &mut s.refresh_token_policy, v),
                 None => self.notes.add(
                     e.line,
                     format!("<refreshTokenPolicy> `{value}` is not infinite, zero, specific_lifetime:N:UNIT or specific_inactivity:N:UNIT; not audited"),
@@ -168,14 +168,22 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
     let mut r = Reading::new();
     let mut label = None;
     let mut description = None;
-    let mut oauth_config = None;
-    let mut oauth_policy = None;
+    // Every `<oauthConfig>` and `<oauthPolicy>` is read, in document order: a second block
+    // must not hide what the first says, nor the other way round. Blocks meant as
+    // `<oauthConfig>` but misspelled come after the real ones.
+    let mut oauth_configs: Vec<&Element> = Vec::new();
+    let mut misspelled_configs: Vec<&Element> = Vec::new();
+    let mut oauth_policies: Vec<&Element> = Vec::new();
     for child in &root.children {
-        match child.name.as_str() {
-            "label" => label = child.value().map(str::to_string),
-            "description" => description = child.value().map(str::to_string),
-            "oauthConfig" => oauth_config = Some(child),
-            "oauthPolicy" => oauth_policy = Some(child),
+        let name = child.name.as_str();
+        if ROOT_CHILDREN.contains(&name) {
+            r.check_repeat("ConnectedApp", name, child.line);
+        }
+        match name {
+            "label" => label = label.or_else(|| child.value().map(str::to_string)),
+            "description" => description = description.or_else(|| child.value().map(str::to_string)),
+            "oauthConfig" => oauth_configs.push(child),
+            "oauthPolicy" => oauth_policies.push(child),
             "profileName" => {
                 if let Some(v) = child.value() {
                     sf_meta::add_name(
@@ -206,24 +214,20 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
                         .or_insert(Pos::line(child.line));
                 }
             }
-            "ipRanges" => {
-                let start = child.child("start").and_then(Element::value);
-                let end = child.child("end").and_then(Element::value);
-                match (start, end) {
-                    (Some(s), Some(e)) => r.settings.ip_ranges.push(format!("{s}-{e}")),
-                    (Some(s), None) | (None, Some(s)) => r.settings.ip_ranges.push(s.to_string()),
-                    (None, None) => r.notes.add(child.line, "<ipRanges> without <start> or <end> ignored"),
-                }
-                r.settings.at.entry("ip_ranges".into()).or_insert(Pos::line(child.line));
-                r.settings
-                    .at
-                    .entry("ip_range_addresses".into())
-                    .or_insert(Pos::line(child.line));
-            }
+            "ipRanges" => r.ip_range(child, "start", "end", "<ipRanges> without <start> or <end> ignored"),
             "canvasConfig" => {
-                if let Some(method) = child.child("accessMethod").and_then(Element::value) {
-                    r.settings.canvas_access_method = Some(method.to_string());
-                    r.set_at("canvas_access_method", child.line);
+                for method in child.children_named("accessMethod") {
+                    r.check_repeat("canvasConfig", "accessMethod", method.line);
+                    let Some(v) = method.value() else { continue };
+                    let riskier = r
+                        .settings
+                        .canvas_access_method
+                        .as_deref()
+                        .is_none_or(|held| sf_meta::riskier(&AccessMethod(v), &AccessMethod(held)));
+                    if riskier {
+                        r.settings.canvas_access_method = Some(v.to_string());
+                        r.set_at("canvas_access_method", child.line);
+                    }
                 }
             }
             name if ROOT_CHILDREN.contains(&name) => {}
@@ -234,6 +238,7 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
                         "<{name}> belongs inside <oauthConfig>: Salesforce rejects it here; read as if it were there"
                     ),
                 );
+                r.check_repeat("oauthConfig", name, child.line);
                 r.oauth_config_field(name, child);
             }
             name if OAUTH_POLICY_CHILDREN.contains(&name) => {
@@ -243,28 +248,32 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
                         "<{name}> belongs inside <oauthPolicy>: Salesforce rejects it here; read as if it were there"
                     ),
                 );
+                r.check_repeat("oauthPolicy", name, child.line);
                 r.oauth_policy_field(name, child);
             }
             _ => {
                 if r.notes.unknown(child, "ConnectedApp", &ROOT_CHILDREN) == Some("oauthConfig") {
-                    oauth_config = oauth_config.or(Some(child));
+                    misspelled_configs.push(child);
                 }
             }
         }
     }
-    match oauth_config {
+    oauth_configs.extend(misspelled_configs);
+    match oauth_configs.first().copied() {
         Some(config) => {
             r.settings.oauth_enabled = Some(true);
             r.set_at("oauth_enabled", config.line);
-            for field in &config.children {
+            for field in oauth_configs.iter().flat_map(|c| &c.children) {
                 let name = field.name.as_str();
                 if OAUTH_CONFIG_CHILDREN.contains(&name) {
+                    r.check_repeat("oauthConfig", name, field.line);
                     r.oauth_config_field(name, field);
                 } else if OAUTH_POLICY_CHILDREN.contains(&name) {
                     r.notes.add(
                         field.line,
                         format!("<{name}> belongs inside <oauthPolicy>, not <oauthConfig>: Salesforce rejects it here; read as if it were there"),
                     );
+                    r.check_repeat("oauthPolicy", name, field.line);
                     r.oauth_policy_field(name, field);
                 } else if let Some(meant) = r.notes.unknown(field, "oauthConfig", &OAUTH_CONFIG_CHILDREN) {
                     // A misspelled `<scope>` still tells what the vendor meant to request.
@@ -273,20 +282,19 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
                     }
                 }
             }
-            if let Some(policy) = oauth_policy {
-                for field in &policy.children {
-                    let name = field.name.as_str();
-                    if OAUTH_POLICY_CHILDREN.contains(&name) {
-                        r.oauth_policy_field(name, field);
-                    } else {
-                        r.notes.unknown(field, "oauthPolicy", &OAUTH_POLICY_CHILDREN);
-                    }
+            for field in oauth_policies.iter().flat_map(|p| &p.children) {
+                let name = field.name.as_str();
+                if OAUTH_POLICY_CHILDREN.contains(&name) {
+                    r.check_repeat("oauthPolicy", name, field.line);
+                    r.oauth_policy_field(name, field);
+                } else {
+                    r.notes.unknown(field, "oauthPolicy", &OAUTH_POLICY_CHILDREN);
                 }
             }
             apply_defaults(
                 &mut r.settings,
                 config.line,
-                oauth_policy.map_or(config.line, |p| p.line),
+                oauth_policies.first().map_or(config.line, |p| p.line),
             );
             if r.scopes.is_empty() {
                 r.notes.add(config.line, "<oauthConfig> selects no scopes");
@@ -321,7 +329,7 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
             flows: r.flows,
             ..Integration::default()
         },
-        integration_at: oauth_config.map(|c| Pos::line(c.line)),
+        integration_at: oauth_configs.first().map(|c| Pos::line(c.line)),
         scopes: r.scopes,
         tools: Vec::new(),
         tools_at: None,
@@ -443,5 +451,39 @@ http://b.example/cb</callbackUrl>
         let notes: Vec<&str> = app.notes.iter().map(|n| n.message.as_str()).collect();
         assert!(notes[0].contains("did you mean <scopes>"), "{notes:?}");
         assert!(notes[1].contains("belongs inside <oauthConfig>"), "{notes:?}");
+    }
+
+    #[test]
+    fn repeated_bounds_canvas_methods_and_a_misspelled_block_are_read_at_their_riskiest() {
+        let text = APP.replace(
+            "    <profileName>",
+            "    <ipRanges>\n        <start>10.0.0.8</start>\n        <start>10.0.0.0</start>\n        <end>10.0.0.9</end>\n    </ipRanges>\n    <canvasConfig>\n        <accessMethod>Post</accessMethod>\n        <accessMethod>Get</accessMethod>\n    </canvasConfig>\n    <oauthConfg>\n        <isAdminApproved>false</isAdminApproved>\n        <scopes>Full</scopes>\n    </oauthConfg>\n    <profileName>",
+        );
+        let app = parse("L.connectedApp-meta.xml", &text).unwrap();
+        assert_eq!(app.settings.ip_ranges, ["10.0.0.0-10.0.0.9"]);
+        assert_eq!(app.settings.canvas_access_method.as_deref(), Some("Post"));
+        // The misspelled block is read too: its scope and its weaker admin approval.
+        assert_eq!(app.settings.admin_approved, Some(false));
+        assert_eq!(app.settings.at["admin_approved"].line, 28);
+        let full = app.scopes.iter().find(|s| s.name == "Full").unwrap();
+        assert_eq!(full.at.unwrap().line, 29);
+        let noted = |line: u32, start: &str| {
+            app.notes
+                .iter()
+                .any(|n| n.at.unwrap().line == line && n.message.starts_with(start))
+        };
+        assert!(
+            noted(20, "<start> appears more than once in <ipRanges> (first at line 19)"),
+            "{:?}",
+            app.notes
+        );
+        assert!(noted(
+            25,
+            "<accessMethod> appears more than once in <canvasConfig> (first at line 24)"
+        ));
+        assert!(noted(
+            28,
+            "<isAdminApproved> appears more than once in <oauthConfig> (first at line 9)"
+        ));
     }
 }

@@ -1,12 +1,30 @@
 //! Salesforce External Client App metadata: the `.eca`, `.ecaOauth`, `.ecaGlblOauth` and
-//! `.ecaOauthPlcy` files of one app (each `-meta.xml` in source format), joined by app name
-//! into one `App` (SPEC section 2). Policy values use the PascalCase spelling
-//! (`Bypass_2factor`, `SpecificInactivity`).
+//! `.ecaOauthPlcy` files of one app (each `-meta.xml` in source format), joined into one `App`
+//! (SPEC section 2). Policy values use the PascalCase spelling (`Bypass_2factor`,
+//! `SpecificInactivity`).
+//!
+//! Files join only when they name the same app *and* sit in the same place (see [`AppKey`]),
+//! so a file in an unrelated directory cannot stand in for a vendor's own. Where one app has
+//! two files of one kind, or a file states one setting twice, each is a note and the riskier
+//! reading is audited (see [`sf_meta::Risk`]).
 
 use super::sf_meta::{self, Reading};
 use super::xml::{self, Element};
-use crate::model::{App, Flow, InputKind, Integration, IpRelaxation, Note, Platform, Pos, RefreshTokenPolicy, Source};
+use crate::model::{
+    App, Flow, InputKind, Integration, IpRelaxation, Note, Platform, Pos, RefreshTokenPolicy, Source, TimeUnit,
+};
 use crate::source_file::FileError;
+use std::collections::HashMap;
+use std::fmt;
+
+/// The folders Salesforce DX and the Metadata API put each file type in, one per type, side
+/// by side in a package directory.
+const TYPE_FOLDERS: [&str; 4] = [
+    "externalClientApps",
+    "extlClntAppOauthSettings",
+    "extlClntAppGlobalOauthSets",
+    "extlClntAppOauthPolicies",
+];
 
 /// The four file types of an External Client App.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,14 +156,52 @@ pub fn part_kind(file_name: &str) -> Option<PartKind> {
     PartKind::ALL.into_iter().find(|k| stem.ends_with(k.suffix()))
 }
 
+/// Which app a file belongs to: the app's API name and the place the file sits in. Files
+/// join into one app only when both match.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AppKey {
+    /// The app's API name: the `.eca` file's name, or the `externalClientApplication` the
+    /// other files name. (First, so that comparing keys of different apps stops early.)
+    pub name: String,
+    /// The package directory: the parent of the type folder (`externalClientApps`,
+    /// `extlClntAppOauthPolicies`, ...) the file is in, or else the file's own directory
+    /// (a retrieved or hand-made folder holds the files side by side). `.` for none.
+    pub place: String,
+}
+
+impl fmt::Display for AppKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` in `{}`", self.name, self.place)
+    }
+}
+
+/// The place of a file, from the path it is shown as: separators and `.` segments are
+/// normalised, so `./a/b` and `a//b` are one place.
+pub fn place_of(path: &str) -> String {
+    let absolute = path.starts_with(std::path::is_separator);
+    let mut dirs: Vec<&str> = path
+        .split(std::path::is_separator)
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    dirs.pop();
+    if dirs.last().is_some_and(|d| TYPE_FOLDERS.contains(d)) {
+        dirs.pop();
+    }
+    let joined = dirs.join("/");
+    match (absolute, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_string(),
+        (false, false) => joined,
+    }
+}
+
 /// One parsed file, waiting to be joined with the other files of its app.
 #[derive(Debug)]
 pub struct Part {
     pub kind: PartKind,
     pub path: String,
-    /// The app's API name: the `.eca` file's name, or the `externalClientApplication` the
-    /// other files name.
-    pub app_name: String,
+    /// The app this file belongs to (its name and place; see [`AppKey`]).
+    pub app_name: AppKey,
     root: Element,
     notes: Vec<Note>,
 }
@@ -207,7 +263,10 @@ pub fn parse_part(path: &str, text: &str, kind: PartKind) -> Result<Part, FileEr
     Ok(Part {
         kind,
         path: path.to_string(),
-        app_name,
+        app_name: AppKey {
+            place: place_of(path),
+            name: app_name,
+        },
         root,
         notes,
     })
@@ -241,47 +300,33 @@ impl Reading {
                 }
                 sf_meta::scopes_from(&e.text, line, true, &mut self.notes, &mut self.scopes);
             }
-            "trustedIpRanges" => {
-                let start = e.child("startIpAddress").and_then(Element::value);
-                let end = e.child("endIpAddress").and_then(Element::value);
-                match (start, end) {
-                    (Some(s), Some(t)) => self.settings.ip_ranges.push(format!("{s}-{t}")),
-                    (Some(s), None) | (None, Some(s)) => self.settings.ip_ranges.push(s.to_string()),
-                    (None, None) => self.notes.add(line, "<trustedIpRanges> without addresses ignored"),
-                }
-                self.settings.at.entry("ip_ranges".into()).or_insert(self.notes.pos(line));
-                self.settings.at.entry("ip_range_addresses".into()).or_insert(self.notes.pos(line));
-            }
+            "trustedIpRanges" => self.ip_range(
+                e,
+                "startIpAddress",
+                "endIpAddress",
+                "<trustedIpRanges> without addresses ignored",
+            ),
             "isClientCredentialsFlowEnabled" => {
-                // Stated in both the global settings and the policies; enabled if either says so.
-                let value = self.notes.flag(e);
-                if let Some(v) = value {
-                    if v || self.settings.client_credentials_enabled.is_none() {
-                        self.settings.client_credentials_enabled = Some(v);
-                        self.set_at("client_credentials_enabled", line);
-                    }
-                    if v {
-                        self.add_flow(Flow::ClientCredentials);
-                    }
+                // Stated in both the global settings and the policies: enabled if either says so.
+                let enabled = self.flag(e, "client_credentials_enabled", |s| &mut s.client_credentials_enabled);
+                if enabled == Some(true) {
+                    self.add_flow(Flow::ClientCredentials);
                 }
             }
             "clientCredentialsFlowUser" => {
-                self.settings.client_credentials_user = self.notes.text(e);
-                self.set_at("client_credentials_user", line);
+                if let Some(user) = self.notes.text(e) {
+                    self.offer_text("client_credentials_user", line, |s| &mut s.client_credentials_user, user);
+                }
             }
             "isDeviceFlowEnabled" => {
                 let enabled = self.notes.flag(e) == Some(true);
-                self.flows.extend(enabled.then_some(Flow::Device));
+                if enabled {
+                    self.add_flow(Flow::Device);
+                }
             }
             "permittedUsersPolicyType" => match e.value() {
-                Some("AdminApprovedPreAuthorized") => {
-                    self.settings.admin_approved = Some(true);
-                    self.set_at("admin_approved", line);
-                }
-                Some("AllSelfAuthorized") => {
-                    self.settings.admin_approved = Some(false);
-                    self.set_at("admin_approved", line);
-                }
+                Some("AdminApprovedPreAuthorized") => self.offer_flag("admin_approved", line, |s| &mut s.admin_approved, true),
+                Some("AllSelfAuthorized") => self.offer_flag("admin_approved", line, |s| &mut s.admin_approved, false),
                 other => self.notes.add(
                     line,
                     format!(
@@ -293,10 +338,7 @@ impl Reading {
             "commaSeparatedProfile" => self.names(e, "profile", "preauthorized_profiles"),
             "commaSeparatedPermissionSet" => self.names(e, "permission set", "preauthorized_permission_sets"),
             "ipRelaxationPolicyType" => match e.value().and_then(IpRelaxation::parse) {
-                Some(v) => {
-                    self.settings.ip_relaxation = Some(v);
-                    self.set_at("ip_relaxation", line);
-                }
+                Some(v) => self.offer("ip_relaxation", line, |s| &mut s.ip_relaxation, v),
                 None => self.notes.add(
                     line,
                     format!(
@@ -305,82 +347,160 @@ impl Reading {
                     ),
                 ),
             },
-            "refreshTokenPolicyType" => policy.kind = e.value().map(|v| (v.to_string(), line)),
-            "refreshTokenValidityPeriod" => policy.period = e.value().map(str::to_string),
-            "refreshTokenValidityUnit" => policy.unit = e.value().map(str::to_string),
+            "refreshTokenPolicyType" => policy.kinds.extend(e.value().map(|v| (v.to_string(), line))),
+            "refreshTokenValidityPeriod" => policy.periods.extend(e.value().map(str::to_string)),
+            "refreshTokenValidityUnit" => policy.units.extend(e.value().map(str::to_string)),
             _ => {}
         }
     }
 }
 
-/// The refresh-token policy is spread over three elements; joined once all are read.
+/// The refresh-token policy is spread over three elements; joined once a file is read. Each
+/// may be repeated (a note says so): every stated kind is read, with the longest valid period
+/// and unit, and the riskiest result is audited.
 #[derive(Default)]
 struct RefreshParts {
-    kind: Option<(String, u32)>,
-    period: Option<String>,
-    unit: Option<String>,
+    kinds: Vec<(String, u32)>,
+    periods: Vec<String>,
+    units: Vec<String>,
+}
+
+/// A refresh-token validity unit, in the PascalCase spelling or any other case.
+fn time_unit(s: &str) -> Option<TimeUnit> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "hours" => Some(TimeUnit::Hours),
+        "days" => Some(TimeUnit::Days),
+        "months" => Some(TimeUnit::Months),
+        _ => None,
+    }
 }
 
 impl RefreshParts {
     fn apply(self, r: &mut Reading) {
-        let Some((kind, line)) = self.kind else { return };
-        let metadata = match kind.to_ascii_lowercase().as_str() {
-            "infinite" => "infinite".to_string(),
-            "zero" => "zero".to_string(),
-            k @ ("specificinactivity" | "specificlifetime") => {
-                let base = if k == "specificinactivity" {
-                    "specific_inactivity"
-                } else {
-                    "specific_lifetime"
-                };
-                format!(
-                    "{base}:{}:{}",
-                    self.period.as_deref().unwrap_or("?"),
-                    self.unit.as_deref().unwrap_or("?")
-                )
-            }
-            _ => String::new(),
-        };
-        match RefreshTokenPolicy::parse(&metadata) {
-            Some(p) => {
-                r.settings.refresh_token_policy = Some(p);
-                r.set_at("refresh_token_policy", line);
-            }
-            None => r.notes.add(
-                line,
-                format!(
-                    "refresh-token policy `{kind}` with period {} and unit {} is not one Salesforce accepts; not audited",
-                    self.period.as_deref().map_or("(none)".to_string(), |p| format!("`{p}`")),
-                    self.unit.as_deref().map_or("(none)".to_string(), |u| format!("`{u}`"))
+        use sf_meta::Risk;
+        let period = self
+            .periods
+            .iter()
+            .filter_map(|p| p.trim().parse::<u32>().ok())
+            .max()
+            .map(|p| p.to_string())
+            .or_else(|| self.periods.first().cloned());
+        let unit = self
+            .units
+            .iter()
+            .filter(|u| time_unit(u).is_some())
+            .max_by_key(|u| time_unit(u).map(|t| t.risk()))
+            .or_else(|| self.units.first())
+            .cloned();
+        for (kind, line) in self.kinds {
+            let metadata = match kind.to_ascii_lowercase().as_str() {
+                "infinite" => "infinite".to_string(),
+                "zero" => "zero".to_string(),
+                k @ ("specificinactivity" | "specificlifetime") => {
+                    let base = if k == "specificinactivity" {
+                        "specific_inactivity"
+                    } else {
+                        "specific_lifetime"
+                    };
+                    format!(
+                        "{base}:{}:{}",
+                        period.as_deref().unwrap_or("?"),
+                        unit.as_deref().unwrap_or("?")
+                    )
+                }
+                _ => String::new(),
+            };
+            match RefreshTokenPolicy::parse(&metadata) {
+                Some(p) => r.offer("refresh_token_policy", line, |s| &mut s.refresh_token_policy, p),
+                None => r.notes.add(
+                    line,
+                    format!(
+                        "refresh-token policy `{kind}` with period {} and unit {} is not one Salesforce accepts; not audited",
+                        period.as_deref().map_or("(none)".to_string(), |p| format!("`{p}`")),
+                        unit.as_deref().map_or("(none)".to_string(), |u| format!("`{u}`"))
+                    ),
                 ),
-            ),
+            }
         }
     }
 }
 
-/// Joins parsed files into apps, one per app name, in the order the apps first appear.
+/// Joins parsed files into apps, one per app name and place ([`AppKey`]), in the order the
+/// apps first appear. Linear in the number of parts: groups are found by hashing the key.
 pub fn join(parts: Vec<Part>) -> Vec<App> {
+    let mut index: HashMap<AppKey, usize> = HashMap::new();
     let mut groups: Vec<Vec<Part>> = Vec::new();
     for part in parts {
-        match groups.iter_mut().find(|g| g[0].app_name == part.app_name) {
+        match index.get(&part.app_name).and_then(|&i| groups.get_mut(i)) {
             Some(group) => group.push(part),
-            None => groups.push(vec![part]),
+            None => {
+                index.insert(part.app_name.clone(), groups.len());
+                groups.push(vec![part]);
+            }
         }
     }
     groups.into_iter().map(build).collect()
+}
+
+/// The note on each of an app's files of one kind, when there are several.
+fn conflict_note(key: &AppKey, kind: PartKind, paths: &[&str], this: usize) -> String {
+    let others: Vec<String> = paths
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != this)
+        .map(|(_, p)| format!("`{p}`"))
+        .take(3)
+        .collect();
+    let more = paths.len().saturating_sub(1 + others.len());
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    format!(
+        "{key} has {} {} files (this one and {}{more}), where Salesforce keeps one: they conflict, and the riskier reading of each setting is audited",
+        paths.len(),
+        kind.suffix(),
+        others.join(", "),
+    )
 }
 
 fn build(mut parts: Vec<Part>) -> App {
     // The `.eca` file, when there is one, is the app's main file.
     parts.sort_by_key(|p| PartKind::ALL.iter().position(|k| *k == p.kind));
     let files: Vec<String> = parts.iter().map(|p| p.path.clone()).collect();
-    let app_name = parts[0].app_name.clone();
+    let key = parts[0].app_name.clone();
+    let app_name = key.name.clone();
     let mut r = Reading::new();
     let mut label = None;
     let mut description = None;
-    let mut seen: Vec<PartKind> = Vec::new();
     let mut oauth_line = None;
-    let mut global_seen = false;
+    // The files of each kind, by index into `parts`.
+    let mut by_kind: [Vec<usize>; 4] = Default::default();
+    for (index, part) in parts.iter().enumerate() {
+        if let Some(slot) = PartKind::ALL
+            .iter()
+            .position(|k| *k == part.kind)
+            .and_then(|k| by_kind.get_mut(k))
+        {
+            slot.push(index);
+        }
+    }
+    for (kind, indexes) in PartKind::ALL.into_iter().zip(&by_kind) {
+        if indexes.len() < 2 {
+            continue;
+        }
+        let paths: Vec<&str> = indexes.iter().map(|&i| files[i].as_str()).collect();
+        for (n, &i) in indexes.iter().enumerate() {
+            r.notes.items.push(Note {
+                message: conflict_note(&key, kind, &paths, n),
+                at: Some(Pos {
+                    file: u16::try_from(i).unwrap_or(u16::MAX),
+                    line: parts[i].root.line,
+                }),
+            });
+        }
+    }
     for (index, part) in parts.iter().enumerate() {
         let file = u16::try_from(index).unwrap_or(u16::MAX);
         r.notes.file = file;
@@ -390,24 +510,15 @@ fn build(mut parts: Vec<Part>) -> App {
                 at: note.at.map(|p| Pos { file, line: p.line }),
             });
         }
-        if seen.contains(&part.kind) {
-            r.notes.add(
-                part.root.line,
-                format!(
-                    "a second {} file for this app; its settings are read over the first's",
-                    part.kind.suffix()
-                ),
-            );
-        }
-        seen.push(part.kind);
         match part.kind {
             PartKind::App => {
-                label = part.root.child("label").and_then(Element::value).map(str::to_string);
-                description = part
-                    .root
-                    .child("description")
-                    .and_then(Element::value)
-                    .map(str::to_string);
+                label = label.or_else(|| part.root.child("label").and_then(Element::value).map(str::to_string));
+                description = description.or_else(|| {
+                    part.root
+                        .child("description")
+                        .and_then(Element::value)
+                        .map(str::to_string)
+                });
             }
             PartKind::OauthSettings => {
                 oauth_line = oauth_line.or(Some(Pos {
@@ -415,13 +526,13 @@ fn build(mut parts: Vec<Part>) -> App {
                     line: part.root.line,
                 }))
             }
-            PartKind::GlobalOauth => global_seen = true,
-            PartKind::OauthPolicies => {}
+            PartKind::GlobalOauth | PartKind::OauthPolicies => {}
         }
         let mut refresh = RefreshParts::default();
         for field in &part.root.children {
             let name = field.name.as_str();
             if part.kind.fields().contains(&name) {
+                r.check_repeat(part.kind.root(), name, field.line);
                 r.eca_field(field, &mut refresh);
             } else if let Some(home) = PartKind::home_of(name) {
                 r.notes.add(
@@ -432,6 +543,7 @@ fn build(mut parts: Vec<Part>) -> App {
                         part.kind.suffix()
                     ),
                 );
+                r.check_repeat(home.root(), name, field.line);
                 r.eca_field(field, &mut refresh);
             } else if r.notes.unknown(field, part.kind.root(), part.kind.fields()) == Some("commaSeparatedOauthScopes")
             {
@@ -446,13 +558,14 @@ fn build(mut parts: Vec<Part>) -> App {
         }
         refresh.apply(&mut r);
     }
-    if !seen.contains(&PartKind::App) {
+    let has = |kind: PartKind| parts.iter().any(|p| p.kind == kind);
+    if !has(PartKind::App) {
         r.notes.items.push(Note {
             message: format!("no .eca file for `{app_name}` among the inputs; audited from the files found"),
             at: Some(Pos::line(parts[0].root.line)),
         });
     }
-    if global_seen && r.settings.pkce_required.is_none() {
+    if has(PartKind::GlobalOauth) && r.settings.pkce_required.is_none() {
         // The global OAuth settings default to requiring PKCE.
         r.settings.pkce_required = Some(true);
     }
@@ -460,10 +573,7 @@ fn build(mut parts: Vec<Part>) -> App {
     // settings file: OAuth exists, but its scopes were not among the inputs.
     r.settings.oauth_enabled = if oauth_line.is_some() || !r.scopes.is_empty() {
         Some(true)
-    } else if seen
-        .iter()
-        .any(|k| matches!(k, PartKind::GlobalOauth | PartKind::OauthPolicies))
-    {
+    } else if has(PartKind::GlobalOauth) || has(PartKind::OauthPolicies) {
         None
     } else {
         Some(false)
@@ -510,19 +620,24 @@ mod tests {
     fn joins_the_files_of_one_app() {
         let parts = vec![
             parse_part(
-                "p/LedgerSync_plcy.ecaOauthPlcy-meta.xml",
+                "pkg/extlClntAppOauthPolicies/LedgerSync_plcy.ecaOauthPlcy-meta.xml",
                 POLICY,
                 PartKind::OauthPolicies,
             )
             .unwrap(),
-            parse_part("e/LedgerSync.eca-meta.xml", ECA, PartKind::App).unwrap(),
-            parse_part("o/LedgerSync_oauth.ecaOauth-meta.xml", OAUTH, PartKind::OauthSettings).unwrap(),
+            parse_part("pkg/externalClientApps/LedgerSync.eca-meta.xml", ECA, PartKind::App).unwrap(),
+            parse_part(
+                "./pkg/extlClntAppOauthSettings/LedgerSync_oauth.ecaOauth-meta.xml",
+                OAUTH,
+                PartKind::OauthSettings,
+            )
+            .unwrap(),
         ];
         let apps = join(parts);
         assert_eq!(apps.len(), 1);
         let app = &apps[0];
         assert_eq!(app.name, "LedgerSync");
-        assert_eq!(app.source.path, "e/LedgerSync.eca-meta.xml");
+        assert_eq!(app.source.path, "pkg/externalClientApps/LedgerSync.eca-meta.xml");
         assert_eq!(app.source.files.len(), 3);
         let names: Vec<&str> = app.scopes.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["Api", "RefreshToken"]);
@@ -555,5 +670,163 @@ mod tests {
         .unwrap()]);
         assert_eq!(apps[0].settings.oauth_enabled, None);
         assert!(apps[0].notes[0].message.contains("no .eca file"));
+    }
+
+    #[test]
+    fn the_place_is_the_package_directory_or_the_files_own() {
+        for (path, place) in [
+            (
+                "force-app/main/default/externalClientApps/A.eca-meta.xml",
+                "force-app/main/default",
+            ),
+            (
+                "./force-app//main/default/extlClntAppOauthPolicies/A_p.ecaOauthPlcy-meta.xml",
+                "force-app/main/default",
+            ),
+            (
+                "/abs/pkg/extlClntAppGlobalOauthSets/A.ecaGlblOauth-meta.xml",
+                "/abs/pkg",
+            ),
+            ("pkg/extlClntAppOauthSettings/A.ecaOauth-meta.xml", "pkg"),
+            ("retrieved/A.ecaOauth-meta.xml", "retrieved"),
+            ("A.eca-meta.xml", "."),
+            ("externalClientApps/A.eca-meta.xml", "."),
+            (
+                "other/externalClientApps/deeper/A.eca-meta.xml",
+                "other/externalClientApps/deeper",
+            ),
+        ] {
+            assert_eq!(place_of(path), place, "{path}");
+        }
+    }
+
+    #[test]
+    fn the_same_name_in_two_places_is_two_apps() {
+        let benign = POLICY
+            .replace("AllSelfAuthorized", "AdminApprovedPreAuthorized")
+            .replace("Bypass_2factor", "Enforce");
+        let apps = join(vec![
+            parse_part("vendor/LedgerSync.eca-meta.xml", ECA, PartKind::App).unwrap(),
+            parse_part(
+                "vendor/LedgerSync_plcy.ecaOauthPlcy-meta.xml",
+                POLICY,
+                PartKind::OauthPolicies,
+            )
+            .unwrap(),
+            parse_part(
+                "elsewhere/LedgerSync_plcy.ecaOauthPlcy-meta.xml",
+                &benign,
+                PartKind::OauthPolicies,
+            )
+            .unwrap(),
+        ]);
+        assert_eq!(apps.len(), 2);
+        assert_eq!(
+            apps[0].source.files,
+            [
+                "vendor/LedgerSync.eca-meta.xml",
+                "vendor/LedgerSync_plcy.ecaOauthPlcy-meta.xml"
+            ]
+        );
+        assert_eq!(apps[0].settings.ip_relaxation, Some(IpRelaxation::Bypass2Factor));
+        assert_eq!(apps[0].settings.admin_approved, Some(false));
+        assert!(apps[0].notes.is_empty(), "{:?}", apps[0].notes);
+        assert_eq!(
+            apps[1].source.files,
+            ["elsewhere/LedgerSync_plcy.ecaOauthPlcy-meta.xml"]
+        );
+        assert_eq!(apps[1].settings.ip_relaxation, Some(IpRelaxation::Enforce));
+        assert!(apps[1].notes[0].message.contains("no .eca file"), "{:?}", apps[1].notes);
+    }
+
+    #[test]
+    fn two_files_of_one_kind_in_one_place_conflict_and_the_riskier_is_audited() {
+        let benign = POLICY
+            .replace("AllSelfAuthorized", "AdminApprovedPreAuthorized")
+            .replace("Bypass_2factor", "Enforce")
+            .replace("SpecificLifetime", "Zero");
+        let apps = join(vec![
+            parse_part("d/LedgerSync_a.ecaOauthPlcy-meta.xml", POLICY, PartKind::OauthPolicies).unwrap(),
+            parse_part("d/LedgerSync.eca-meta.xml", ECA, PartKind::App).unwrap(),
+            parse_part("d/LedgerSync_b.ecaOauthPlcy-meta.xml", &benign, PartKind::OauthPolicies).unwrap(),
+        ]);
+        assert_eq!(apps.len(), 1);
+        let app = &apps[0];
+        assert_eq!(app.settings.ip_relaxation, Some(IpRelaxation::Bypass2Factor));
+        assert_eq!(app.settings.at["ip_relaxation"], Pos { file: 1, line: 4 });
+        assert_eq!(app.settings.admin_approved, Some(false));
+        assert_eq!(
+            app.settings.refresh_token_policy,
+            Some(RefreshTokenPolicy::SpecificLifetime(3, TimeUnit::Months))
+        );
+        let conflicts: Vec<Pos> = app
+            .notes
+            .iter()
+            .filter(|n| n.message.contains("has 2 .ecaOauthPlcy files"))
+            .filter_map(|n| n.at)
+            .collect();
+        assert_eq!(conflicts, [Pos { file: 1, line: 1 }, Pos { file: 2, line: 1 }]);
+        // The benign file is listed too, and its label repeat is not a repeat: another file.
+        assert_eq!(app.notes.len(), 2, "{:?}", app.notes);
+    }
+
+    #[test]
+    fn a_repeated_element_is_noted_and_the_riskier_value_kept() {
+        let policy = POLICY.replace(
+            "    <ipRelaxationPolicyType>Bypass_2factor</ipRelaxationPolicyType>\n",
+            "    <ipRelaxationPolicyType>Bypass_2factor</ipRelaxationPolicyType>\n    <ipRelaxationPolicyType>Enforce</ipRelaxationPolicyType>\n    <refreshTokenPolicyType>Infinite</refreshTokenPolicyType>\n",
+        );
+        let app = &join(vec![
+            parse_part("LedgerSync.eca-meta.xml", ECA, PartKind::App).unwrap(),
+            parse_part("LedgerSync_p.ecaOauthPlcy-meta.xml", &policy, PartKind::OauthPolicies).unwrap(),
+        ])[0];
+        assert_eq!(app.settings.ip_relaxation, Some(IpRelaxation::Bypass2Factor));
+        assert_eq!(app.settings.refresh_token_policy, Some(RefreshTokenPolicy::Infinite));
+        assert_eq!(app.settings.at["refresh_token_policy"], Pos { file: 1, line: 6 });
+        let notes: Vec<(u32, &str)> = app
+            .notes
+            .iter()
+            .map(|n| (n.at.unwrap().line, n.message.as_str()))
+            .collect();
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert_eq!(notes[0].0, 5);
+        assert!(notes[0].1.starts_with("<ipRelaxationPolicyType> appears more than once in <ExtlClntAppOauthConfigurablePolicies> (first at line 4)"), "{notes:?}");
+        assert!(
+            notes[1]
+                .1
+                .starts_with("<refreshTokenPolicyType> appears more than once"),
+            "{notes:?}"
+        );
+        assert_eq!(notes[1].0, 7);
+        assert!(notes[1].1.contains("(first at line 6)"), "{notes:?}");
+    }
+
+    /// `join` hashes the app key, so it is linear in the number of parts; 50,000 files of
+    /// 25,000 apps join at once (a quadratic search would take minutes here).
+    #[test]
+    fn joining_many_parts_is_linear() {
+        let app = parse_part("d/A.eca-meta.xml", ECA, PartKind::App).unwrap();
+        let policy = parse_part("d/A_p.ecaOauthPlcy-meta.xml", POLICY, PartKind::OauthPolicies).unwrap();
+        let mut parts = Vec::new();
+        for i in 0..25_000 {
+            for template in [&app, &policy] {
+                parts.push(Part {
+                    kind: template.kind,
+                    path: format!("d{i}/{}", template.path),
+                    app_name: AppKey {
+                        place: format!("d{i}"),
+                        name: "LedgerSync".to_string(),
+                    },
+                    root: template.root.clone(),
+                    notes: Vec::new(),
+                });
+            }
+        }
+        let apps = join(parts);
+        assert_eq!(apps.len(), 25_000);
+        assert_eq!(
+            apps[24_999].source.files,
+            ["d24999/d/A.eca-meta.xml", "d24999/d/A_p.ecaOauthPlcy-meta.xml"]
+        );
     }
 }

@@ -1,11 +1,208 @@
 //! What the Salesforce metadata readers (Connected App, External Client App) share: reading
-//! flags and lists from elements, recognising committed secrets, and collecting notes about
-//! elements that are misspelled, misplaced or unknown.
+//! flags and lists from elements, recognising committed secrets, collecting notes about
+//! elements that are misspelled, misplaced, unknown or repeated, and choosing the riskier
+//! reading when one setting is stated more than once.
 
 use super::certificate;
 use super::xml::Element;
-use crate::model::{AppSettings, CallbackUrl, CertificateInfo, Flow, Note, Pos, RequestedScope, Requirement};
+use crate::model::{
+    AppSettings, CallbackUrl, CertificateInfo, Flow, IpRelaxation, Note, Pos, RefreshTokenPolicy, RequestedScope,
+    Requirement, TimeUnit,
+};
 use crate::text::closest;
+use std::collections::HashMap;
+
+/// Which reading the audit keeps when an input states one setting more than once (a repeated
+/// element, a second `<oauthConfig>`, two policy files of one app): the riskier one, so that a
+/// benign repeat can never mask a risky value, wherever it stands. One order per value type,
+/// from least to most risky:
+/// - a flag: the value that weakens the app beats the other (`true` for the flags in
+///   [`RISKY_WHEN_TRUE`], `false` for the rest: admin approval, PKCE, secret for refresh,
+///   rotation);
+/// - IP relaxation: ENFORCE < ENFORCE_RELAXREFRESH < BYPASS_2FACTOR < BYPASS;
+/// - refresh-token policy: zero < specific_lifetime < specific_inactivity (lives as long as it
+///   is used) < infinite, and within a kind the longer period;
+/// - certificate: one that ends sooner < one that ends later (it mints tokens for longer) <
+///   an unreadable one (its validity cannot be checked at all);
+/// - canvas access method: anything else < `Post` (signed request: no consent screen);
+/// - an IP range bound: the broader range (the lower start, the higher end).
+///
+/// Lists (scopes, callback URLs, profiles, permission sets, IP ranges, committed secrets) are
+/// unions: every value is audited. Free text (label, run-as user) has no order: the first
+/// stated value is kept. Every repeat is also a note, so none of this is silent.
+pub trait Risk {
+    type Rank: Ord;
+    fn risk(&self) -> Self::Rank;
+}
+
+/// Flags whose `true` weakens the app; for every other flag `false` does.
+pub const RISKY_WHEN_TRUE: [&str; 4] = [
+    "consumer_secret_optional",
+    "client_credentials_enabled",
+    "introspect_all_tokens",
+    "token_exchange_enabled",
+];
+
+/// A flag setting's value with the setting it belongs to, which says which value is risky.
+pub struct FlagValue<'a>(pub &'a str, pub bool);
+
+impl Risk for FlagValue<'_> {
+    type Rank = bool;
+    fn risk(&self) -> bool {
+        self.1 == RISKY_WHEN_TRUE.contains(&self.0)
+    }
+}
+
+impl Risk for IpRelaxation {
+    type Rank = u8;
+    fn risk(&self) -> u8 {
+        match self {
+            IpRelaxation::Enforce => 0,
+            IpRelaxation::EnforceRelaxRefresh => 1,
+            IpRelaxation::Bypass2Factor => 2,
+            IpRelaxation::Bypass => 3,
+        }
+    }
+}
+
+impl Risk for TimeUnit {
+    type Rank = u64;
+    /// Hours in the unit (a month as 31 days).
+    fn risk(&self) -> u64 {
+        match self {
+            TimeUnit::Hours => 1,
+            TimeUnit::Days => 24,
+            TimeUnit::Months => 24 * 31,
+        }
+    }
+}
+
+impl Risk for RefreshTokenPolicy {
+    type Rank = (u8, u64);
+    fn risk(&self) -> (u8, u64) {
+        match *self {
+            RefreshTokenPolicy::Zero => (0, 0),
+            RefreshTokenPolicy::SpecificLifetime(n, unit) => (1, u64::from(n) * unit.risk()),
+            RefreshTokenPolicy::SpecificInactivity(n, unit) => (2, u64::from(n) * unit.risk()),
+            RefreshTokenPolicy::Infinite => (3, 0),
+        }
+    }
+}
+
+impl Risk for CertificateInfo {
+    type Rank = (bool, Option<crate::model::Date>);
+    fn risk(&self) -> Self::Rank {
+        (self.problem.is_some(), self.not_after)
+    }
+}
+
+/// A canvas app's access method.
+pub struct AccessMethod<'a>(pub &'a str);
+
+impl Risk for AccessMethod<'_> {
+    type Rank = bool;
+    fn risk(&self) -> bool {
+        self.0.eq_ignore_ascii_case("post")
+    }
+}
+
+/// One end of an IP range; the rank is the breadth it gives the range.
+pub enum IpBound<'a> {
+    Start(&'a str),
+    End(&'a str),
+}
+
+impl Risk for IpBound<'_> {
+    /// An address that does not parse ranks lowest: it is kept only when nothing else is there.
+    type Rank = Option<u128>;
+    fn risk(&self) -> Option<u128> {
+        let number = |a: &str| {
+            a.trim().parse::<std::net::IpAddr>().ok().map(|ip| match ip {
+                std::net::IpAddr::V4(v4) => u128::from(v4.to_ipv6_mapped()),
+                std::net::IpAddr::V6(v6) => u128::from(v6),
+            })
+        };
+        match self {
+            IpBound::Start(a) => number(a).map(|n| u128::MAX - n),
+            IpBound::End(a) => number(a),
+        }
+    }
+}
+
+impl IpBound<'_> {
+    fn address(&self) -> &str {
+        match self {
+            IpBound::Start(a) | IpBound::End(a) => a,
+        }
+    }
+}
+
+/// The note for a repeated element.
+pub fn repeat_note(name: &str, section: &str, first: u32, reading: &str) -> String {
+    format!(
+        "<{name}> appears more than once in <{section}> (first at line {first}): Salesforce expects it once; {reading}"
+    )
+}
+
+/// Whether `new` is riskier than `old`.
+pub fn riskier<T: Risk>(new: &T, old: &T) -> bool {
+    new.risk() > old.risk()
+}
+
+/// Whether `new` is riskier than what `slot` holds (or the slot is empty); if so it replaces it.
+pub fn keep_riskier<T: Risk>(slot: &mut Option<T>, new: T) -> bool {
+    let replace = match slot {
+        Some(old) => riskier(&new, old),
+        None => true,
+    };
+    if replace {
+        *slot = Some(new);
+    }
+    replace
+}
+
+/// How a reader reads an element that appears more than once in one place, or None for the
+/// elements that are lists by design and may repeat.
+pub fn repeat_reading(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "scopes" | "profileName" | "permissionSetName" | "ipRanges" | "attributes" | "customAttributes"
+        | "trustedIpRanges" => return None,
+        "oauthConfig" | "oauthPolicy" | "canvasConfig" => {
+            "every one is read, and where they disagree the riskier value is audited"
+        }
+        "callbackUrl"
+        | "commaSeparatedOauthScopes"
+        | "commaSeparatedProfile"
+        | "commaSeparatedPermissionSet"
+        | "consumerSecret" => "every value is audited",
+        "label"
+        | "description"
+        | "oauthClientCredentialUser"
+        | "clientCredentialsFlowUser"
+        | "externalClientApplication" => "the first is read",
+        "certificate"
+        | "isAdminApproved"
+        | "isClientCredentialEnabled"
+        | "isClientCredentialsFlowEnabled"
+        | "isConsumerSecretOptional"
+        | "isDeviceFlowEnabled"
+        | "isIntrospectAllTokens"
+        | "isPkceRequired"
+        | "isRefreshTokenRotationEnabled"
+        | "isSecretRequiredForRefreshToken"
+        | "isTokenExchangeEnabled"
+        | "isTokenExchangeFlowEnabled"
+        | "ipRelaxation"
+        | "ipRelaxationPolicyType"
+        | "refreshTokenPolicy"
+        | "refreshTokenPolicyType"
+        | "refreshTokenValidityPeriod"
+        | "refreshTokenValidityUnit"
+        | "permittedUsersPolicyType"
+        | "accessMethod" => "the riskier value is audited",
+        _ => "it is not audited either way",
+    })
+}
 
 /// Collects what a reader notices about one file, positioned in that file.
 pub struct Notes {
@@ -95,6 +292,9 @@ pub struct Reading {
     pub scopes: Vec<RequestedScope>,
     pub settings: AppSettings,
     pub flows: Vec<Flow>,
+    /// The line of each single-valued element's first appearance, by file, the element it
+    /// belongs in, and its name.
+    first: HashMap<(u16, &'static str, String), u32>,
 }
 
 impl Default for Reading {
@@ -110,6 +310,7 @@ impl Reading {
             scopes: Vec::new(),
             settings: AppSettings::default(),
             flows: Vec::new(),
+            first: HashMap::new(),
         }
     }
 
@@ -119,14 +320,101 @@ impl Reading {
         self.settings.at.insert(name.to_string(), pos);
     }
 
-    /// Reads a flag element into a setting, noting a value that is not true or false.
-    pub fn flag(&mut self, e: &Element, name: &str, set: impl FnOnce(&mut AppSettings, Option<bool>)) -> Option<bool> {
-        let value = self.notes.flag(e);
-        set(&mut self.settings, value);
-        if value.is_some() {
-            self.set_at(name, e.line);
+    /// Notes a second (third, ...) appearance of a single-valued element `name` in `section`
+    /// (the element or file type it belongs in) of the file being read, naming the line of
+    /// the first. Returns whether it was a repeat.
+    pub fn check_repeat(&mut self, section: &'static str, name: &str, line: u32) -> bool {
+        let Some(reading) = repeat_reading(name) else {
+            return false;
+        };
+        let key = (self.notes.file, section, name.to_string());
+        match self.first.get(&key) {
+            Some(&first) => {
+                self.notes.add(line, repeat_note(name, section, first, reading));
+                true
+            }
+            None => {
+                self.first.insert(key, line);
+                false
+            }
         }
-        value
+    }
+
+    /// An IP range element (`<ipRanges>` with `<start>` and `<end>`, `<trustedIpRanges>` with
+    /// `<startIpAddress>` and `<endIpAddress>`). A repeated bound is noted, and the broader
+    /// range audited.
+    pub fn ip_range(&mut self, e: &Element, start: &str, end: &str, empty: &str) {
+        let from = self.bound(e, start, |a| IpBound::Start(a));
+        let to = self.bound(e, end, |a| IpBound::End(a));
+        match (from, to) {
+            (Some(s), Some(t)) => self.settings.ip_ranges.push(format!("{s}-{t}")),
+            (Some(s), None) | (None, Some(s)) => self.settings.ip_ranges.push(s),
+            (None, None) => self.notes.add(e.line, empty),
+        }
+        let pos = self.notes.pos(e.line);
+        self.settings.at.entry("ip_ranges".into()).or_insert(pos);
+        self.settings.at.entry("ip_range_addresses".into()).or_insert(pos);
+    }
+
+    /// The broadest of the values of one bound of an IP range, noting each repeat.
+    fn bound(&mut self, range: &Element, name: &str, bound: fn(&str) -> IpBound<'_>) -> Option<String> {
+        let mut first = None;
+        let mut broadest = None;
+        for b in range.children_named(name) {
+            match first {
+                Some(first) => self.notes.add(
+                    b.line,
+                    repeat_note(name, &range.name, first, "the broader range is audited"),
+                ),
+                None => first = Some(b.line),
+            }
+            if let Some(v) = b.value() {
+                keep_riskier(&mut broadest, bound(v));
+            }
+        }
+        broadest.map(|b| b.address().to_string())
+    }
+
+    /// Offers a value for a setting: it is kept, and its line recorded, when it is riskier
+    /// than what the setting holds (see [`Risk`]).
+    pub fn offer<T: Risk>(&mut self, name: &str, line: u32, slot: fn(&mut AppSettings) -> &mut Option<T>, value: T) {
+        if keep_riskier(slot(&mut self.settings), value) {
+            self.set_at(name, line);
+        }
+    }
+
+    /// Offers a text value for a setting: text has no risk order, so the first one stated is
+    /// kept.
+    pub fn offer_text(
+        &mut self,
+        name: &str,
+        line: u32,
+        slot: fn(&mut AppSettings) -> &mut Option<String>,
+        value: String,
+    ) {
+        let held = slot(&mut self.settings);
+        if held.is_none() {
+            *held = Some(value);
+            self.set_at(name, line);
+        }
+    }
+
+    /// Reads a flag element into a setting, noting a value that is not true or false. A value
+    /// already stated is replaced only by a riskier one.
+    pub fn flag(&mut self, e: &Element, name: &str, slot: fn(&mut AppSettings) -> &mut Option<bool>) -> Option<bool> {
+        let value = self.notes.flag(e)?;
+        self.offer_flag(name, e.line, slot, value);
+        Some(value)
+    }
+
+    /// Offers a value for a flag setting: kept when it is riskier than what the setting holds.
+    pub fn offer_flag(&mut self, name: &str, line: u32, slot: fn(&mut AppSettings) -> &mut Option<bool>, value: bool) {
+        let held = slot(&mut self.settings);
+        let mut wrapped = (*held).map(|v| FlagValue(name, v));
+        if keep_riskier(&mut wrapped, FlagValue(name, value)) {
+            *held = Some(value);
+            self.set_at(name, line);
+        }
     }
 
     pub fn add_flow(&mut self, flow: Flow) {
@@ -142,13 +430,13 @@ impl Reading {
         match e.name.as_str() {
             "callbackUrl" => {
                 callback_urls(e, &mut self.notes, &mut self.settings.callback_urls);
-                self.set_at("callback_urls", line);
+                let pos = self.notes.pos(line);
+                self.settings.at.entry("callback_urls".into()).or_insert(pos);
             }
             "certificate" => {
                 let cert = certificate(e, &mut self.notes, &mut self.settings.committed_secrets);
-                if cert.is_some() {
-                    self.settings.certificate = cert;
-                    self.set_at("certificate", line);
+                if let Some(cert) = cert {
+                    self.offer("certificate", line, |s| &mut s.certificate, cert);
                 }
                 if !self.settings.committed_secrets.is_empty() {
                     self.set_at("committed_secrets", line);
@@ -162,24 +450,24 @@ impl Reading {
                 }
             }
             "isConsumerSecretOptional" => {
-                self.flag(e, "consumer_secret_optional", |s, v| s.consumer_secret_optional = v);
+                self.flag(e, "consumer_secret_optional", |s| &mut s.consumer_secret_optional);
             }
             "isPkceRequired" => {
-                self.flag(e, "pkce_required", |s, v| s.pkce_required = v);
+                self.flag(e, "pkce_required", |s| &mut s.pkce_required);
             }
             "isSecretRequiredForRefreshToken" => {
-                self.flag(e, "secret_required_for_refresh_token", |s, v| {
-                    s.secret_required_for_refresh_token = v
+                self.flag(e, "secret_required_for_refresh_token", |s| {
+                    &mut s.secret_required_for_refresh_token
                 });
             }
             "isRefreshTokenRotationEnabled" => {
-                self.flag(e, "refresh_token_rotation", |s, v| s.refresh_token_rotation = v);
+                self.flag(e, "refresh_token_rotation", |s| &mut s.refresh_token_rotation);
             }
             "isIntrospectAllTokens" => {
-                self.flag(e, "introspect_all_tokens", |s, v| s.introspect_all_tokens = v);
+                self.flag(e, "introspect_all_tokens", |s| &mut s.introspect_all_tokens);
             }
             "isTokenExchangeEnabled" | "isTokenExchangeFlowEnabled" => {
-                let enabled = self.flag(e, "token_exchange_enabled", |s, v| s.token_exchange_enabled = v);
+                let enabled = self.flag(e, "token_exchange_enabled", |s| &mut s.token_exchange_enabled);
                 if enabled == Some(true) {
                     self.add_flow(Flow::TokenExchange);
                 }
@@ -326,5 +614,57 @@ mod tests {
         ] {
             assert!(!is_placeholder(real), "{real}");
         }
+    }
+
+    #[test]
+    fn each_value_type_orders_the_riskier_reading_last() {
+        use crate::model::Date;
+        let riskiest = |a, b| {
+            if riskier(&FlagValue("admin_approved", b), &FlagValue("admin_approved", a)) {
+                b
+            } else {
+                a
+            }
+        };
+        assert!(!riskiest(true, false) && !riskiest(false, true));
+        assert!(riskier(
+            &FlagValue("introspect_all_tokens", true),
+            &FlagValue("introspect_all_tokens", false)
+        ));
+        assert!(riskier(
+            &FlagValue("pkce_required", false),
+            &FlagValue("pkce_required", true)
+        ));
+        let ip = [
+            IpRelaxation::Enforce,
+            IpRelaxation::EnforceRelaxRefresh,
+            IpRelaxation::Bypass2Factor,
+            IpRelaxation::Bypass,
+        ];
+        assert!(ip.windows(2).all(|w| riskier(&w[1], &w[0])));
+        let refresh = [
+            RefreshTokenPolicy::Zero,
+            RefreshTokenPolicy::SpecificLifetime(23, TimeUnit::Hours),
+            RefreshTokenPolicy::SpecificLifetime(1, TimeUnit::Days),
+            RefreshTokenPolicy::SpecificLifetime(12, TimeUnit::Months),
+            RefreshTokenPolicy::SpecificInactivity(1, TimeUnit::Hours),
+            RefreshTokenPolicy::SpecificInactivity(2, TimeUnit::Months),
+            RefreshTokenPolicy::Infinite,
+        ];
+        assert!(refresh.windows(2).all(|w| riskier(&w[1], &w[0])), "{refresh:?}");
+        let cert = |year, problem: Option<&str>| CertificateInfo {
+            not_before: None,
+            not_after: Some(Date { year, month: 1, day: 1 }),
+            problem: problem.map(str::to_string),
+        };
+        assert!(riskier(&cert(2070, None), &cert(2021, None)));
+        assert!(riskier(&cert(2021, Some("truncated")), &cert(2070, None)));
+        assert!(riskier(&AccessMethod("Post"), &AccessMethod("Get")));
+        assert!(riskier(&IpBound::Start("10.0.0.0"), &IpBound::Start("10.0.0.8")));
+        assert!(riskier(&IpBound::End("10.0.1.0"), &IpBound::End("10.0.0.255")));
+        assert!(riskier(&IpBound::End("10.0.0.1"), &IpBound::End("not an address")));
+        // Equal values keep the first: no repeat can move a setting's line for nothing.
+        let mut slot = Some(IpRelaxation::Bypass);
+        assert!(!keep_riskier(&mut slot, IpRelaxation::Bypass));
     }
 }
