@@ -403,6 +403,17 @@ pub struct CertificateInfo {
     pub problem: Option<String>,
 }
 
+/// The host an authorize URL sends the browser to, as a browser reads the URL (WHATWG URL
+/// Standard): lower case, international names in punycode, with the port when it is not the
+/// scheme's default. Never the user name or password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizeHost {
+    pub host: String,
+    /// Whether it is one of the platform's own consent hosts (HubSpot's app hosts; Salesforce's
+    /// login, My Domain and site hosts).
+    pub known: bool,
+}
+
 /// App policy as far as the input states it (or, for platform metadata, as the platform's
 /// documented default makes it). `None` and empty lists mean "not stated".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -415,6 +426,8 @@ pub struct AppSettings {
     pub pkce_required: Option<bool>,
     /// Whether an authorization request carries a PKCE `code_challenge` (authorize URLs).
     pub pkce_used: Option<bool>,
+    /// Where an authorize URL sends the browser (authorize URLs only).
+    pub authorize_host: Option<AuthorizeHost>,
     pub callback_urls: Vec<CallbackUrl>,
     pub client_credentials_enabled: Option<bool>,
     pub client_credentials_user: Option<String>,
@@ -467,14 +480,16 @@ impl fmt::Display for SettingValue {
 
 impl AppSettings {
     /// Every setting name rules may refer to, in the order the docs list them. The
-    /// `certificate_*` and `ip_range_addresses` values are derived.
-    pub const NAMES: [&'static str; 28] = [
+    /// `certificate_*`, `authorize_host_known` and `ip_range_addresses` values are derived.
+    pub const NAMES: [&'static str; 30] = [
         "oauth_enabled",
         "admin_approved",
         "ip_relaxation",
         "refresh_token_policy",
         "pkce_required",
         "pkce_used",
+        "authorize_host",
+        "authorize_host_known",
         "callback_urls",
         "client_credentials_enabled",
         "client_credentials_user",
@@ -525,6 +540,8 @@ impl AppSettings {
                 .map_or(SettingValue::Unset, |v| SettingValue::Text(v.to_string())),
             "pkce_required" => flag(self.pkce_required),
             "pkce_used" => flag(self.pkce_used),
+            "authorize_host" => text(self.authorize_host.as_ref().map(|h| h.host.as_str())),
+            "authorize_host_known" => flag(self.authorize_host.as_ref().map(|h| h.known)),
             "callback_urls" => {
                 SettingValue::List(self.callback_urls.iter().map(|u| u.url.clone()).collect()).non_empty()
             }

@@ -282,3 +282,165 @@ fn a_scope_repeated_in_a_list_is_one_request_with_a_note() {
         "{rules:?}"
     );
 }
+
+/// A HubSpot install link whose host, as a browser reads it, is evil.example: `\` ends the
+/// host of an http(s) URL, so `@app.hubspot.com` is the start of the path.
+const BACKSLASH_URL: &str = "https://evil.example\\@app.hubspot.com/oauth/authorize?client_id=5f0c&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&scope=oauth&code_challenge=abc&code_challenge_method=S256";
+
+#[test]
+fn a_backslash_consent_link_is_judged_by_the_host_a_browser_visits() {
+    // The default gate (`--fail-on high`) fails, and the app is not graded A.
+    let out = audit(&[BACKSLASH_URL, "--no-config"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("gate failed (fail-on high)"), "{}", out.stdout);
+    assert!(!out.stdout.contains("grade A"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("sends users to `evil.example`, which is not a HubSpot app host"),
+        "{}",
+        out.stdout
+    );
+    let out = audit(&[BACKSLASH_URL, "--no-config", "-f", "json", "--fail-on", "never"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report = json(&out.stdout);
+    let app = &report["apps"][0];
+    assert_eq!(app["platform"], "hubspot");
+    assert_eq!(
+        app["source"]["path"], "https://evil.example/@app.hubspot.com/oauth/authorize",
+        "named as the browser reads it"
+    );
+    assert_eq!(app["settings"]["authorize_host"], "evil.example");
+    assert_eq!(app["settings"]["authorize_host_known"], false);
+    assert_ne!(app["grade"], "A");
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "authorize-host-untrusted")
+        .expect("the untrusted-host finding");
+    assert_eq!(finding["severity"], "high");
+    // The same link on HubSpot's own host passes that rule and the gate.
+    let genuine = BACKSLASH_URL.replace("evil.example\\@", "");
+    let out = audit(&[&genuine, "--no-config", "-f", "json"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(!rules_in(&json(&out.stdout)).contains(&"authorize-host-untrusted".to_string()));
+}
+
+#[test]
+fn a_salesforce_consent_link_on_a_foreign_host_is_a_medium_finding() {
+    let link = |host: &str| {
+        format!("https://{host}/services/oauth2/authorize?response_type=code&client_id=3MVG9abc&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&scope=id&code_challenge=abc&code_challenge_method=S256")
+    };
+    let foreign = link("login.salesforce.com.sso-acme.example");
+    let out = audit(&[&foreign, "--no-config", "-f", "json"]);
+    // Medium: below the default gate, but reported.
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let report = json(&out.stdout);
+    let findings: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "authorize-host-unrecognized")
+        .collect();
+    assert_eq!(findings.len(), 1, "{report}");
+    assert_eq!(findings[0]["severity"], "medium");
+    let message = findings[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`login.salesforce.com.sso-acme.example`")
+            && message.contains("confirm this host is your org's custom domain"),
+        "{message}"
+    );
+    let gate = audit(&[&foreign, "--no-config", "--fail-on", "medium"]);
+    assert_eq!(gate.code, 1, "{}", gate.stdout);
+    // Genuine login, My Domain, sandbox and site hosts pass.
+    for host in [
+        "login.salesforce.com",
+        "acme.my.salesforce.com",
+        "acme--uat.sandbox.my.salesforce.com",
+        "acme.my.site.com",
+    ] {
+        let out = audit(&[&link(host), "--no-config", "-f", "json"]);
+        assert_eq!(out.code, 0, "{host}: {}", out.stderr);
+        let report = json(&out.stdout);
+        assert_eq!(report["apps"][0]["settings"]["authorize_host_known"], true, "{host}");
+        assert!(
+            !rules_in(&report).contains(&"authorize-host-unrecognized".to_string()),
+            "{host}"
+        );
+    }
+}
+
+#[test]
+fn credentials_in_a_url_never_reach_any_output_or_error() {
+    let secrets = ["vendoruser", "Pa55w0rdSecret", "cbuser", "CbS3cretPw"];
+    let url = "https://vendoruser:Pa55w0rdSecret@acme.my.salesforce.com/services/oauth2/authorize?response_type=code&client_id=3MVG9abc&scope=id&redirect_uri=https%3A%2F%2Fcbuser%3ACbS3cretPw%40cb.example%2Fcb";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("links.url");
+    std::fs::write(&file, format!("# from the vendor\n{url}\n")).unwrap();
+    let file = file.to_str().unwrap();
+    let check = |what: &str, text: &str| {
+        for secret in secrets {
+            assert!(!text.contains(secret), "{what} leaks {secret}:\n{text}");
+        }
+    };
+    for input in [url, file] {
+        let outputs: Vec<String> = ["json", "sarif", "md", "html", "txt"]
+            .iter()
+            .map(|ext| dir.path().join(format!("report.{ext}")).to_str().unwrap().to_string())
+            .collect();
+        for format in ["text", "json", "sarif", "markdown", "html"] {
+            let mut args = vec![input, "--no-config", "-f", format, "--fail-on", "never"];
+            for o in &outputs {
+                args.extend(["-o", o.as_str()]);
+            }
+            let out = audit(&args);
+            assert_eq!(out.code, 0, "{format}: {}", out.stderr);
+            check(&format!("{format} on stdout"), &out.stdout);
+            check("stderr", &out.stderr);
+            for o in &outputs {
+                check(o, &std::fs::read_to_string(o).unwrap());
+            }
+            if format == "json" {
+                let report = json(&out.stdout);
+                assert_eq!(
+                    report["apps"][0]["settings"]["callback_urls"][0],
+                    "https://cb.example/cb"
+                );
+                let secret = report["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|f| f["rule"] == "secret-in-source")
+                    .expect("a committed-secret finding");
+                let message = secret["message"].as_str().unwrap();
+                assert!(
+                    message.contains("user name or password in an authorize URL")
+                        && message.contains("user name or password in a redirect_uri"),
+                    "{message}"
+                );
+            }
+        }
+    }
+    // Two versions of the link compared.
+    let newer = url.replace("scope=id", "scope=id%20api");
+    for format in ["text", "json", "markdown"] {
+        let out = run(scopeaudit().args(["diff", url, &newer, "-f", format, "--fail-on", "never"]));
+        assert_eq!(out.code, 0, "diff {format}: {}", out.stderr);
+        check(&format!("diff {format}"), &out.stdout);
+        check("diff stderr", &out.stderr);
+    }
+    // Errors: a URL that is not an authorize URL, on the command line and in a file.
+    let other = "https://vendoruser:Pa55w0rdSecret@evil.example/login";
+    let out = audit(&[other, "--no-config"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("`https://evil.example/login` is not a Salesforce"),
+        "{}",
+        out.stderr
+    );
+    check("error", &out.stderr);
+    std::fs::write(dir.path().join("bad.url"), format!("{other}\n")).unwrap();
+    let out = audit(&[dir.path().join("bad.url").to_str().unwrap(), "--no-config"]);
+    assert_eq!(out.code, 2);
+    check("file error", &out.stderr);
+}

@@ -1,16 +1,24 @@
-//! OAuth authorize URLs (SPEC section 2): a Salesforce `/services/oauth2/authorize` on any
-//! host (login, test, any My Domain or Experience Cloud site), or a HubSpot
-//! `/oauth/authorize` or `/oauth/{accountId}/authorize`. Given on the command line, or in a
-//! file: one URL per line (`#` comments), or a Windows `.url` shortcut.
+//! OAuth authorize URLs (SPEC section 2): a Salesforce `/services/oauth2/authorize` or a HubSpot
+//! `/oauth/authorize` or `/oauth/{accountId}/authorize`, recognized by the path on any host.
+//! Given on the command line, or in a file: one URL per line (`#` comments), or a Windows
+//! `.url` shortcut.
 //!
-//! A URL may carry a client secret; it is recorded as a kind of committed secret and never
-//! repeated, and a URL given on the command line is named by its origin and path only.
+//! URLs are read as a browser reads them (the WHATWG URL Standard, through the `url` crate), so
+//! the host reported and checked is the host the browser visits: in
+//! `https://evil.example\@app.hubspot.com/oauth/authorize` that is `evil.example`, since `\` ends
+//! the host of an http(s) URL. Whether the host is one of the platform's own is recorded as the
+//! `authorize_host_known` setting, for the `authorize-host-*` rules.
+//!
+//! A URL may carry a client secret, or a user name and password before the host; each is
+//! recorded as a kind of committed secret and never repeated. A URL is named by its origin and
+//! path only: never its user name, password or query.
 
 use crate::model::{
-    App, AppSettings, CallbackUrl, Flow, InputKind, Integration, Note, Platform, Pos, RequestedScope, Requirement,
-    Source,
+    App, AppSettings, AuthorizeHost, CallbackUrl, Flow, InputKind, Integration, Note, Platform, Pos, RequestedScope,
+    Requirement, Source,
 };
 use crate::source_file::FileError;
+use url::{Host, Url};
 
 /// Whether a command-line input is a URL rather than a path.
 pub fn looks_like_url(s: &str) -> bool {
@@ -20,85 +28,116 @@ pub fn looks_like_url(s: &str) -> bool {
     s.len() > 8 && (scheme(8, "https://") || scheme(7, "http://"))
 }
 
-/// Decodes `%XX` escapes and `+` (a space in query strings). Invalid escapes stay as written.
-pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(b) => {
-                        out.push(b);
-                        i += 3;
-                        continue;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
+/// The longest path shown in a name or an error; a longer one is cut with `…`.
+const MAX_SHOWN_PATH: usize = 200;
+
+/// Reads an http(s) URL with a host, as a browser would. The error never repeats the input.
+fn read(raw: &str) -> Result<Url, String> {
+    let url = Url::parse(raw.trim()).map_err(|e| format!("not a valid URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        // The scheme is letters, digits, `+`, `-` and `.` only, so it is safe to show.
+        return Err(format!(
+            "a `{}:` URL is not an authorize URL; expected https://",
+            url.scheme()
+        ));
     }
-    String::from_utf8_lossy(&out).into_owned()
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("not a URL with a host".to_string());
+    }
+    Ok(url)
 }
 
-/// The parts of a URL this reader needs.
-struct Url<'a> {
-    origin: &'a str,
-    host: String,
-    path: &'a str,
-    query: Vec<(String, String)>,
+/// The host and, when it is not the scheme's default, the port: what the browser connects to.
+fn authority(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    }
 }
 
-fn split_url(url: &str) -> Option<Url<'_>> {
-    let scheme_end = url.find("://")?;
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let host = authority.rsplit('@').next().unwrap_or(authority);
-    let host = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
-    if host.is_empty() {
-        return None;
-    }
-    let after = &rest[authority_end..];
-    let without_fragment = after.split('#').next().unwrap_or(after);
-    let (path, query) = match without_fragment.split_once('?') {
-        Some((p, q)) => (p, q),
-        None => (without_fragment, ""),
+/// Scheme, host, port and path: no user name, password, query or fragment. The `url` crate
+/// has already percent-encoded spaces, controls and non-ASCII characters in the path.
+fn origin_and_path(url: &Url) -> String {
+    let path = url.path();
+    let path = match path.char_indices().nth(MAX_SHOWN_PATH) {
+        Some((cut, _)) => format!("{}…", &path[..cut]),
+        None => path.to_string(),
     };
-    let query = query
-        .split('&')
-        .filter(|kv| !kv.is_empty())
-        .map(|kv| match kv.split_once('=') {
-            Some((k, v)) => (percent_decode(k), percent_decode(v)),
-            None => (percent_decode(kv), String::new()),
-        })
-        .collect();
-    Some(Url {
-        origin: &url[..scheme_end + 3 + authority_end],
-        host,
-        path,
-        query,
-    })
+    format!("{}://{}{path}", url.scheme(), authority(url))
 }
 
+/// The platform an authorize URL is for, by the end of its path (as the browser sends it,
+/// after `\` became `/` and dot segments were resolved). Salesforce serves the endpoint under
+/// any prefix (an Experience Cloud site's path); HubSpot's forms are matched the same way, so a
+/// consent link that only looks like HubSpot's is audited (and its host reported) rather than
+/// refused.
 fn platform_of(url: &Url) -> Option<Platform> {
-    let path = url.path.trim_end_matches('/').to_ascii_lowercase();
+    let path = url.path().trim_end_matches('/').to_ascii_lowercase();
     if path.ends_with("/services/oauth2/authorize") {
         return Some(Platform::Salesforce);
     }
-    let hubspot_host = url.host == "hubspot.com" || url.host.ends_with(".hubspot.com");
-    let segments: Vec<&str> = path.split('/').collect();
-    let hubspot_path = match segments.as_slice() {
-        ["", "oauth", "authorize"] => true,
-        ["", "oauth", account, "authorize"] => account.chars().all(|c| c.is_ascii_digit()),
+    let segments: Vec<&str> = path.rsplit('/').take(3).collect();
+    let hubspot = match segments.as_slice() {
+        ["authorize", "oauth", ..] => true,
+        ["authorize", account, "oauth"] => !account.is_empty() && account.chars().all(|c| c.is_ascii_digit()),
         _ => false,
     };
-    (hubspot_host && hubspot_path).then_some(Platform::Hubspot)
+    hubspot.then_some(Platform::Hubspot)
+}
+
+/// Whether the URL sends the browser to one of the platform's own consent hosts, on the
+/// scheme's default port. HubSpot: `app.hubspot.com` and the regional `app-<region>.hubspot.com`
+/// (`app-eu1`). Salesforce: `login.salesforce.com`, `test.salesforce.com`, My Domain hosts
+/// (`*.my.salesforce.com`, sandbox forms included), Experience Cloud sites (`*.my.site.com`)
+/// and `*.force.com`. Addresses and every other name are not known, whatever they look like.
+fn is_known_host(platform: Platform, url: &Url) -> bool {
+    let Some(Host::Domain(domain)) = url.host() else {
+        return false;
+    };
+    if url.port().is_some() {
+        return false;
+    }
+    // A fully qualified name (`app.hubspot.com.`) is the same host.
+    let domain = domain.strip_suffix('.').unwrap_or(domain);
+    let under = |suffix: &str| domain.strip_suffix(suffix).is_some_and(|sub| !sub.is_empty());
+    match platform {
+        Platform::Hubspot => domain
+            .strip_suffix(".hubspot.com")
+            .is_some_and(|label| label == "app" || label.strip_prefix("app-").is_some_and(is_region)),
+        Platform::Salesforce => {
+            matches!(domain, "login.salesforce.com" | "test.salesforce.com")
+                || under(".my.salesforce.com")
+                || under(".my.site.com")
+                || under(".force.com")
+        }
+    }
+}
+
+/// A HubSpot region label: letters then digits (`eu1`, `na2`).
+fn is_region(label: &str) -> bool {
+    let digits = label.trim_start_matches(|c: char| c.is_ascii_lowercase());
+    digits.len() < label.len() && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Whether a URL names a user or password before its host.
+fn has_credentials(url: &Url) -> bool {
+    !url.username().is_empty() || url.password().is_some()
+}
+
+/// A redirect URI with its user name and password removed, when it has them.
+fn without_credentials(redirect: &str) -> Option<String> {
+    let mut url = Url::parse(redirect).ok()?;
+    if !has_credentials(&url) {
+        return None;
+    }
+    // Both succeed whenever the URL has credentials, since credentials need a host.
+    let stripped = url.set_username("").is_ok() && url.set_password(None).is_ok();
+    Some(if stripped {
+        url.into()
+    } else {
+        "(a redirect URI with credentials)".to_string()
+    })
 }
 
 /// Reads one authorize URL into an app. `path` and `line` say where it was found; a URL from
@@ -109,19 +148,20 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
         Some(l) => FileError::at(path, l as usize, None, message),
         None => FileError::new(path, message),
     };
-    let parts = split_url(url).ok_or_else(|| error("not a URL with a host".to_string()))?;
-    let platform = platform_of(&parts).ok_or_else(|| {
+    let parsed = read(url).map_err(error)?;
+    let platform = platform_of(&parsed).ok_or_else(|| {
         error(format!(
-            "`{}{}` is not a Salesforce (/services/oauth2/authorize) or HubSpot (app.hubspot.com/oauth/authorize) authorize URL",
-            parts.origin, parts.path
+            "`{}` is not a Salesforce (/services/oauth2/authorize) or HubSpot (app.hubspot.com/oauth/authorize) authorize URL",
+            origin_and_path(&parsed)
         ))
     })?;
+    let host = authority(&parsed);
+    let query: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
     let at = line.map(Pos::line);
     let mut notes = Vec::new();
     let mut note = |message: String| notes.push(Note { message, at });
     let values = |key: &str| -> Vec<&str> {
-        parts
-            .query
+        query
             .iter()
             .filter(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
@@ -160,15 +200,39 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
         }
         Platform::Salesforce => {}
     }
-    let mut settings = AppSettings::default();
+    let mut settings = AppSettings {
+        authorize_host: Some(AuthorizeHost {
+            known: is_known_host(platform, &parsed),
+            host: host.clone(),
+        }),
+        ..AppSettings::default()
+    };
+    // Kinds of secret, in the order found; the values are never kept.
+    let mut secrets = Vec::new();
+    if has_credentials(&parsed) {
+        secrets.push("user name or password in an authorize URL");
+    }
+    if !values("client_secret").is_empty() {
+        secrets.push("client secret in an authorize URL");
+    }
     for redirect in values("redirect_uri") {
-        if redirect.trim().is_empty() {
+        let redirect = redirect.trim();
+        if redirect.is_empty() {
             note("`redirect_uri` is empty".to_string());
-        } else {
-            settings.callback_urls.push(CallbackUrl {
-                url: redirect.trim().to_string(),
-                at,
-            });
+            continue;
+        }
+        let url = match without_credentials(redirect) {
+            Some(stripped) => {
+                secrets.push("user name or password in a redirect_uri");
+                stripped
+            }
+            None => redirect.to_string(),
+        };
+        settings.callback_urls.push(CallbackUrl { url, at });
+    }
+    for kind in secrets {
+        if !settings.committed_secrets.iter().any(|k| k == kind) {
+            settings.committed_secrets.push(kind.to_string());
         }
     }
     let challenge = values("code_challenge");
@@ -178,11 +242,6 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
         .any(|m| m.eq_ignore_ascii_case("plain"))
     {
         note("`code_challenge_method=plain` sends the PKCE verifier in the clear; use S256".to_string());
-    }
-    if !values("client_secret").is_empty() {
-        settings
-            .committed_secrets
-            .push("client secret in an authorize URL".to_string());
     }
     let mut flows = Vec::new();
     let response_types: Vec<&str> = values("response_type")
@@ -199,7 +258,13 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
         note("no `response_type`: Salesforce rejects the request".to_string());
     }
     if let Some(pos) = at {
-        for name in ["callback_urls", "pkce_used", "committed_secrets"] {
+        for name in [
+            "callback_urls",
+            "pkce_used",
+            "committed_secrets",
+            "authorize_host",
+            "authorize_host_known",
+        ] {
             settings.at.insert(name.to_string(), pos);
         }
     }
@@ -213,7 +278,7 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
             format!("{} authorize URL (client {head}…)", platform.display_name())
         }
         Some(c) => format!("{} authorize URL (client {c})", platform.display_name()),
-        None => format!("{} authorize URL ({})", platform.display_name(), parts.host),
+        None => format!("{} authorize URL ({host})", platform.display_name()),
     };
     Ok(App {
         name,
@@ -235,12 +300,12 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
     })
 }
 
-/// How a URL given on the command line is named in reports: origin and path, never the query
-/// (which may hold a secret).
+/// How a URL given on the command line is named in reports: scheme, host, port and path as the
+/// browser reads them, never the user name, password or query (which may hold secrets).
 pub fn display_name(url: &str) -> String {
-    match split_url(url.trim()) {
-        Some(parts) => format!("{}{}", parts.origin, parts.path),
-        None => "authorize URL".to_string(),
+    match read(url) {
+        Ok(parsed) => origin_and_path(&parsed),
+        Err(_) => "authorize URL".to_string(),
     }
 }
 
@@ -298,12 +363,262 @@ mod tests {
         assert!(looks_like_url("https://é.example"));
     }
 
+    /// The host the app reports, and whether it is the platform's own.
+    fn host_of(app: &App) -> (&str, bool) {
+        let host = app.settings.authorize_host.as_ref().expect("an authorize host");
+        (host.host.as_str(), host.known)
+    }
+
     #[test]
-    fn decodes_percent_and_plus() {
-        assert_eq!(percent_decode("a%20b+c%2Fd"), "a b c/d");
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz%4"), "%zz%4");
-        assert_eq!(percent_decode("%C3%A9"), "é");
+    fn query_values_decode_percent_and_plus() {
+        let url = "https://app.hubspot.com/oauth/authorize?scope=a%20b+c%2Fd+%C3%A9t%C3%A9+100%&optional_scope=%zz";
+        let app = parse_url("u", url, None).unwrap();
+        let names: Vec<&str> = app.scopes.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c/d", "été", "100%", "%zz"]);
+    }
+
+    #[test]
+    fn a_backslash_ends_the_host_as_in_a_browser() {
+        // `\` is a path separator in http(s) URLs: the browser goes to evil.example.
+        let url = "https://evil.example\\@app.hubspot.com/oauth/authorize?client_id=x&scope=oauth";
+        let app = parse_url("u", url, Some(1)).unwrap();
+        assert_eq!(app.platform, Platform::Hubspot);
+        assert_eq!(host_of(&app), ("evil.example", false));
+        assert_eq!(app.settings.at.get("authorize_host_known"), Some(&Pos::line(1)));
+        assert_eq!(
+            display_name(url),
+            "https://evil.example/@app.hubspot.com/oauth/authorize"
+        );
+        // The mirror image goes to HubSpot, whatever the text after the host says.
+        let app = parse_url(
+            "u",
+            "https://app.hubspot.com\\@evil.example/oauth/authorize?scope=oauth",
+            None,
+        )
+        .unwrap();
+        assert_eq!(host_of(&app), ("app.hubspot.com", true));
+        // Backslashes throughout still form the HubSpot path.
+        let app = parse_url("u", "https://evil.example\\oauth\\authorize?scope=oauth", None).unwrap();
+        assert_eq!(
+            (app.platform, host_of(&app)),
+            (Platform::Hubspot, ("evil.example", false))
+        );
+    }
+
+    #[test]
+    fn credentials_before_the_host_are_a_secret_never_kept() {
+        let url = "https://app.hubspot.com:hunter2pass@evil.example/oauth/authorize?client_id=x&scope=oauth&redirect_uri=https%3A%2F%2Fbob%3Aredirectpw%40cb.example%2Fcb";
+        let app = parse_url("u", url, Some(4)).unwrap();
+        assert_eq!(host_of(&app), ("evil.example", false));
+        assert_eq!(
+            app.settings.committed_secrets,
+            [
+                "user name or password in an authorize URL",
+                "user name or password in a redirect_uri"
+            ]
+        );
+        assert_eq!(app.settings.callback_urls[0].url, "https://cb.example/cb");
+        let name = display_name(url);
+        assert_eq!(name, "https://evil.example/oauth/authorize");
+        // Nothing kept about the app holds the password or user name.
+        let everything = format!("{app:?} {name}");
+        for secret in ["hunter2pass", "redirectpw", "bob", "app.hubspot.com"] {
+            assert!(!everything.contains(secret), "{secret} kept: {everything}");
+        }
+        // A user name alone is userinfo too; an empty one is nothing.
+        let app = parse_url(
+            "u",
+            "https://token@acme.my.salesforce.com/services/oauth2/authorize?response_type=code",
+            None,
+        )
+        .unwrap();
+        assert_eq!(host_of(&app), ("acme.my.salesforce.com", true));
+        assert_eq!(
+            app.settings.committed_secrets,
+            ["user name or password in an authorize URL"]
+        );
+        let app = parse_url("u", "https://@app.hubspot.com/oauth/authorize?scope=oauth", None).unwrap();
+        assert!(app.settings.committed_secrets.is_empty());
+        // Errors name the URL without its credentials either.
+        let err = parse_url("u", "https://user:hunter2pass@evil.example/other", None).unwrap_err();
+        assert!(err.message.contains("`https://evil.example/other`"), "{err}");
+        assert!(!err.to_string().contains("hunter2pass"), "{err}");
+    }
+
+    #[test]
+    fn international_and_encoded_hosts_are_read_as_the_browser_reads_them() {
+        let host = |url: &str| {
+            let app = parse_url("u", url, None).unwrap();
+            let (host, known) = host_of(&app);
+            (host.to_string(), known)
+        };
+        // A Cyrillic `а` is another host (punycode); full-width letters and upper case are the
+        // same host after IDNA mapping.
+        let (cyrillic, known) = host("https://\u{430}pp.hubspot.com/oauth/authorize?scope=oauth");
+        assert!(
+            cyrillic.starts_with("xn--") && cyrillic.ends_with(".hubspot.com") && !known,
+            "{cyrillic}"
+        );
+        assert_eq!(
+            host("https://\u{ff41}\u{ff50}\u{ff50}.hubspot.com/oauth/authorize?scope=oauth"),
+            ("app.hubspot.com".to_string(), true)
+        );
+        assert_eq!(
+            host("HTTPS://APP-EU1.HubSpot.COM/oauth/authorize?scope=oauth"),
+            ("app-eu1.hubspot.com".to_string(), true)
+        );
+        // Percent-encoding in a host is decoded before the host is read.
+        assert_eq!(
+            host("https://app%2Ehubspot%2Ecom/oauth/authorize?scope=oauth"),
+            ("app.hubspot.com".to_string(), true)
+        );
+        assert!(parse_url("u", "https://app.hubspot.com%2F.evil.example/oauth/authorize", None).is_err());
+        // Addresses, ports and look-alikes are not HubSpot's hosts.
+        assert_eq!(
+            host("https://[::1]/oauth/authorize?scope=oauth"),
+            ("[::1]".to_string(), false)
+        );
+        assert_eq!(
+            host("https://0x7f.1/services/oauth2/authorize?response_type=code"),
+            ("127.0.0.1".to_string(), false)
+        );
+        assert_eq!(
+            host("https://app.hubspot.com:8443/oauth/authorize?scope=oauth"),
+            ("app.hubspot.com:8443".to_string(), false)
+        );
+        assert_eq!(
+            host("https://app.hubspot.com:443/oauth/authorize?scope=oauth"),
+            ("app.hubspot.com".to_string(), true)
+        );
+        assert_eq!(
+            host("https://app.hubspot.com./oauth/authorize?scope=oauth"),
+            ("app.hubspot.com.".to_string(), true)
+        );
+        assert!(parse_url("u", "https://[::1/oauth/authorize", None).is_err());
+    }
+
+    #[test]
+    fn known_hosts_are_the_platforms_own() {
+        let known = |platform: Platform, host: &str| {
+            let path = match platform {
+                Platform::Salesforce => "services/oauth2/authorize?response_type=code",
+                Platform::Hubspot => "oauth/authorize?scope=oauth",
+            };
+            let app = parse_url("u", &format!("https://{host}/{path}"), None).unwrap();
+            assert_eq!(app.platform, platform);
+            host_of(&app).1
+        };
+        for host in [
+            "app.hubspot.com",
+            "app-eu1.hubspot.com",
+            "app-na2.hubspot.com",
+            "app-ap1.hubspot.com",
+        ] {
+            assert!(known(Platform::Hubspot, host), "{host}");
+        }
+        for host in [
+            "api.hubspot.com",
+            "hubspot.com",
+            "app-.hubspot.com",
+            "app-eu.hubspot.com",
+            "app-1.hubspot.com",
+            "app-eu1x.hubspot.com",
+            "x.app.hubspot.com",
+            "app.hubspot.com.evil.example",
+            "evilhubspot.com",
+            "app.hubspot.co",
+        ] {
+            assert!(!known(Platform::Hubspot, host), "{host}");
+        }
+        for host in [
+            "login.salesforce.com",
+            "test.salesforce.com",
+            "acme.my.salesforce.com",
+            "acme--uat.sandbox.my.salesforce.com",
+            "acme.my.site.com",
+            "acme--uat.sandbox.my.site.com",
+            "acme.lightning.force.com",
+            "acme.force.com",
+        ] {
+            assert!(known(Platform::Salesforce, host), "{host}");
+        }
+        for host in [
+            "evil.example",
+            "login.salesforce.com.evil.example",
+            "my.salesforce.com",
+            "na1.salesforce.com",
+            "salesforce.com",
+            "force.com",
+            "evil-force.com",
+            "visualforce.com",
+            "acme.my.salesforce.com.evil.example",
+        ] {
+            assert!(!known(Platform::Salesforce, host), "{host}");
+        }
+    }
+
+    #[test]
+    fn hostile_urls_never_panic_and_never_pass_as_authorize_urls() {
+        for bad in [
+            "javascript:alert(1)//app.hubspot.com/oauth/authorize",
+            "data:text/html,https://app.hubspot.com/oauth/authorize",
+            "file:///oauth/authorize",
+            "https://",
+            "",
+            "https://exa mple.com/oauth/authorize",
+            "https://\u{1b}[31m.example/oauth/authorize",
+            "https://a\u{0}b/oauth/authorize",
+        ] {
+            assert!(parse_url("u", bad, Some(1)).is_err(), "{bad:?}");
+            assert_eq!(display_name(bad), "authorize URL", "{bad:?}");
+        }
+        // As in a browser, extra slashes before the host are skipped: the host is `oauth`.
+        assert_eq!(display_name("https:///oauth/authorize"), "https://oauth/authorize");
+        assert!(parse_url("u", "https:///oauth/authorize", None).is_err());
+        let err = parse_url("u", "javascript:alert(1)//app.hubspot.com/oauth/authorize", None).unwrap_err();
+        assert!(err.message.contains("`javascript:`"), "{err}");
+        assert!(!looks_like_url(
+            "javascript:alert(1)//https://app.hubspot.com/oauth/authorize"
+        ));
+        // Tabs and newlines inside a URL are dropped (as browsers do); other controls and
+        // non-ASCII in the path are percent-encoded, so names stay printable.
+        let url = "https://app.hub\tspot.com/oauth/\u{1b}[2J/../authorize\n?scope=oauth%20crm.objects.deals.read";
+        let app = parse_url("u", url, None).unwrap();
+        assert_eq!(host_of(&app), ("app.hubspot.com", true));
+        assert_eq!(app.scopes.len(), 2);
+        let name = display_name("https://app.hubspot.com/\u{1b}[2J\u{7}é/oauth/authorize?scope=x");
+        assert_eq!(name, "https://app.hubspot.com/%1B[2J%07%C3%A9/oauth/authorize");
+        assert!(parse_url(
+            "u",
+            "https://app.hubspot.com/\u{1b}]8;;x\u{7}/oauth/authorize?scope=%1B",
+            None
+        )
+        .is_ok());
+        // A very long path is cut in names and errors.
+        let long = format!("https://evil.example/{}", "a".repeat(100_000));
+        let err = parse_url("u", &long, None).unwrap_err();
+        assert!(
+            err.message.len() < 400 && err.message.contains('…'),
+            "{}",
+            err.message.len()
+        );
+    }
+
+    #[test]
+    fn a_hundred_thousand_scopes_read_in_linear_time() {
+        let names: Vec<String> = (0..100_000).map(|i| format!("s{i}")).collect();
+        let url = format!(
+            "https://app.hubspot.com/oauth/authorize?scope={}&scope=again&optional_scope={}",
+            names.join("+"),
+            names.join("%20")
+        );
+        let started = std::time::Instant::now();
+        let app = parse_url("u", &url, Some(1)).unwrap();
+        let elapsed = started.elapsed();
+        assert_eq!(app.scopes.len(), 200_001);
+        assert!(app.notes.iter().any(|n| n.message.contains("`scope` appears 2 times")));
+        // Linear work takes milliseconds even unoptimized; quadratic work takes minutes.
+        assert!(elapsed < std::time::Duration::from_secs(3), "{elapsed:?}");
     }
 
     #[test]
@@ -344,7 +659,14 @@ mod tests {
     fn refuses_other_urls_and_reads_files() {
         let err = parse_url("u", "https://accounts.google.com/o/oauth2/auth?scope=x", None).unwrap_err();
         assert!(err.message.contains("not a Salesforce"), "{err}");
-        assert!(parse_url("u", "https://evil.example/oauth/authorize?scope=x", None).is_err());
+        // A platform's path on another host is read, so that the host can be reported.
+        let app = parse_url("u", "https://evil.example/oauth/authorize?scope=x", None).unwrap();
+        assert_eq!(
+            (app.platform, host_of(&app)),
+            (Platform::Hubspot, ("evil.example", false))
+        );
+        assert_eq!(app.name, "HubSpot authorize URL (evil.example)");
+        assert!(parse_url("u", "https://evil.example/oauth/12ab/authorize?scope=x", None).is_err());
         let file = "[InternetShortcut]\nURL=https://login.salesforce.com/services/oauth2/authorize?response_type=token&scope=full\nIconIndex=0\n";
         let apps = parse_file("x.url", file).unwrap();
         assert_eq!(apps[0].integration.flows, [Flow::UserAgent]);

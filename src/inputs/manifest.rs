@@ -269,6 +269,7 @@ fn settings(path: &str, text: &str, file: SettingsFile) -> Result<AppSettings, F
     Ok(AppSettings {
         oauth_enabled: None,
         pkce_used: None,
+        authorize_host: None,
         certificate,
         canvas_access_method: word("canvas_access_method", file.canvas_access_method, &["get", "post"])?,
         auth_type: word("auth_type", file.auth_type, &["oauth", "static"])?,

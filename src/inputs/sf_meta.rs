@@ -654,7 +654,7 @@ mod tests {
         assert!(refresh.windows(2).all(|w| riskier(&w[1], &w[0])), "{refresh:?}");
         let cert = |year, problem: Option<&str>| CertificateInfo {
             not_before: None,
-            not_after: Some(Date { year, month: 1, day: 1 }),
+            not_after: Date::from_ymd(year, 1, 1),
             problem: problem.map(str::to_string),
         };
         assert!(riskier(&cert(2070, None), &cert(2021, None)));
