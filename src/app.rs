@@ -145,7 +145,14 @@ fn read_inputs(options: &AuditOptions) -> Result<AuditInputs, Failure> {
     if apps.is_empty() && walk_errors.is_empty() {
         return Err(Failure::usage(format!(
             "no apps found in {} (looked for app manifests, Connected App and External Client App metadata, HubSpot app configs and authorize URLs)",
-            crate::untrusted::quoted(&options.inputs.join(", "))
+            crate::untrusted::quoted(
+                &options
+                    .inputs
+                    .iter()
+                    .map(|i| inputs::authorize_url::shown_argument(i))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         )));
     }
     Ok(AuditInputs {
@@ -329,7 +336,7 @@ fn diff_side(
     if !(crate::inputs::authorize_url::looks_like_url(input) || Path::new(input).exists()) {
         return Err(Failure::usage(format!(
             "{label} {}: no such file or directory",
-            crate::untrusted::quoted(input)
+            crate::untrusted::quoted(&inputs::authorize_url::shown_argument(input))
         )));
     }
     let loaded = inputs::load_paths(&[input.to_string()]);
@@ -347,7 +354,7 @@ fn diff_side(
         }
         _ => Err(Failure::usage(format!(
             "{label} {}: holds {count} apps; diff compares two versions of one app",
-            crate::untrusted::quoted(input)
+            crate::untrusted::quoted(&inputs::authorize_url::shown_argument(input))
         ))),
     }
 }

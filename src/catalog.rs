@@ -478,10 +478,18 @@ impl Catalog {
     /// Catalog ids close to an unknown name, for "did you mean" hints.
     pub fn suggest(&self, name: &str) -> Option<&str> {
         let needle = name.trim().to_ascii_lowercase();
+        // No scope name is this long; a hostile list of 100k such names must stay cheap.
+        if needle.len() > MAX_SUGGESTED_NAME {
+            return None;
+        }
+        let limit = (needle.len() / 4).clamp(1, 4);
         let mut best: Option<(usize, &str)> = None;
         for (key, &i) in &self.names {
+            // Lengths that differ by more than the limit cannot be within it.
+            if key.len().abs_diff(needle.len()) > limit {
+                continue;
+            }
             let distance = edit_distance(&needle, key);
-            let limit = (needle.len() / 4).clamp(1, 4);
             if distance <= limit && best.is_none_or(|(d, id)| (distance, self.scopes[i].id.as_str()) < (d, id)) {
                 best = Some((distance, self.scopes[i].id.as_str()));
             }
@@ -489,6 +497,9 @@ impl Catalog {
         best.map(|(_, id)| self.resolve(id).map_or(id, |e| e.id.as_str()))
     }
 }
+
+/// Names longer than this get no "did you mean": the longest scope id is under 70 characters.
+const MAX_SUGGESTED_NAME: usize = 80;
 
 /// Where a platform's catalog comes from: already validated (a user's file), or built on
 /// first use (the embedded one: a Salesforce audit never pays for parsing HubSpot's 225

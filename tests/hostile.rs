@@ -361,3 +361,24 @@ fn an_incomplete_report_says_so_in_every_format() {
         .unwrap()
         .ends_with("broken.yaml"));
 }
+
+#[test]
+fn credentials_in_arguments_that_are_not_consent_links_are_never_echoed() {
+    for arg in [
+        "ftp://user:s3cretpw@files.example/app.yaml",
+        "https:/user:s3cretpw@nowhere",
+    ] {
+        let out = audit(&[arg, "--no-config"]);
+        assert_eq!(out.code, 2, "{arg}");
+        assert!(!out.stderr.contains("s3cretpw"), "{}", out.stderr);
+        assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
+    }
+    let out = run(scopeaudit().args([
+        "diff",
+        "ftp://user:s3cretpw@files.example/old.yaml",
+        "examples/meeting-assistant-hubspot.yaml",
+        "--no-config",
+    ]));
+    assert_eq!(out.code, 2);
+    assert!(!out.stderr.contains("s3cretpw"), "{}", out.stderr);
+}

@@ -309,6 +309,36 @@ pub fn display_name(url: &str) -> String {
     }
 }
 
+/// A command-line argument as it may be shown in an error: any `user:password@` of something
+/// URL-shaped is taken out, even when it is not an authorize URL (`ftp://user:pass@host`).
+pub fn shown_argument(raw: &str) -> std::borrow::Cow<'_, str> {
+    let Some(scheme_end) = raw.find(':') else {
+        return std::borrow::Cow::Borrowed(raw);
+    };
+    let url_shaped = raw.contains('@')
+        && scheme_end > 0
+        && raw[..scheme_end]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !url_shaped {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    match url::Url::parse(raw) {
+        Ok(mut url) if has_credentials(&url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            std::borrow::Cow::Owned(url.to_string())
+        }
+        Ok(_) => std::borrow::Cow::Borrowed(raw),
+        // Not parseable: whatever stands before the last `@` may be a credential.
+        Err(_) => std::borrow::Cow::Owned(format!(
+            "{}://…@{}",
+            &raw[..scheme_end],
+            raw.rsplit('@').next().unwrap_or("")
+        )),
+    }
+}
+
 /// Reads a file of authorize URLs: one per line, blank lines and `#` comments skipped, or a
 /// Windows internet shortcut (`[InternetShortcut]` with `URL=`).
 pub fn parse_file(path: &str, text: &str) -> Result<Vec<App>, FileError> {
@@ -352,6 +382,18 @@ pub fn looks_like_url_file(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arguments_lose_their_credentials_before_being_shown() {
+        assert_eq!(shown_argument("ftp://user:pass@host/x"), "ftp://host/x");
+        assert_eq!(shown_argument("https:/user:pass@host/x"), "https://host/x");
+        assert_eq!(
+            shown_argument("node_modules/@scope/app.yaml"),
+            "node_modules/@scope/app.yaml"
+        );
+        assert_eq!(shown_argument("plain.yaml"), "plain.yaml");
+        assert!(!shown_argument("weird://us er:pa ss@[bad").contains("pa ss"));
+    }
 
     #[test]
     fn url_detection_survives_multibyte_text() {

@@ -304,9 +304,10 @@ pub fn load_paths(paths: &[String]) -> Inputs {
                 display: raw.clone(),
                 explicit: true,
             }),
-            Err(e) => inputs
-                .named_errors
-                .push(FileError::new(raw.as_str(), source_file::io_message(&e))),
+            Err(e) => inputs.named_errors.push(FileError::new(
+                authorize_url::shown_argument(raw),
+                source_file::io_message(&e),
+            )),
         }
     }
     inputs.files = candidates.iter().map(|c| c.path.clone()).collect();
