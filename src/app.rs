@@ -1,9 +1,9 @@
 //! The commands: inputs -> session -> report -> outputs -> exit code. Output goes to the
 //! streams as it is produced; a report file appears whole or not at all.
 
+use crate::analysis::AppResult;
 use crate::catalog::Catalog;
 use crate::data;
-use crate::engine::AppResult;
 use crate::finding::FailOn;
 use crate::inputs;
 use crate::model::{Date, Platform};

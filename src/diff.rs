@@ -1,8 +1,8 @@
 //! The drift gate: what changed between two versions of one app (any two inputs, any
 //! formats), and which findings are new. Pure: it compares two evaluations.
 
+use crate::analysis::AppResult;
 use crate::catalog::Catalog;
-use crate::engine::AppResult;
 use crate::finding::{FailOn, Finding};
 use crate::model::{AppSettings, Date, SettingValue};
 use crate::report::templates::md_escape;

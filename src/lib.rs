@@ -3,6 +3,7 @@
 //! Data flows one way: inputs -> normalized [`model::App`] -> [`engine`] (catalogs, rules,
 //! policy) -> [`report::Report`] -> renderers. The engine and renderers do no I/O.
 
+pub mod analysis;
 pub mod app;
 pub mod catalog;
 pub mod cli;

@@ -35,10 +35,6 @@ impl Subject {
     pub fn as_str(self) -> &'static str {
         self.into()
     }
-
-    fn has_scope(self) -> bool {
-        matches!(self, Subject::Scope | Subject::MissingScope)
-    }
 }
 
 /// The least-privilege verdict on a requested scope.
@@ -255,7 +251,7 @@ impl Condition {
     }
 }
 
-/// Predicate names and the subjects they may be used with.
+/// Predicates about the requested (or missing) scope a rule is evaluated on.
 const SCOPE_PREDICATES: [&str; 14] = [
     "scope",
     "scope_matches",
@@ -272,6 +268,7 @@ const SCOPE_PREDICATES: [&str; 14] = [
     "forbidden_by_policy",
     "not_allowed_by_policy",
 ];
+/// Predicates about the app as a whole: any subject that belongs to an app may use them.
 const APP_PREDICATES: [&str; 8] = [
     "app_requests",
     "app_grants",
@@ -282,32 +279,52 @@ const APP_PREDICATES: [&str; 8] = [
     "setting",
     "input_kind",
 ];
+/// Placeholders about the requested (or missing) scope.
+const SCOPE_PLACEHOLDERS: [&str; 13] = [
+    "scope",
+    "name",
+    "title",
+    "risk",
+    "access",
+    "status",
+    "grants",
+    "implied_by",
+    "replaced_by",
+    "suggestion",
+    "needed_by",
+    "excess_reason",
+    "duplicate_of",
+];
 
-/// Placeholders a message may use, by subject.
-fn placeholders(subject: Subject) -> Vec<&'static str> {
-    let mut names = vec!["app", "platform"];
-    match subject {
-        Subject::App => {}
-        Subject::Scope | Subject::MissingScope => names.extend([
-            "scope",
-            "name",
-            "title",
-            "risk",
-            "access",
-            "status",
-            "grants",
-            "implied_by",
-            "replaced_by",
-            "suggestion",
-            "needed_by",
-            "excess_reason",
-            "duplicate_of",
-        ]),
-        Subject::CallbackUrl => names.push("url"),
-        Subject::Note => names.push("note"),
-        Subject::Ignore => names.extend(["ignore_rule", "reason", "expires"]),
+impl Subject {
+    /// The one table of what a rule about this subject may test: anything else is refused when
+    /// the rule is loaded, never silently false at run time.
+    pub fn predicates(self) -> Vec<&'static str> {
+        match self {
+            Subject::App | Subject::Note => APP_PREDICATES.to_vec(),
+            Subject::Scope | Subject::MissingScope => [&SCOPE_PREDICATES[..], &APP_PREDICATES[..]].concat(),
+            Subject::CallbackUrl => [&APP_PREDICATES[..], &["url_matches"][..]].concat(),
+            // A waiver belongs to the policy file, not to an app.
+            Subject::Ignore => vec!["ignore_state"],
+        }
     }
-    names
+
+    /// The placeholders its message may use. `{setting:NAME}` is allowed wherever app
+    /// predicates are.
+    pub fn placeholders(self) -> Vec<&'static str> {
+        match self {
+            Subject::App => vec!["app", "platform"],
+            Subject::Scope | Subject::MissingScope => [&["app", "platform"][..], &SCOPE_PLACEHOLDERS[..]].concat(),
+            Subject::CallbackUrl => vec!["app", "platform", "url"],
+            Subject::Note => vec!["app", "platform", "note"],
+            // `{app}` of a waiver is the app it names, or "any app".
+            Subject::Ignore => vec!["app", "ignore_rule", "reason", "expires"],
+        }
+    }
+
+    fn has_app(self) -> bool {
+        self != Subject::Ignore
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -407,18 +424,20 @@ impl Rule {
 
 /// Checks `{name}` placeholders; `{{` and `}}` are literal braces.
 fn check_template(template: &str, subject: Subject, field: &str, problems: &mut Vec<String>) {
-    let allowed = placeholders(subject);
+    let allowed = subject.placeholders();
     for piece in template_names(template) {
         match piece {
             Ok(name) => {
-                let setting_ok = name
-                    .strip_prefix("setting:")
-                    .is_some_and(|s| AppSettings::NAMES.contains(&s));
+                let setting_ok = subject.has_app()
+                    && name
+                        .strip_prefix("setting:")
+                        .is_some_and(|s| AppSettings::NAMES.contains(&s));
                 if !allowed.contains(&name) && !setting_ok {
                     problems.push(format!(
-                        "{field}: unknown placeholder `{{{name}}}` for subject {}; known: {}, setting:NAME",
+                        "{field}: unknown placeholder `{{{name}}}` for subject {}; known: {}{}",
                         subject.as_str(),
-                        allowed.join(", ")
+                        allowed.join(", "),
+                        if subject.has_app() { ", setting:NAME" } else { "" }
                     ));
                 }
             }
@@ -527,27 +546,25 @@ impl ConditionParser<'_> {
     }
 
     fn predicate(&self, name: &str, arg: &Value, here: &str) -> Result<Predicate, String> {
-        let subject_ok = if SCOPE_PREDICATES.contains(&name) {
-            self.subject.has_scope()
-        } else if APP_PREDICATES.contains(&name) {
-            true
-        } else if name == "url_matches" {
-            self.subject == Subject::CallbackUrl
-        } else if name == "ignore_state" {
-            self.subject == Subject::Ignore
-        } else {
-            let mut known: Vec<&str> = SCOPE_PREDICATES.iter().chain(APP_PREDICATES.iter()).copied().collect();
-            known.extend(["url_matches", "ignore_state"]);
-            return Err(format!(
-                "{here}: unknown predicate `{name}`; known: all, any, not, {}",
-                known.join(", ")
-            ));
-        };
-        if !subject_ok {
-            return Err(format!(
-                "{here}: predicate `{name}` cannot be used with subject {}",
-                self.subject.as_str()
-            ));
+        if !self.subject.predicates().contains(&name) {
+            let known: Vec<&str> = [
+                &SCOPE_PREDICATES[..],
+                &APP_PREDICATES[..],
+                &["url_matches", "ignore_state"][..],
+            ]
+            .concat();
+            return Err(if known.contains(&name) {
+                format!(
+                    "{here}: predicate `{name}` cannot be used with subject {}; it may use: all, any, not, {}",
+                    self.subject.as_str(),
+                    self.subject.predicates().join(", ")
+                )
+            } else {
+                format!(
+                    "{here}: unknown predicate `{name}`; known: all, any, not, {}",
+                    known.join(", ")
+                )
+            });
         }
         let p = match name {
             "scope" => Predicate::Scope(self.scope_ids(arg, here)?),

@@ -329,6 +329,32 @@ fn rules_flag_adds_rules_and_validates_them() {
 }
 
 #[test]
+fn a_waiver_rule_may_use_only_what_a_waiver_has() {
+    // App predicates and {platform} used to be silently false and empty for waiver rules.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "waiver-check.yaml",
+        "id: waiver-check\ntitle: T\nseverity: low\nplatforms: [salesforce]\nsubject: ignore\nwhen:\n  all:\n    - ignore_state: [unused]\n    - has_tools: true\nmessage: \"{ignore_rule} on {platform} ({setting:admin_approved})\"\nremediation: R\ndocs: D\nhelp_uri: https://example.com\n",
+    );
+    let out = audit(&["examples/", "--no-config", "--rules", dir.path().to_str().unwrap()]);
+    assert_eq!(out.code, 2);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", out.stderr);
+    assert!(lines[0].ends_with(
+        "when.all[1].has_tools: predicate `has_tools` cannot be used with subject ignore; it may use: all, any, not, ignore_state"
+    ), "{}", lines[0]);
+    assert!(
+        lines[1].ends_with(
+            "message: unknown placeholder `{platform}` for subject ignore; known: app, ignore_rule, reason, expires"
+        ),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].contains("unknown placeholder `{setting:admin_approved}` for subject ignore"));
+}
+
+#[test]
 fn alias_bomb_in_a_rule_is_refused() {
     // `when` takes any YAML value, so aliases inside it really are expanded (a manifest's
     // typed fields reject them before that): a billion-laughs document must be refused.

@@ -4,8 +4,9 @@ pub mod sarif;
 pub mod templates;
 pub mod text;
 
+use crate::analysis::AppResult;
 use crate::catalog::Catalogs;
-use crate::engine::{AppResult, Evaluation};
+use crate::engine::Evaluation;
 use crate::finding::{FailOn, Finding, Severity};
 use crate::rule::{RuleSet, Verdict};
 use crate::source_file::FileError;

@@ -1,0 +1,246 @@
+//! Least privilege: what the app's tools and integration need, and from that each scope's
+//! verdict, the recommended set, what to add and drop, and what is missing.
+
+use super::{AppResult, MissingScope, Need, ToolNeed};
+use crate::catalog::Catalog;
+use crate::model::{App, Flow};
+use crate::rule::Verdict;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the app needs, from its tools and integration.
+pub(super) fn needs(app: &App, catalog: &Catalog) -> (Vec<Need>, Vec<ToolNeed>) {
+    let lp = &catalog.least_privilege;
+    let mut needs: Vec<Need> = Vec::new();
+    let mut add = |accepted: &[String], reason: String, tool: Option<usize>| {
+        if accepted.is_empty() {
+            return;
+        }
+        let need = match needs.iter_mut().position(|n| n.accepted == accepted) {
+            Some(i) => &mut needs[i],
+            None => {
+                needs.push(Need {
+                    reasons: Vec::new(),
+                    accepted: accepted.to_vec(),
+                    tools: Vec::new(),
+                });
+                let last = needs.len() - 1;
+                &mut needs[last]
+            }
+        };
+        need.reasons.push(reason);
+        need.tools.extend(tool);
+    };
+    for id in &lp.always {
+        add(
+            std::slice::from_ref(id),
+            format!("every {} OAuth app", app.platform.display_name()),
+            None,
+        );
+    }
+    if app.integration.sign_in {
+        add(&lp.sign_in, "signs users in".to_string(), None);
+    }
+    if app.integration.flows.contains(&Flow::RefreshToken) {
+        add(
+            &lp.offline,
+            "works while the user is away (refresh_token flow)".to_string(),
+            None,
+        );
+    }
+    let mut tool_needs = Vec::new();
+    for (i, tool) in app.tools.iter().enumerate() {
+        let accepted = catalog
+            .object(&tool.object)
+            .map(|o| {
+                if tool.access.writes() {
+                    o.write.clone()
+                } else {
+                    o.read.clone()
+                }
+            })
+            .unwrap_or_default();
+        add(
+            &accepted,
+            format!("tool `{}` ({} {})", tool.name, tool.access.as_str(), tool.object),
+            Some(i),
+        );
+        tool_needs.push(ToolNeed { tool: i, accepted });
+    }
+    (needs, tool_needs)
+}
+
+/// Least privilege for an app that declares tools: verdicts, the recommended set, what to add
+/// and drop, and what is missing.
+pub(super) fn recommend(result: &mut AppResult, catalog: &Catalog) {
+    let risk_of = |id: &str| catalog.resolve(id).map(|e| e.risk);
+    // The narrowest scope for each need, without scopes another of them already grants.
+    let preferred: BTreeSet<&str> = result.needs.iter().map(Need::preferred).collect();
+    let narrowest: BTreeSet<&str> = preferred
+        .iter()
+        .copied()
+        .filter(|p| !preferred.iter().any(|q| q != p && catalog.covers(q, p)))
+        .collect();
+
+    // First request of each known scope, in request order.
+    let firsts: Vec<(usize, String)> = result
+        .scopes
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.duplicate_of.is_none())
+        .filter_map(|(i, s)| s.canonical.clone().map(|c| (i, c)))
+        .collect();
+    let mut picked: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut unmet: Vec<usize> = Vec::new();
+    for (n, need) in result.needs.iter().enumerate() {
+        let candidates: Vec<(usize, &str)> = firsts
+            .iter()
+            .map(|(i, c)| (*i, c.as_str()))
+            .filter(|(_, c)| need.accepted.iter().any(|a| catalog.covers(c, a)))
+            .collect();
+        let choice = candidates
+            .iter()
+            .find(|(_, c)| narrowest.contains(c))
+            .or_else(|| candidates.iter().min_by_key(|(i, c)| (risk_of(c), *i)));
+        match choice {
+            Some((i, _)) => picked.entry(*i).or_default().push(n),
+            None => unmet.push(n),
+        }
+    }
+
+    let mut needed_ids: BTreeSet<String> = BTreeSet::new();
+    let mut add: Vec<String> = Vec::new();
+    for (i, needs) in &picked {
+        let canonical = result.scopes[*i].canonical.clone().unwrap_or_default();
+        let widest_needed = needs.iter().filter_map(|n| risk_of(result.needs[*n].preferred())).max();
+        let reasons: Vec<String> = needs.iter().flat_map(|n| result.needs[*n].reasons.clone()).collect();
+        let scope = &mut result.scopes[*i];
+        scope.needed_by = reasons.clone();
+        if risk_of(&canonical) <= widest_needed {
+            scope.verdict = Verdict::Needed;
+            scope.reason = format!("needed by {}", reasons.join("; "));
+            needed_ids.insert(canonical);
+        } else {
+            let narrower: Vec<&str> = needs.iter().map(|n| result.needs[*n].preferred()).collect();
+            scope.verdict = Verdict::Excess;
+            scope.reason = format!(
+                "a narrower scope would do: {} serves {}",
+                narrower.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "),
+                reasons.join("; ")
+            );
+            for id in narrower {
+                if !add.iter().any(|a| a == id) {
+                    add.push(id.to_string());
+                }
+            }
+        }
+    }
+    let mut missing: Vec<MissingScope> = Vec::new();
+    for n in unmet {
+        let need = &result.needs[n];
+        let scope = need.preferred().to_string();
+        // Needs from tools point at the first tool; needs from sign-in or offline work at the
+        // integration that declares them.
+        let at = match need.tools.first() {
+            Some(&t) => result.app.tools[t].at,
+            None => result.app.integration_at,
+        };
+        match missing.iter_mut().find(|m| m.scope == scope) {
+            Some(m) => m.needed_by.extend(need.reasons.clone()),
+            None => missing.push(MissingScope {
+                scope: scope.clone(),
+                needed_by: need.reasons.clone(),
+                at,
+            }),
+        }
+        if !add.contains(&scope) {
+            add.push(scope);
+        }
+    }
+
+    let firsts_index: BTreeSet<usize> = firsts.iter().map(|(i, _)| *i).collect();
+    let picked_ids: Vec<String> = picked
+        .keys()
+        .filter_map(|i| result.scopes[*i].canonical.clone())
+        .collect();
+    for (i, scope) in result.scopes.iter_mut().enumerate() {
+        let Some(canonical) = scope.canonical.clone() else {
+            scope.verdict = Verdict::Unknown;
+            scope.reason = "the catalog does not know this scope".to_string();
+            continue;
+        };
+        if firsts_index.contains(&i) && !picked.contains_key(&i) {
+            scope.verdict = Verdict::Excess;
+            // Name the narrower requested scopes that already serve what this one could.
+            let serving: Vec<String> = result
+                .needs
+                .iter()
+                .filter(|n| n.accepted.iter().any(|a| catalog.covers(&canonical, a)))
+                .flat_map(|n| {
+                    picked_ids
+                        .iter()
+                        .filter(|p| n.accepted.iter().any(|a| catalog.covers(p, a)))
+                })
+                .map(|p| format!("`{p}`"))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            scope.reason = if serving.is_empty() {
+                "no declared tool or integration need uses it".to_string()
+            } else {
+                format!(
+                    "narrower scopes it also requests ({}) already cover every declared need it could serve",
+                    serving.join(", ")
+                )
+            };
+        }
+    }
+    // A second name for a scope shares the first request's verdict; `duplicate-alias` reports it.
+    for i in 0..result.scopes.len() {
+        if result.scopes[i].canonical.is_some() && !firsts_index.contains(&i) {
+            let canonical = result.scopes[i].canonical.clone();
+            if let Some(first) = firsts
+                .iter()
+                .find(|(_, c)| Some(c) == canonical.as_ref())
+                .map(|(f, _)| *f)
+            {
+                result.scopes[i].verdict = result.scopes[first].verdict;
+                result.scopes[i].needed_by = result.scopes[first].needed_by.clone();
+                result.scopes[i].reason = format!(
+                    "the same scope as `{}`, already requested",
+                    result.scopes[i].duplicate_of.clone().unwrap_or_default()
+                );
+            }
+        }
+    }
+    // Redundancy only counts grants from scopes the app should keep: `api` is not redundant
+    // because of a `full` that the recommendation drops.
+    let excess: BTreeSet<String> = result
+        .scopes
+        .iter()
+        .filter(|s| s.verdict == Verdict::Excess)
+        .map(|s| result.app.scopes[s.index].name.clone())
+        .collect();
+    for scope in &mut result.scopes {
+        scope.implied_by.retain(|name| !excess.contains(name));
+    }
+    let mut drop: Vec<String> = Vec::new();
+    for scope in &result.scopes {
+        if scope.verdict == Verdict::Excess {
+            let name = scope.canonical.clone().unwrap_or_default();
+            if !drop.contains(&name) && !needed_ids.contains(&name) {
+                drop.push(name);
+            }
+        }
+    }
+    let mut minimal: Vec<String> = needed_ids.into_iter().collect();
+    minimal.extend(add.iter().cloned());
+    minimal.sort();
+    minimal.dedup();
+    // Keep only the narrowest: drop anything another member already grants.
+    let all = minimal.clone();
+    minimal.retain(|m| !all.iter().any(|o| o != m && catalog.covers(o, m)));
+    result.minimal = minimal;
+    result.drop = drop;
+    result.add = add;
+    result.missing = missing;
+}

@@ -1,0 +1,172 @@
+//! Per-app analysis, before any rule runs: what each requested scope is (its catalog id, a
+//! second name for one already asked for, implied by another, forbidden by policy) and, from
+//! the declared tools, what the app needs and the least-privilege set. No I/O.
+
+mod least_privilege;
+
+use crate::catalog::Catalog;
+use crate::model::{App, Pos};
+use crate::policy::Policy;
+use crate::rule::Verdict;
+use std::collections::BTreeMap;
+
+/// One thing the app must be able to do, and the scopes that let it (any one suffices).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Need {
+    /// Why: "tool `Update Opportunity` (update Opportunity)".
+    pub reasons: Vec<String>,
+    /// Canonical ids, narrowest first.
+    pub accepted: Vec<String>,
+    /// Indexes into `App::tools` of the tools behind this need (none for integration needs).
+    pub tools: Vec<usize>,
+}
+
+impl Need {
+    pub fn preferred(&self) -> &str {
+        &self.accepted[0]
+    }
+}
+
+/// The analysis of one requested scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeAnalysis {
+    /// Index into `App::scopes`.
+    pub index: usize,
+    /// The catalog's canonical id, when the catalog knows the name.
+    pub canonical: Option<String>,
+    pub verdict: Verdict,
+    /// Why the verdict: the needs it serves, or why it is excess.
+    pub reason: String,
+    pub needed_by: Vec<String>,
+    /// Other requested scopes (as written) that already grant this one.
+    pub implied_by: Vec<String>,
+    /// The earlier request (as written) that names the same scope.
+    pub duplicate_of: Option<String>,
+    pub forbidden: bool,
+    pub not_allowed: bool,
+}
+
+/// A scope the declared tools need and no requested scope grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingScope {
+    pub scope: String,
+    pub needed_by: Vec<String>,
+    pub at: Option<Pos>,
+}
+
+/// A tool and what it needs, for the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolNeed {
+    pub tool: usize,
+    /// Scopes that serve it, narrowest first; empty when the catalog maps no scope to it.
+    pub accepted: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppResult {
+    pub id: String,
+    pub app: App,
+    pub scopes: Vec<ScopeAnalysis>,
+    /// Whether least privilege was computed (the app declares tools).
+    pub analyzed: bool,
+    pub needs: Vec<Need>,
+    pub tool_needs: Vec<ToolNeed>,
+    /// The recommended scope set: the requested scopes that are needed, plus what to add.
+    pub minimal: Vec<String>,
+    pub drop: Vec<String>,
+    pub add: Vec<String>,
+    pub missing: Vec<MissingScope>,
+    pub score: u32,
+    pub grade: char,
+}
+
+/// Analyses one app: every requested scope, then least privilege where the app declares tools.
+pub fn analyze(id: String, app: App, catalog: &Catalog, policy: &Policy) -> AppResult {
+    let mut scopes: Vec<ScopeAnalysis> = Vec::with_capacity(app.scopes.len());
+    let mut first_of: BTreeMap<String, usize> = BTreeMap::new();
+    for (index, requested) in app.scopes.iter().enumerate() {
+        let canonical = catalog.resolve(&requested.name).map(|e| e.id.clone());
+        let key = canonical.clone().unwrap_or_else(|| requested.name.clone());
+        let duplicate_of = match first_of.get(&key) {
+            Some(&first) => Some(app.scopes[first].name.clone()),
+            None => {
+                first_of.insert(key.clone(), index);
+                None
+            }
+        };
+        let forbidden = policy
+            .forbidden_scopes
+            .get(&app.platform)
+            .is_some_and(|s| s.contains(&key));
+        let not_allowed = policy
+            .allowed_scopes
+            .get(&app.platform)
+            .is_some_and(|s| !s.contains(&key));
+        scopes.push(ScopeAnalysis {
+            index,
+            canonical,
+            verdict: Verdict::Unknown,
+            reason: String::new(),
+            needed_by: Vec::new(),
+            implied_by: Vec::new(),
+            duplicate_of,
+            forbidden,
+            not_allowed,
+        });
+    }
+    // A scope is redundant when another requested scope already grants it.
+    let known: Vec<(usize, String)> = scopes
+        .iter()
+        .filter_map(|s| s.canonical.clone().map(|c| (s.index, c)))
+        .collect();
+    for scope in &mut scopes {
+        if let Some(c) = &scope.canonical {
+            scope.implied_by = known
+                .iter()
+                .filter(|(_, other)| other != c && catalog.covers(other, c))
+                .map(|(i, _)| app.scopes[*i].name.clone())
+                .collect();
+            scope.implied_by.dedup();
+        }
+    }
+
+    let analyzed = !app.tools.is_empty();
+    let (needs, tool_needs) = if analyzed {
+        least_privilege::needs(&app, catalog)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let mut result = AppResult {
+        id,
+        scopes,
+        analyzed,
+        needs,
+        tool_needs,
+        minimal: Vec::new(),
+        drop: Vec::new(),
+        add: Vec::new(),
+        missing: Vec::new(),
+        score: 100,
+        grade: 'A',
+        app,
+    };
+    if analyzed {
+        least_privilege::recommend(&mut result, catalog);
+    } else {
+        for scope in &mut result.scopes {
+            let requested = &result.app.scopes[scope.index];
+            (scope.verdict, scope.reason) = match (&scope.canonical, &requested.justification) {
+                (None, _) => (Verdict::Unknown, "the catalog does not know this scope".to_string()),
+                (Some(_), Some(_)) => (
+                    Verdict::Needed,
+                    "justified by the vendor; no tools declared to verify it".to_string(),
+                ),
+                (Some(_), None) => (
+                    Verdict::Unjustified,
+                    "no justification and no tools declared".to_string(),
+                ),
+            };
+        }
+    }
+    result
+}

@@ -1,0 +1,263 @@
+//! Rule conditions and messages evaluated against one target (the app, a scope, a missing
+//! scope, a callback URL, an input note, or a policy waiver). One walker serves every subject;
+//! which predicates and placeholders a subject may use is checked when the rule is loaded.
+
+use crate::analysis::{AppResult, MissingScope, ScopeAnalysis};
+use crate::catalog::{Catalog, Catalogs, ScopeEntry};
+use crate::model::{App, CallbackUrl, Date, Note, Requirement, SettingValue};
+use crate::policy::Ignore;
+use crate::rule::{Condition, IgnoreState, Predicate, SettingTest};
+use std::collections::BTreeSet;
+
+/// Everything rules can ask about one app.
+pub(super) struct Facts<'a> {
+    pub(super) app: &'a App,
+    pub(super) catalog: &'a Catalog,
+    /// Both catalogs: the other platform's is consulted (and built) only to explain an
+    /// unknown scope that belongs to it.
+    pub(super) catalogs: &'a Catalogs,
+    pub(super) result: &'a AppResult,
+    pub(super) requested: BTreeSet<&'a str>,
+    pub(super) granted: BTreeSet<String>,
+    pub(super) today: Date,
+}
+
+/// What one evaluation of a rule is about.
+pub(super) enum Target<'a> {
+    App,
+    Scope(&'a ScopeAnalysis),
+    Missing(&'a MissingScope),
+    Url(&'a CallbackUrl),
+    Note(&'a Note),
+}
+
+/// Whether `condition` holds, with `leaf` deciding each predicate: the same walk for every
+/// subject.
+pub(super) fn holds(condition: &Condition, leaf: &dyn Fn(&Predicate) -> bool) -> bool {
+    match condition {
+        Condition::All(items) => items.iter().all(|c| holds(c, leaf)),
+        Condition::Any(items) => items.iter().any(|c| holds(c, leaf)),
+        Condition::Not(inner) => !holds(inner, leaf),
+        Condition::Is(p) => leaf(p),
+    }
+}
+
+/// A predicate about an app or one of its scopes, URLs or notes.
+pub(super) fn predicate(p: &Predicate, facts: &Facts, target: &Target) -> bool {
+    let app = facts.app;
+    let view = scope_view(facts, target);
+    let entry = view.as_ref().and_then(|v| v.entry);
+    match p {
+        Predicate::Scope(ids) => view.is_some_and(|v| ids.contains(&v.key)),
+        Predicate::ScopeMatches(re) => view.is_some_and(|v| re.is_match(&v.key)),
+        Predicate::Known(want) => view.is_some() && entry.is_some() == *want,
+        Predicate::Access(list) => entry.is_some_and(|e| list.contains(&e.access)),
+        Predicate::RiskAtLeast(risk) => entry.is_some_and(|e| e.risk >= *risk),
+        Predicate::Sensitivity(list) => entry.is_some_and(|e| list.contains(&e.sensitivity)),
+        Predicate::Status(list) => entry.is_some_and(|e| list.contains(&e.status)),
+        Predicate::Requirement(list) => view.is_some_and(|v| list.contains(&v.requirement)),
+        Predicate::Justified(want) => view.is_some_and(|v| v.justified == *want),
+        Predicate::Verdict(list) => view.and_then(|v| v.analysis).is_some_and(|a| list.contains(&a.verdict)),
+        Predicate::ImpliedByOther(want) => {
+            view.is_some_and(|v| v.analysis.is_some_and(|a| !a.implied_by.is_empty()) == *want)
+        }
+        Predicate::DuplicateName(want) => {
+            view.is_some_and(|v| v.analysis.is_some_and(|a| a.duplicate_of.is_some()) == *want)
+        }
+        Predicate::ForbiddenByPolicy(want) => view.is_some_and(|v| v.forbidden == *want),
+        Predicate::NotAllowedByPolicy(want) => view.is_some_and(|v| v.not_allowed == *want),
+        Predicate::AppRequests(ids) => ids.iter().any(|id| facts.requested.contains(id.as_str())),
+        Predicate::AppGrants(ids) => ids.iter().any(|id| facts.granted.contains(id)),
+        Predicate::HasTools(want) => app.tools.is_empty() != *want,
+        Predicate::ToolAccess(list) => app.tools.iter().any(|t| list.contains(&t.access)),
+        Predicate::Delegation(list) => app.integration.delegation.is_some_and(|d| list.contains(&d)),
+        Predicate::Flow(list) => app.integration.flows.iter().any(|f| list.contains(f)),
+        Predicate::InputKind(list) => list.contains(&app.source.kind),
+        Predicate::Setting(name, test) => setting_holds(&app.settings.value(name, facts.today), test),
+        Predicate::UrlMatches(re) => matches!(target, Target::Url(u) if re.is_match(&u.url)),
+        // Only a rule about waivers asks this, and it is refused for every other subject at load.
+        Predicate::IgnoreState(_) => false,
+    }
+}
+
+/// A predicate about a policy waiver: the only kind a waiver rule may test (checked at load).
+pub(super) fn ignore_predicate(p: &Predicate, state: IgnoreState) -> bool {
+    matches!(p, Predicate::IgnoreState(states) if states.contains(&state))
+}
+
+/// The scope a target is about: canonical id (or the raw name), entry, and its analysis.
+struct ScopeView<'a> {
+    key: String,
+    entry: Option<&'a ScopeEntry>,
+    analysis: Option<&'a ScopeAnalysis>,
+    requirement: Requirement,
+    justified: bool,
+    forbidden: bool,
+    not_allowed: bool,
+}
+
+fn scope_view<'a>(facts: &Facts<'a>, target: &Target<'a>) -> Option<ScopeView<'a>> {
+    match target {
+        Target::Scope(s) => {
+            let requested = &facts.app.scopes[s.index];
+            Some(ScopeView {
+                key: s.canonical.clone().unwrap_or_else(|| requested.name.clone()),
+                entry: catalog_entry(facts.catalog, s.canonical.as_deref()),
+                analysis: Some(s),
+                requirement: requested.requirement,
+                justified: requested.justification.is_some(),
+                forbidden: s.forbidden,
+                not_allowed: s.not_allowed,
+            })
+        }
+        Target::Missing(m) => Some(ScopeView {
+            key: m.scope.clone(),
+            entry: facts.catalog.resolve(&m.scope),
+            analysis: None,
+            requirement: Requirement::Required,
+            justified: false,
+            forbidden: false,
+            not_allowed: false,
+        }),
+        _ => None,
+    }
+}
+
+fn catalog_entry<'a>(catalog: &'a Catalog, canonical: Option<&str>) -> Option<&'a ScopeEntry> {
+    canonical.and_then(|c| catalog.resolve(c))
+}
+
+fn setting_holds(value: &SettingValue, test: &SettingTest) -> bool {
+    let words: Vec<String> = match value {
+        SettingValue::Unset => Vec::new(),
+        SettingValue::Bool(b) => vec![b.to_string()],
+        SettingValue::Number(n) => vec![n.to_string()],
+        SettingValue::Text(t) => vec![t.clone()],
+        SettingValue::List(items) => items.clone(),
+    };
+    match test {
+        SettingTest::IsSet(want) => (*value != SettingValue::Unset) == *want,
+        SettingTest::Equals(expected) => match (value, expected) {
+            (SettingValue::Bool(b), serde_json::Value::Bool(e)) => b == e,
+            (_, serde_json::Value::String(e)) => words.iter().any(|w| w.eq_ignore_ascii_case(e)),
+            _ => false,
+        },
+        // A refresh-token policy `specific_lifetime:3:DAYS` is `in: [specific_lifetime]`.
+        SettingTest::In(items) => words.iter().any(|w| {
+            items.iter().any(|i| {
+                w.eq_ignore_ascii_case(i)
+                    || w.len() > i.len()
+                        && w.is_char_boundary(i.len())
+                        && w[..i.len()].eq_ignore_ascii_case(i)
+                        && w[i.len()..].starts_with(':')
+            })
+        }),
+        SettingTest::AnyMatches(re) => !matches!(value, SettingValue::Bool(_)) && words.iter().any(|w| re.is_match(w)),
+        SettingTest::CountAtLeast(n) => words.len() >= *n,
+        SettingTest::AtLeast(n) => matches!(value, SettingValue::Number(v) if v >= n),
+        SettingTest::AtMost(n) => matches!(value, SettingValue::Number(v) if v <= n),
+    }
+}
+
+pub(super) fn placeholder(name: &str, facts: &Facts, target: &Target) -> String {
+    let app = facts.app;
+    if let Some(setting) = name.strip_prefix("setting:") {
+        return app.settings.value(setting, facts.today).to_string();
+    }
+    let view = scope_view(facts, target);
+    let entry = view.as_ref().and_then(|v| v.entry);
+    let analysis = view.as_ref().and_then(|v| v.analysis);
+    let list = |items: &[String]| items.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
+    match name {
+        "app" => app.name.clone(),
+        "platform" => app.platform.display_name().to_string(),
+        "scope" => view.as_ref().map(|v| v.key.clone()).unwrap_or_default(),
+        "name" => match target {
+            Target::Scope(s) => app.scopes[s.index].name.clone(),
+            Target::Missing(m) => m.scope.clone(),
+            _ => String::new(),
+        },
+        "title" => entry.map_or_else(|| "unknown scope".to_string(), |e| e.title.clone()),
+        "risk" => entry.map_or_else(|| "unknown".to_string(), |e| e.risk.to_string()),
+        "access" => entry.map_or_else(|| "unknown".to_string(), |e| e.access.as_str().to_string()),
+        "status" => entry.map_or_else(|| "unknown".to_string(), |e| e.status.as_str().to_string()),
+        "grants" => entry.map_or_else(String::new, |e| e.grants.trim().to_string()),
+        "implied_by" => analysis.map_or_else(String::new, |a| list(&a.implied_by)),
+        "replaced_by" => match entry {
+            Some(e) if !e.replaced_by.is_empty() => list(&e.replaced_by),
+            Some(_) => "none listed yet".to_string(),
+            None => String::new(),
+        },
+        "suggestion" => match target {
+            Target::Scope(s) if s.canonical.is_none() => {
+                let name = &app.scopes[s.index].name;
+                let other = facts.catalogs.get(app.platform.other());
+                match other.resolve(name) {
+                    Some(e) => format!(
+                        " It is a {} scope (`{}`): is the app's platform right?",
+                        other.platform.display_name(),
+                        e.id
+                    ),
+                    None => facts
+                        .catalog
+                        .suggest(name)
+                        .map_or_else(String::new, |id| format!(" Did you mean `{id}`?")),
+                }
+            }
+            _ => String::new(),
+        },
+        "needed_by" => match target {
+            Target::Missing(m) => m.needed_by.join("; "),
+            _ => analysis.map_or_else(String::new, |a| a.needed_by.join("; ")),
+        },
+        "excess_reason" => analysis.map_or_else(String::new, |a| a.reason.clone()),
+        "duplicate_of" => analysis.and_then(|a| a.duplicate_of.clone()).unwrap_or_default(),
+        "url" => match target {
+            Target::Url(u) => u.url.clone(),
+            _ => String::new(),
+        },
+        "note" => match target {
+            Target::Note(n) => n.message.clone(),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    }
+}
+
+/// A message placeholder of a waiver rule.
+pub(super) fn ignore_placeholder(name: &str, ignore: &Ignore) -> String {
+    match name {
+        "ignore_rule" => ignore.rule.clone(),
+        "reason" => ignore.reason.clone(),
+        "expires" => ignore.expires.map_or_else(|| "never".to_string(), |d| d.to_string()),
+        "app" => ignore.app.clone().unwrap_or_else(|| "any app".to_string()),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setting_tests() {
+        let policy = SettingValue::Text("specific_lifetime:3:DAYS".into());
+        assert!(setting_holds(
+            &policy,
+            &SettingTest::In(vec!["specific_lifetime".into()])
+        ));
+        assert!(!setting_holds(&policy, &SettingTest::In(vec!["specific".into()])));
+        assert!(setting_holds(
+            &SettingValue::Bool(false),
+            &SettingTest::Equals(serde_json::Value::Bool(false))
+        ));
+        assert!(!setting_holds(
+            &SettingValue::Unset,
+            &SettingTest::Equals(serde_json::Value::Bool(false))
+        ));
+        assert!(setting_holds(
+            &SettingValue::List(vec!["a".into(), "b".into()]),
+            &SettingTest::CountAtLeast(2)
+        ));
+    }
+}

@@ -1,0 +1,108 @@
+//! Findings about apps: every rule that applies to the app's platform, evaluated on each of
+//! its subjects, with the location of what the finding is about.
+
+use super::conditions::{holds, placeholder, predicate, Facts, Target};
+use super::Engine;
+use crate::analysis::AppResult;
+use crate::finding::{fingerprint, Finding, Location, Severity};
+use crate::rule::{render_template, Rule, Subject};
+use crate::untrusted::{capped, MAX_REPEATED_CHARS};
+use std::collections::BTreeSet;
+
+impl Engine<'_> {
+    pub(super) fn app_findings(&self, result: &AppResult) -> Vec<Finding> {
+        let app = &result.app;
+        let catalog = self.catalogs.get(app.platform);
+        let requested: BTreeSet<&str> = result.scopes.iter().filter_map(|s| s.canonical.as_deref()).collect();
+        let granted: BTreeSet<String> = requested.iter().flat_map(|c| catalog.grants_of(c)).collect();
+        let facts = Facts {
+            app,
+            catalog,
+            catalogs: self.catalogs,
+            result,
+            requested,
+            granted,
+            today: self.today,
+        };
+        let mut out = Vec::new();
+        for rule in &self.rules.rules {
+            let setting = self.policy.rules.get(&rule.id).copied().unwrap_or_default();
+            if setting.disabled || !rule.applies_to(app.platform) {
+                continue;
+            }
+            let severity = setting.severity.unwrap_or(rule.severity);
+            let mut emit = |target: Target| {
+                if holds(&rule.when, &|p| predicate(p, &facts, &target)) {
+                    out.push(self.finding(rule, severity, &facts, &target));
+                }
+            };
+            match rule.subject {
+                Subject::App => emit(Target::App),
+                // A second name for an already-requested scope is one finding (duplicate-alias),
+                // not a repeat of every finding about the scope.
+                Subject::Scope => result
+                    .scopes
+                    .iter()
+                    .filter(|s| s.duplicate_of.is_none() || rule.when.tests_duplicates())
+                    .for_each(|s| emit(Target::Scope(s))),
+                Subject::MissingScope => result.missing.iter().for_each(|m| emit(Target::Missing(m))),
+                Subject::CallbackUrl => app.settings.callback_urls.iter().for_each(|u| emit(Target::Url(u))),
+                Subject::Note => app.notes.iter().for_each(|n| emit(Target::Note(n))),
+                Subject::Ignore => {}
+            }
+        }
+        out
+    }
+
+    fn finding(&self, rule: &Rule, severity: Severity, facts: &Facts, target: &Target) -> Finding {
+        let app = facts.app;
+        let (scope, subject_key, at) = match target {
+            Target::App => {
+                let at = rule
+                    .when
+                    .settings()
+                    .iter()
+                    .find_map(|s| app.settings.at.get(*s).copied())
+                    .or(app.at);
+                (None, String::new(), at)
+            }
+            Target::Scope(s) => {
+                let requested = &app.scopes[s.index];
+                let key = s.canonical.clone().unwrap_or_else(|| requested.name.clone());
+                // Duplicates differ by the name as written, so each keeps its own fingerprint.
+                let subject = if s.duplicate_of.is_some() {
+                    format!("{key}#{}", requested.name)
+                } else {
+                    key.clone()
+                };
+                (Some(key), subject, requested.at.or(app.at))
+            }
+            Target::Missing(m) => (Some(m.scope.clone()), m.scope.clone(), m.at.or(app.tools_at).or(app.at)),
+            Target::Url(u) => (
+                None,
+                u.url.clone(),
+                u.at.or_else(|| app.settings.at.get("callback_urls").copied())
+                    .or(app.at),
+            ),
+            Target::Note(n) => (None, n.message.clone(), n.at.or(app.at)),
+        };
+        // A value a message repeats is capped: a megabyte-long name must not grow every finding.
+        let message = render_template(&rule.message, &|name| {
+            capped(&placeholder(name, facts, target), MAX_REPEATED_CHARS).into_owned()
+        });
+        let app_key = app.name.to_lowercase();
+        Finding {
+            rule: rule.id.clone(),
+            severity,
+            app: Some(facts.result.id.clone()),
+            scope,
+            message,
+            remediation: rule.remediation.trim().to_string(),
+            location: Location::file(
+                at.map_or(app.source.path.as_str(), |p| app.source.file(p.file)),
+                at.map(|p| p.line),
+            ),
+            fingerprint: fingerprint(&[&rule.id, app.platform.as_str(), &app_key, &subject_key]),
+        }
+    }
+}

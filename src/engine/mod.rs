@@ -1,0 +1,127 @@
+//! Evaluation: apps against catalogs, rules and policy, into findings, waivers and grades.
+//! The [`crate::session::Session`] drives it. No I/O, nothing async.
+//!
+//! - `conditions`: rule conditions and message placeholders, one walker for every subject;
+//! - `findings`: each rule on each subject of an app, located;
+//! - `suppression`: waivers, and findings about expired and unused ones;
+//! - [`scoring`]: penalties and grades.
+
+mod conditions;
+mod findings;
+pub mod scoring;
+mod suppression;
+
+use crate::analysis::{self, AppResult};
+use crate::catalog::Catalogs;
+use crate::finding::{Finding, Severity};
+use crate::model::{App, Date};
+use crate::policy::Policy;
+use crate::rule::RuleSet;
+use scoring::{grade, penalty};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppressed {
+    pub finding: Finding,
+    pub reason: String,
+    pub expires: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evaluation {
+    pub apps: Vec<AppResult>,
+    /// Unsuppressed findings, in report order.
+    pub findings: Vec<Finding>,
+    pub suppressed: Vec<Suppressed>,
+}
+
+pub struct Engine<'a> {
+    pub catalogs: &'a Catalogs,
+    pub rules: &'a RuleSet,
+    pub policy: &'a Policy,
+    pub today: Date,
+}
+
+pub(crate) fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let trimmed = out.trim_end_matches('-').to_string();
+    if trimmed.is_empty() {
+        "app".to_string()
+    } else {
+        trimmed
+    }
+}
+
+impl Engine<'_> {
+    pub fn evaluate(&self, apps: Vec<App>) -> Evaluation {
+        let mut ids = BTreeMap::<String, usize>::new();
+        let mut results = Vec::with_capacity(apps.len());
+        for app in apps {
+            let base = format!("{}/{}", app.platform, slug(&app.name));
+            let n = ids.entry(base.clone()).or_insert(0);
+            *n += 1;
+            let id = if *n == 1 { base } else { format!("{base}-{n}") };
+            let catalog = self.catalogs.get(app.platform);
+            results.push(analysis::analyze(id, app, catalog, self.policy));
+        }
+        let mut findings = Vec::new();
+        for result in &results {
+            findings.extend(self.app_findings(result));
+        }
+        let (mut findings, suppressed, states) = self.suppress(findings);
+        findings.extend(self.ignore_findings(&states));
+        // One pass over the findings: (penalty, has critical) per app id.
+        let mut per_app: BTreeMap<&str, (u32, bool)> = BTreeMap::new();
+        for f in &findings {
+            if let Some(app) = f.app.as_deref() {
+                let entry = per_app.entry(app).or_default();
+                entry.0 += penalty(f.severity);
+                entry.1 |= f.severity == Severity::Critical;
+            }
+        }
+        for result in &mut results {
+            let (total, critical) = per_app.get(result.id.as_str()).copied().unwrap_or_default();
+            result.score = 100u32.saturating_sub(total);
+            result.grade = grade(result.score, critical);
+        }
+        let order: BTreeMap<&str, usize> = results.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+        let key = |f: &Finding| {
+            (
+                f.app
+                    .as_deref()
+                    .and_then(|a| order.get(a).copied())
+                    .unwrap_or(usize::MAX),
+                std::cmp::Reverse(f.severity),
+                f.rule.clone(),
+                f.location.line(),
+                f.scope.clone(),
+            )
+        };
+        findings.sort_by_key(key);
+        let mut suppressed = suppressed;
+        suppressed.sort_by_key(|s| key(&s.finding));
+        Evaluation {
+            apps: results,
+            findings,
+            suppressed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_stable() {
+        assert_eq!(slug("Bliro GmbH — Meeting AI!"), "bliro-gmbh-meeting-ai");
+        assert_eq!(slug("***"), "app");
+    }
+}

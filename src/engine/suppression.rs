@@ -1,0 +1,110 @@
+//! Waivers: the policy's `ignore` entries suppress matching findings until they expire, and
+//! rules about the waivers themselves report the expired and the unused.
+
+use super::conditions::{holds, ignore_placeholder, ignore_predicate};
+use super::{slug, Engine, Suppressed};
+use crate::finding::{fingerprint, Finding, Location};
+use crate::policy::Ignore;
+use crate::rule::{render_template, IgnoreState, Subject};
+use crate::untrusted::{capped, MAX_REPEATED_CHARS};
+
+impl Engine<'_> {
+    /// Applies the policy's ignores. Returns the findings still in force, the suppressed ones,
+    /// and the state of each ignore (None when it was used and is in force).
+    pub(super) fn suppress(&self, findings: Vec<Finding>) -> (Vec<Finding>, Vec<Suppressed>, Vec<Option<IgnoreState>>) {
+        let ignores = &self.policy.ignores;
+        let mut used = vec![false; ignores.len()];
+        let expired: Vec<bool> = ignores
+            .iter()
+            .map(|i| i.expires.is_some_and(|d| d < self.today))
+            .collect();
+        let mut kept = Vec::new();
+        let mut suppressed = Vec::new();
+        'findings: for finding in findings {
+            for (i, ignore) in ignores.iter().enumerate() {
+                if !ignore_matches(ignore, &finding) {
+                    continue;
+                }
+                used[i] = true;
+                if !expired[i] {
+                    suppressed.push(Suppressed {
+                        finding,
+                        reason: ignore.reason.clone(),
+                        expires: ignore.expires,
+                    });
+                    continue 'findings;
+                }
+            }
+            kept.push(finding);
+        }
+        let states = (0..ignores.len())
+            .map(|i| {
+                if expired[i] {
+                    Some(IgnoreState::Expired)
+                } else if !used[i] {
+                    Some(IgnoreState::Unused)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        (kept, suppressed, states)
+    }
+
+    pub(super) fn ignore_findings(&self, states: &[Option<IgnoreState>]) -> Vec<Finding> {
+        let path = self
+            .policy
+            .path
+            .clone()
+            .unwrap_or_else(|| ".scopeaudit.yaml".to_string());
+        let mut out = Vec::new();
+        for rule in self.rules.rules.iter().filter(|r| r.subject == Subject::Ignore) {
+            let setting = self.policy.rules.get(&rule.id).copied().unwrap_or_default();
+            if setting.disabled {
+                continue;
+            }
+            for (ignore, state) in self.policy.ignores.iter().zip(states) {
+                let Some(state) = *state else { continue };
+                if !holds(&rule.when, &|p| ignore_predicate(p, state)) {
+                    continue;
+                }
+                let message = render_template(&rule.message, &|name| {
+                    capped(&ignore_placeholder(name, ignore), MAX_REPEATED_CHARS).into_owned()
+                });
+                let subject = format!(
+                    "{}|{}|{}",
+                    ignore.rule,
+                    ignore.app.as_deref().unwrap_or(""),
+                    ignore.scope.as_deref().unwrap_or("")
+                );
+                out.push(Finding {
+                    rule: rule.id.clone(),
+                    severity: setting.severity.unwrap_or(rule.severity),
+                    app: None,
+                    scope: ignore.scope.clone(),
+                    message,
+                    remediation: rule.remediation.trim().to_string(),
+                    location: Location::file(path.clone(), ignore.line),
+                    fingerprint: fingerprint(&[&rule.id, "policy", &subject]),
+                });
+            }
+        }
+        out
+    }
+}
+
+fn ignore_matches(ignore: &Ignore, finding: &Finding) -> bool {
+    if ignore.rule != finding.rule || finding.app.is_none() {
+        return false;
+    }
+    let app_ok = ignore.app.as_deref().is_none_or(|want| {
+        let id = finding.app.as_deref().unwrap_or("");
+        // Match the app's id, its name part, or its display name (the id's slug).
+        id.eq_ignore_ascii_case(want) || id.rsplit('/').next().is_some_and(|s| s == slug(want))
+    });
+    let scope_ok = ignore
+        .scope
+        .as_deref()
+        .is_none_or(|want| finding.scope.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(want)));
+    app_ok && scope_ok
+}
