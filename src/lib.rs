@@ -20,4 +20,4 @@ pub mod source_file;
 #[cfg(test)]
 mod test_rng;
 pub mod text;
-pub mod yaml_lines;
+pub mod yaml;

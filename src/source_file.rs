@@ -31,20 +31,6 @@ impl FileError {
             message: one_line(&message.into()),
         }
     }
-
-    /// Turns a serde_yaml error into a located error, without the "at line N column M" tail
-    /// that serde_yaml appends (the location goes in front instead).
-    pub fn from_yaml(path: &str, err: &serde_yaml::Error) -> FileError {
-        let text = err.to_string();
-        let message = match text.rfind(" at line ") {
-            Some(i) if text[i..].contains(" column ") => text[..i].to_string(),
-            _ => text,
-        };
-        match err.location() {
-            Some(loc) => FileError::at(path, loc.line(), Some(loc.column()), message),
-            None => FileError::new(path, message),
-        }
-    }
 }
 
 impl fmt::Display for FileError {
