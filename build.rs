@@ -24,7 +24,7 @@ fn convert(path: &Path, out_dir: &Path, prefix: &str) -> Result<(String, PathBuf
         .ok_or("file name is not UTF-8")?
         .to_string();
     let text = std::fs::read_to_string(path)?;
-    let value: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let value: serde_json::Value = serde_saphyr::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let json = serde_json::to_string(&value)?;
     let target = out_dir.join(format!("{prefix}-{stem}.json"));
     std::fs::write(&target, json)?;

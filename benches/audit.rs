@@ -37,7 +37,7 @@ const ACCESS: [&str; 4] = ["read", "create", "update", "delete"];
 
 /// A realistic manifest: 3-8 scopes with justifications, 2-6 tools, some settings.
 fn manifest(i: usize) -> String {
-    let salesforce = i % 2 == 0;
+    let salesforce = i.is_multiple_of(2);
     let mut out = format!(
         "app: Generated App {i}\nvendor: Vendor {v}\nplatform: {p}\ndescription: Generated for the benchmark.\n\
          integration:\n  delegation: user\n  flows: [authorization_code, refresh_token]\n  sign_in: {s}\nscopes:\n",
@@ -90,8 +90,8 @@ fn manifest(i: usize) -> String {
     if salesforce {
         out.push_str(&format!(
             "settings:\n  admin_approved: {}\n  ip_relaxation: {}\n  refresh_token_policy: infinite\n  callback_urls: [https://app{i}.example.com/cb]\n",
-            i % 3 != 0,
-            if i % 4 == 0 { "BYPASS" } else { "ENFORCE" }
+            !i.is_multiple_of(3),
+            if i.is_multiple_of(4) { "BYPASS" } else { "ENFORCE" }
         ));
     }
     out

@@ -5,6 +5,7 @@ use crate::catalog::{Catalog, CatalogFile, CatalogSource, Catalogs};
 use crate::model::Platform;
 use crate::rule::{Rule, RuleFile, RuleSet};
 use crate::source_file::{self, FileError};
+use crate::yaml;
 use std::path::Path;
 
 mod embedded {
@@ -26,7 +27,7 @@ fn embedded_catalog(platform: Platform) -> Result<CatalogFile, FileError> {
 fn catalog_from_yaml(path: &Path) -> Result<CatalogFile, FileError> {
     let display = path.display().to_string();
     let text = source_file::read_text(path, &display, MAX_DATA_BYTES)?;
-    serde_yaml::from_str(&text).map_err(|e| FileError::from_yaml(&display, &e))
+    yaml::from_str(&display, &text)
 }
 
 /// The embedded catalog of a platform, validated; every problem is returned.
@@ -133,9 +134,8 @@ pub fn load_rules(dir: Option<&Path>, catalogs: &Catalogs, strict_embedded: bool
                 .and_then(|s| s.to_str())
                 .unwrap_or_default()
                 .to_string();
-            let file = source_file::read_text(&path, &display, MAX_DATA_BYTES).and_then(|text| {
-                serde_yaml::from_str::<RuleFile>(&text).map_err(|e| FileError::from_yaml(&display, &e))
-            });
+            let file = source_file::read_text(&path, &display, MAX_DATA_BYTES)
+                .and_then(|text| yaml::from_str::<RuleFile>(&display, &text));
             match file {
                 Ok(file) => match Rule::from_file(file, &stem, catalogs, true) {
                     Ok(rule) => set.insert(rule),

@@ -23,4 +23,4 @@ pub mod source_file;
 mod test_rng;
 pub mod text;
 pub mod untrusted;
-pub mod yaml_lines;
+pub mod yaml;

@@ -7,7 +7,7 @@ pub use crate::model::Date;
 use crate::model::Platform;
 use crate::rule::RuleSet;
 use crate::source_file::{self, FileError};
-use crate::yaml_lines;
+use crate::yaml::{self, Keyed};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -16,24 +16,27 @@ pub const FILE_NAME: &str = ".scopeaudit.yaml";
 const MAX_POLICY_BYTES: u64 = 256 * 1024;
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a policy: a map with `fail_on`, `min_severity`, `rules`, `forbidden_scopes`, `allowed_scopes`, `ignore`"
+)]
 struct PolicyFile {
     #[serde(default)]
     fail_on: Option<String>,
     #[serde(default)]
     min_severity: Option<String>,
     #[serde(default)]
-    rules: BTreeMap<String, RuleSettingFile>,
+    rules: Option<Keyed<BTreeMap<String, RuleSettingFile>>>,
     #[serde(default)]
     forbidden_scopes: PlatformLists,
     #[serde(default)]
     allowed_scopes: PlatformLists,
     #[serde(default)]
-    ignore: Vec<IgnoreFile>,
+    ignore: Vec<Keyed<IgnoreFile>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a map with `severity`, `disabled`")]
 struct RuleSettingFile {
     #[serde(default)]
     severity: Option<String>,
@@ -42,7 +45,7 @@ struct RuleSettingFile {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a map with `salesforce`, `hubspot`")]
 struct PlatformLists {
     #[serde(default)]
     salesforce: Option<Vec<String>>,
@@ -51,7 +54,10 @@ struct PlatformLists {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an ignore entry: a map with `rule`, `app`, `scope`, `reason`, `expires`"
+)]
 struct IgnoreFile {
     rule: String,
     #[serde(default)]
@@ -119,9 +125,11 @@ pub fn load(path: &Path, display: &str, rules: &RuleSet, catalogs: &Catalogs) ->
 }
 
 pub fn parse(display: &str, text: &str, rules: &RuleSet, catalogs: &Catalogs) -> Result<Policy, Vec<FileError>> {
-    let file: PolicyFile = serde_yaml::from_str(text).map_err(|e| vec![FileError::from_yaml(display, &e)])?;
+    let keyed: Keyed<PolicyFile> = yaml::from_str(display, text).map_err(|e| vec![e])?;
+    let top_lines: BTreeMap<String, usize> = keyed.key_lines().map(|(k, l)| (k.to_string(), l as usize)).collect();
+    let top = |key: &str| top_lines.get(key).copied();
+    let file = keyed.value;
     let mut problems = Vec::new();
-    let top = |key: &str| yaml_lines::top_level_key(text, key).map(|l| l as usize);
     let mut problem = |line: Option<usize>, message: String| {
         problems.push(match line {
             Some(l) => FileError::at(display, l, None, message),
@@ -150,8 +158,14 @@ pub fn parse(display: &str, text: &str, rules: &RuleSet, catalogs: &Catalogs) ->
             ),
         }
     }
-    let rule_lines: BTreeMap<String, u32> = yaml_lines::mapping_keys(text, "rules").into_iter().collect();
-    for (id, setting) in file.rules {
+    let (rule_lines, rule_settings): (BTreeMap<String, u32>, _) = match file.rules {
+        Some(keyed) => (
+            keyed.key_lines().map(|(k, l)| (k.to_string(), l)).collect(),
+            keyed.value,
+        ),
+        None => Default::default(),
+    };
+    for (id, setting) in rule_settings {
         let line = rule_lines.get(&id).map(|l| *l as usize).or(top("rules"));
         if rules.get(&id).is_none() {
             problem(line, format!("rules: no rule `{id}` (see `scopeaudit rules`)"));
@@ -202,9 +216,9 @@ pub fn parse(display: &str, text: &str, rules: &RuleSet, catalogs: &Catalogs) ->
             target.insert(platform, ids);
         }
     }
-    let ignore_lines = yaml_lines::item_keys(text, "ignore", "rule");
-    for (i, ignore) in file.ignore.into_iter().enumerate() {
-        let line = ignore_lines.get(i).copied();
+    for (i, entry) in file.ignore.into_iter().enumerate() {
+        let line = entry.line("rule");
+        let ignore = entry.value;
         let l = line.map(|l| l as usize).or(top("ignore"));
         if rules.get(&ignore.rule).is_none() {
             problem(

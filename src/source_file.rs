@@ -35,20 +35,6 @@ impl FileError {
             message: one_line(&message.into()),
         }
     }
-
-    /// Turns a serde_yaml error into a located error, without the "at line N column M" tail
-    /// that serde_yaml appends (the location goes in front instead).
-    pub fn from_yaml(path: &str, err: &serde_yaml::Error) -> FileError {
-        let text = err.to_string();
-        let message = match text.rfind(" at line ") {
-            Some(i) if text[i..].contains(" column ") => text[..i].to_string(),
-            _ => text,
-        };
-        match err.location() {
-            Some(loc) => FileError::at(path, loc.line(), Some(loc.column()), message),
-            None => FileError::new(path, message),
-        }
-    }
 }
 
 /// The rendering for people: the path and message are untrusted (file names, quoted input),
@@ -118,7 +104,7 @@ pub fn read_text(path: &Path, display: &str, max_bytes: u64) -> Result<String, F
 
 /// Text in UTF-16 with a byte-order mark (what Windows editors save as "Unicode"), as UTF-8.
 fn decode_utf16(display: &str, bytes: &[u8], little_endian: bool) -> Result<Vec<u8>, FileError> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(FileError::new(display, "UTF-16 text with an odd number of bytes"));
     }
     let units = bytes.chunks_exact(2).map(|pair| {

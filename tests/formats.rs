@@ -444,3 +444,121 @@ fn credentials_in_a_url_never_reach_any_output_or_error() {
     assert_eq!(out.code, 2);
     check("file error", &out.stderr);
 }
+
+/// A manifest in flow style over three lines: each scope on its own line.
+const FLOW_MANIFEST: &str = "{app: Flow App, platform: salesforce,
+ scopes: [{scope: api, justification: Reads records.},
+          {scope: refresh_token, required: false}]}
+";
+
+/// A whole manifest indented, after comments and a `---`.
+const INDENTED_MANIFEST: &str = "# Vendor manifest
+---
+    app: Indented App
+    platform: hubspot
+    scopes:
+      - scope: oauth
+        justification: Sign-in.
+      -   scope: crm.objects.contacts.write
+    settings:
+      distribution: marketplace
+";
+
+/// Each app's name with its scopes and their lines, from a JSON report.
+fn scope_lines(report: &serde_json::Value) -> Vec<(String, Vec<(String, u64)>)> {
+    report["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|app| {
+            let scopes = app["scopes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| (s["scope"].as_str().unwrap().to_string(), s["line"].as_u64().unwrap()))
+                .collect();
+            (app["name"].as_str().unwrap().to_string(), scopes)
+        })
+        .collect()
+}
+
+#[test]
+fn manifests_in_any_yaml_style_named_or_found_by_walking() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "flow.yaml", FLOW_MANIFEST);
+    write(d, "indented.yml", INDENTED_MANIFEST);
+    // YAML that is not a manifest, with `app:` keys below the top level: skipped while walking.
+    write(d, "ci.yaml", "jobs:\n  build:\n    app: web\n");
+    write(
+        d,
+        "k8s.yaml",
+        "kind: Service\nmetadata:\n  labels:\n    app: web\n---\nkind: Pod\nmetadata:\n  labels: {app: web}\n",
+    );
+    let expected = [
+        (
+            "Flow App".to_string(),
+            vec![("api".to_string(), 2), ("refresh_token".to_string(), 3)],
+        ),
+        (
+            "Indented App".to_string(),
+            vec![("oauth".to_string(), 6), ("crm.objects.contacts.write".to_string(), 8)],
+        ),
+    ];
+    let json_args = ["--no-config", "--format", "json", "--fail-on", "never"];
+
+    let named = run(scopeaudit()
+        .current_dir(d)
+        .args(["audit", "flow.yaml", "indented.yml"])
+        .args(json_args));
+    assert_eq!(named.code, 0, "{}", named.stderr);
+    assert_eq!(scope_lines(&json(&named.stdout)), expected);
+
+    let walked = run(scopeaudit().current_dir(d).args(["audit", "."]).args(json_args));
+    assert_eq!((walked.code, walked.stderr.as_str()), (0, ""));
+    assert_eq!(scope_lines(&json(&walked.stdout)), expected);
+
+    // Findings in the text report point at the scope's own line in either style.
+    let text = run(scopeaudit()
+        .current_dir(d)
+        .args(["audit", ".", "--no-config", "--fail-on", "never"]));
+    for line in [
+        "  LOW      missing-justification  refresh_token  ./flow.yaml:3",
+        "  LOW      missing-justification  crm.objects.contacts.write  ./indented.yml:8",
+    ] {
+        assert!(text.stdout.lines().any(|l| l == line), "{line}\n{}", text.stdout);
+    }
+}
+
+#[test]
+fn a_broken_manifest_found_by_walking_is_reported_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "flow.yaml", FLOW_MANIFEST);
+    // Broken before its `app:` key, and a flow mapping never closed.
+    write(d, "a.yaml", "platform: hubspot\nscopes: [oauth\napp: Broken\n");
+    write(
+        d,
+        "b.yaml",
+        "{app: Broken Flow, platform: hubspot, scopes: [{scope: oauth}]\n",
+    );
+    // Broken YAML that is not a manifest stays skipped.
+    write(d, "ci.yaml", "steps:\n  - run: \"echo\n    app: x\n");
+    let out = run(scopeaudit().current_dir(d).args(["audit", ".", "--no-config"]));
+    // The rest is audited; the report is incomplete and says which files it could not read.
+    assert_eq!(out.code, 2);
+    let head: Vec<&str> = out.stdout.lines().take(3).collect();
+    assert_eq!(
+        head,
+        [
+            "INCOMPLETE: 2 inputs could not be read; this report covers only the rest:",
+            "  ./a.yaml:3:4: illegal placement of ':' indicator",
+            "  ./b.yaml:1:1: unclosed bracket '{'",
+        ]
+    );
+    assert!(out.stdout.contains("Flow App (Salesforce) — ./flow.yaml"));
+    assert_eq!(
+        out.stderr,
+        "error: the report is incomplete: 2 input(s) could not be read\n"
+    );
+}

@@ -1,5 +1,6 @@
-//! The native YAML app manifest: `inputs::manifest::parse` (serde_yaml plus the line scanner
-//! in `yaml_lines`).
+//! The native YAML app manifest: `inputs::manifest::parse` (serde-saphyr through `yaml`, whose
+//! error messages walk the parse events again) and `looks_like_manifest` (a text prefilter,
+//! then a walk of the parse events).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

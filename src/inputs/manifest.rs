@@ -5,11 +5,15 @@ use crate::model::{
     Platform, Pos, RefreshTokenPolicy, RequestedScope, Requirement, Source, Tool, ToolAccess,
 };
 use crate::source_file::FileError;
-use crate::yaml_lines;
+use crate::yaml::{self, Keyed};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an app manifest: a map with `app`, `platform`, `scopes`"
+)]
 struct ManifestFile {
     app: String,
     #[serde(default)]
@@ -19,15 +23,18 @@ struct ManifestFile {
     description: Option<String>,
     #[serde(default)]
     integration: Option<IntegrationFile>,
-    scopes: Vec<ScopeFile>,
+    scopes: Vec<Keyed<ScopeFile>>,
     #[serde(default)]
-    tools: Vec<ToolFile>,
+    tools: Vec<Keyed<ToolFile>>,
     #[serde(default)]
-    settings: Option<SettingsFile>,
+    settings: Option<Keyed<SettingsFile>>,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a map with `delegation`, `flows`, `token_storage`, `sign_in`"
+)]
 struct IntegrationFile {
     #[serde(default)]
     delegation: Option<Delegation>,
@@ -81,7 +88,10 @@ struct ScopeFile {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a tool entry: a map with `name`, `object`, `access`"
+)]
 struct ToolFile {
     name: String,
     object: String,
@@ -89,7 +99,7 @@ struct ToolFile {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a map of settings")]
 struct SettingsFile {
     admin_approved: Option<bool>,
     ip_relaxation: Option<String>,
@@ -121,15 +131,56 @@ struct SettingsFile {
 
 /// The validity of the certificate the app registers (for the JWT bearer flow).
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a map with `not_before`, `not_after`")]
 struct CertificateFile {
     not_before: Option<String>,
     not_after: Option<String>,
 }
 
-/// Whether a YAML text is an app manifest: it has a top-level `app:` key.
+/// Whether a YAML text is an app manifest: the top-level mapping of a document has an `app`
+/// key, in any style (block, flow, indented, after `---` or comments). Also true for text that
+/// is not valid YAML but has what looks like a top-level `app:` key, so that a broken manifest
+/// gets its error reported rather than being skipped. Cheap for other YAML (a CI config, say):
+/// text that never has `app` before a `:` is ruled out without parsing, and the rest is only
+/// tokenized, never built into values.
 pub fn looks_like_manifest(text: &str) -> bool {
-    yaml_lines::top_level_key(text, "app").is_some()
+    if !mentions_app_key(text) {
+        return false;
+    }
+    yaml::has_top_level_key(text, "app").unwrap_or_else(|| broken_app_key(text))
+}
+
+/// `app`, maybe quoted, then `:` (after optional blanks) somewhere in the text.
+fn mentions_app_key(text: &str) -> bool {
+    text.match_indices("app").any(|(i, _)| {
+        let rest = text[i + 3..].trim_start_matches(['"', '\'']);
+        rest.trim_start_matches([' ', '\t']).starts_with(':')
+    })
+}
+
+/// For text that is not valid YAML: a line that is an `app:` key at the indentation of the
+/// document's first key, or an `app:` key right after the `{` opening a flow mapping.
+fn broken_app_key(text: &str) -> bool {
+    let content = |line: &&str| {
+        let t = line.trim_start();
+        !t.is_empty() && !t.starts_with('#') && !t.starts_with("---") && !t.starts_with('%')
+    };
+    let Some(first) = text.lines().find(content) else {
+        return false;
+    };
+    let indent = first.len() - first.trim_start().len();
+    let is_app_key = |s: &str| {
+        let s = s.trim_start();
+        let s = s.strip_prefix(['"', '\'']).unwrap_or(s);
+        s.strip_prefix("app")
+            .map(|rest| rest.trim_start_matches(['"', '\'']).trim_start_matches([' ', '\t']))
+            .is_some_and(|rest| rest.starts_with(':'))
+    };
+    let flow = first.trim_start().strip_prefix('{').is_some_and(is_app_key);
+    flow || text
+        .lines()
+        .filter(content)
+        .any(|line| line.len() - line.trim_start().len() == indent && is_app_key(line))
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
@@ -138,28 +189,28 @@ fn non_empty(value: Option<String>) -> Option<String> {
 
 /// Parses a manifest's text. `path` is how the user named the file.
 pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
-    let file: ManifestFile = serde_yaml::from_str(text).map_err(|e| FileError::from_yaml(path, &e))?;
-    let line_of = |key: &str| yaml_lines::top_level_key(text, key);
+    let manifest: Keyed<ManifestFile> = yaml::from_str(path, text)?;
+    let line_of = |key: &str| manifest.line(key);
     let at = |line: Option<u32>, message: String| match line {
         Some(l) => FileError::at(path, l as usize, None, message),
         None => FileError::new(path, message),
     };
+    let (app_at, integration_at, tools_at) = (line_of("app"), line_of("integration"), line_of("tools"));
+    let scopes_at = line_of("scopes");
+    let file = manifest.value;
     if file.app.trim().is_empty() {
-        return Err(at(
-            line_of("app"),
-            "`app` is empty: give the app's display name".to_string(),
-        ));
+        return Err(at(app_at, "`app` is empty: give the app's display name".to_string()));
     }
     if file.scopes.is_empty() {
         return Err(at(
-            line_of("scopes"),
+            scopes_at,
             "`scopes` is empty: list the scopes the app requests".to_string(),
         ));
     }
     let mut scopes = Vec::with_capacity(file.scopes.len());
-    let scope_lines = yaml_lines::item_keys(text, "scopes", "scope");
-    for (i, scope) in file.scopes.into_iter().enumerate() {
-        let line = scope_lines.get(i).copied().or_else(|| line_of("scopes"));
+    for (i, entry) in file.scopes.into_iter().enumerate() {
+        let line = entry.line("scope").or(scopes_at);
+        let scope = entry.value;
         let name = scope.scope.trim().to_string();
         if name.is_empty() {
             return Err(at(line, format!("scopes[{i}].scope is empty")));
@@ -173,9 +224,9 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
         });
     }
     let mut tools = Vec::with_capacity(file.tools.len());
-    let tool_lines = yaml_lines::item_keys(text, "tools", "name");
-    for (i, tool) in file.tools.into_iter().enumerate() {
-        let line = tool_lines.get(i).copied().or_else(|| line_of("tools"));
+    for (i, entry) in file.tools.into_iter().enumerate() {
+        let line = entry.line("name").or(tools_at);
+        let tool = entry.value;
         if tool.object.trim().is_empty() || tool.name.trim().is_empty() {
             return Err(at(line, format!("tools[{i}]: `name` and `object` must not be empty")));
         }
@@ -192,27 +243,32 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
         token_storage: non_empty(i.token_storage),
         sign_in: i.sign_in,
     });
-    let settings = settings(path, text, file.settings.unwrap_or_default())?;
+    let settings = match file.settings {
+        Some(keyed) => settings(
+            path,
+            &keyed.key_lines().map(|(k, l)| (k.to_string(), l)).collect(),
+            keyed.value,
+        )?,
+        None => settings(path, &BTreeMap::new(), SettingsFile::default())?,
+    };
     Ok(App {
         name: file.app.trim().to_string(),
         vendor: non_empty(file.vendor),
         platform: file.platform,
         description: non_empty(file.description),
         source: Source::single(path, InputKind::Manifest),
-        at: line_of("app").map(Pos::line),
+        at: app_at.map(Pos::line),
         integration,
-        integration_at: line_of("integration").map(Pos::line),
+        integration_at: integration_at.map(Pos::line),
         scopes,
-        tools_at: line_of("tools").map(Pos::line),
+        tools_at: tools_at.map(Pos::line),
         tools,
         settings,
         notes: Vec::new(),
     })
 }
 
-fn settings(path: &str, text: &str, file: SettingsFile) -> Result<AppSettings, FileError> {
-    let lines: std::collections::BTreeMap<String, u32> =
-        yaml_lines::mapping_keys(text, "settings").into_iter().collect();
+fn settings(path: &str, lines: &BTreeMap<String, u32>, file: SettingsFile) -> Result<AppSettings, FileError> {
     let at = lines.iter().map(|(k, &l)| (k.clone(), Pos::line(l))).collect();
     let invalid = |key: &str, message: String| match lines.get(key) {
         Some(&l) => FileError::at(path, l as usize, None, format!("settings.{key}: {message}")),
@@ -341,6 +397,33 @@ settings:
         let err = parse("m.yaml", &GOOD.replace("vendor:", "vendr:")).unwrap_err();
         assert_eq!(err.line, Some(2));
         assert!(err.message.contains("unknown field `vendr`"), "{err}");
+    }
+
+    #[test]
+    fn manifests_are_recognized_in_any_style() {
+        for text in [
+            GOOD,
+            "{app: X, platform: hubspot, scopes: [{scope: oauth}]}",
+            "# comment\n---\n  app: X\n  platform: hubspot\n",
+            "platform: hubspot\n\"app\" : X\n",
+            // Not valid YAML, but with a top-level `app:` key: its error gets reported.
+            "platform: hubspot\nscopes: [oauth\napp: X\n",
+            "  x: \"unclosed\n  app: X\n",
+            "{ app: X, scopes: [\n",
+        ] {
+            assert!(looks_like_manifest(text), "{text}");
+        }
+        for text in [
+            "name: x\n",
+            "jobs:\n  build:\n    app: web\n",
+            "kind: Pod\nmetadata:\n  labels: {app: web}\n---\nkind: Service\n",
+            "- app: x\n",
+            "apps: [a]\nwebapp: b\n",
+            // Broken, with `app:` only nested.
+            "steps:\n  - run: \"echo\n    app: x\n",
+        ] {
+            assert!(!looks_like_manifest(text), "{text}");
+        }
     }
 
     #[test]
