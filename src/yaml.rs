@@ -40,7 +40,7 @@ fn line_of(location: Location) -> Option<u32> {
 }
 
 /// The line a value starts on.
-pub fn value_line<T>(value: &Spanned<T>) -> Option<u32> {
+fn value_line<T>(value: &Spanned<T>) -> Option<u32> {
     line_of(value.referenced)
 }
 
@@ -163,7 +163,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for KeyMap<'_, A> {
 }
 
 /// The parser's error as a located one-line error, its message in words for the user.
-pub fn error(path: &str, text: &str, err: &Error) -> FileError {
+fn error(path: &str, text: &str, err: &Error) -> FileError {
     let mut inner = err;
     while let Error::WithSnippet { error, .. } | Error::AliasError { error, .. } = inner {
         inner = error;
