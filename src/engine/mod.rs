@@ -42,6 +42,14 @@ pub struct Engine<'a> {
     pub today: Date,
 }
 
+/// `items` in the order `indexes` gives (a permutation of their positions).
+fn reorder<T>(items: Vec<T>, indexes: impl Iterator<Item = usize>) -> Vec<T> {
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    indexes
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect()
+}
+
 pub(crate) fn slug(name: &str) -> String {
     let mut out = String::new();
     for c in name.chars().flat_map(char::to_lowercase) {
@@ -91,22 +99,37 @@ impl Engine<'_> {
             result.score = 100u32.saturating_sub(total);
             result.grade = grade(result.score, critical);
         }
-        let order: BTreeMap<&str, usize> = results.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
-        let key = |f: &Finding| {
-            (
-                f.app
-                    .as_deref()
-                    .and_then(|a| order.get(a).copied())
-                    .unwrap_or(usize::MAX),
-                std::cmp::Reverse(f.severity),
-                f.rule.clone(),
-                f.location.line(),
-                f.scope.clone(),
-            )
+        // Report order: by app (input order), then severity, rule, line and scope. Each
+        // finding's app position is looked up once, not once per comparison.
+        let order: std::collections::HashMap<&str, usize> =
+            results.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+        let position = |f: &Finding| {
+            f.app
+                .as_deref()
+                .and_then(|a| order.get(a).copied())
+                .unwrap_or(usize::MAX)
         };
-        findings.sort_by_key(key);
-        let mut suppressed = suppressed;
-        suppressed.sort_by_key(|s| key(&s.finding));
+        let by_report_order = |(pa, a): &(usize, &Finding), (pb, b): &(usize, &Finding)| {
+            (pa, std::cmp::Reverse(a.severity), &a.rule, a.location.line(), &a.scope).cmp(&(
+                pb,
+                std::cmp::Reverse(b.severity),
+                &b.rule,
+                b.location.line(),
+                &b.scope,
+            ))
+        };
+        let mut keyed: Vec<(usize, usize)> = findings.iter().enumerate().map(|(i, f)| (position(f), i)).collect();
+        keyed.sort_by(|&(pa, a), &(pb, b)| by_report_order(&(pa, &findings[a]), &(pb, &findings[b])));
+        let findings = reorder(findings, keyed.into_iter().map(|(_, i)| i));
+        let mut keyed: Vec<(usize, usize)> = suppressed
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (position(&s.finding), i))
+            .collect();
+        keyed.sort_by(|&(pa, a), &(pb, b)| {
+            by_report_order(&(pa, &suppressed[a].finding), &(pb, &suppressed[b].finding))
+        });
+        let suppressed = reorder(suppressed, keyed.into_iter().map(|(_, i)| i));
         Evaluation {
             apps: results,
             findings,
