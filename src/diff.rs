@@ -4,12 +4,13 @@
 use crate::analysis::AppResult;
 use crate::catalog::Catalog;
 use crate::finding::{FailOn, Finding};
-use crate::model::{AppSettings, Date, SettingValue};
+use crate::model::{Date, Setting, SettingValue};
 use crate::report::templates::md_escape;
 use crate::untrusted::visible;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use strum::VariantArray as _;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Side {
@@ -40,7 +41,7 @@ pub struct Escalation {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SettingChange {
-    pub setting: &'static str,
+    pub setting: Setting,
     pub old: SettingValue,
     pub new: SettingValue,
 }
@@ -175,19 +176,18 @@ pub fn compare(input: &DiffInput) -> DiffReport {
             message: format!("newly requests `{scope}`: everything the user can reach"),
         });
     }
-    let changed_settings = AppSettings::NAMES
+    let changed_settings = Setting::VARIANTS
         .iter()
-        .filter(|name| !name.starts_with("certificate_days"))
-        .filter_map(|&name| {
-            let old = input.old.app.settings.value(name, input.today);
-            let new = input.new.app.settings.value(name, input.today);
+        .copied()
+        // Days left change every day without the app changing.
+        .filter(|setting| *setting != Setting::CertificateDaysLeft)
+        .filter_map(|setting| {
+            let old = input.old.app.settings.value(setting, input.today);
+            let new = input.new.app.settings.value(setting, input.today);
             // Whether OAuth is configured at all only means something when both inputs say.
-            let unstated = name == "oauth_enabled" && (old == SettingValue::Unset || new == SettingValue::Unset);
-            (old != new && !unstated).then_some(SettingChange {
-                setting: name,
-                old,
-                new,
-            })
+            let unstated =
+                setting == Setting::OauthEnabled && (old == SettingValue::Unset || new == SettingValue::Unset);
+            (old != new && !unstated).then_some(SettingChange { setting, old, new })
         })
         .collect();
     let old_keys: BTreeSet<_> = input.old_findings.iter().map(|f| key(f, &input.old.app.name)).collect();

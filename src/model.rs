@@ -452,8 +452,8 @@ pub struct AppSettings {
     /// Kinds of secret found committed in the input (`consumer secret`, `private key`): names
     /// only, never the values.
     pub committed_secrets: Vec<String>,
-    /// Where each setting is stated, by setting name.
-    pub at: BTreeMap<String, Pos>,
+    /// Where each setting is stated.
+    pub at: BTreeMap<Setting, Pos>,
 }
 
 /// A setting value as rules see it: absent, a flag, a number, a word, or a list of words.
@@ -478,44 +478,98 @@ impl fmt::Display for SettingValue {
     }
 }
 
+/// Every app setting that rules, reports and `diff` may name, stated by an input or derived
+/// from one (`certificate_days_left` from the certificate). The spelling is derived once.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Setting {
+    OauthEnabled,
+    AdminApproved,
+    IpRelaxation,
+    RefreshTokenPolicy,
+    PkceRequired,
+    PkceUsed,
+    AuthorizeHost,
+    AuthorizeHostKnown,
+    CallbackUrls,
+    ClientCredentialsEnabled,
+    ClientCredentialsUser,
+    IntrospectAllTokens,
+    ConsumerSecretOptional,
+    SecretRequiredForRefreshToken,
+    RefreshTokenRotation,
+    TokenExchangeEnabled,
+    PreauthorizedProfiles,
+    PreauthorizedPermissionSets,
+    IpRanges,
+    IpRangeAddresses,
+    Certificate,
+    CertificateNotAfter,
+    CertificateDaysLeft,
+    CertificateLifetimeDays,
+    CertificateProblem,
+    CanvasAccessMethod,
+    AuthType,
+    Distribution,
+    PermittedUrls,
+    CommittedSecrets,
+}
+
+impl Setting {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn parse(name: &str) -> Option<Setting> {
+        name.parse().ok()
+    }
+
+    /// The stated setting a derived one is read from: a finding about a certificate's days left
+    /// points at the certificate, one about the addresses a range covers at the range.
+    pub fn source(self) -> Setting {
+        match self {
+            Setting::IpRangeAddresses => Setting::IpRanges,
+            Setting::CertificateNotAfter
+            | Setting::CertificateDaysLeft
+            | Setting::CertificateLifetimeDays
+            | Setting::CertificateProblem => Setting::Certificate,
+            Setting::AuthorizeHostKnown => Setting::AuthorizeHost,
+            stated => stated,
+        }
+    }
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl AppSettings {
-    /// Every setting name rules may refer to, in the order the docs list them. The
-    /// `certificate_*`, `authorize_host_known` and `ip_range_addresses` values are derived.
-    pub const NAMES: [&'static str; 30] = [
-        "oauth_enabled",
-        "admin_approved",
-        "ip_relaxation",
-        "refresh_token_policy",
-        "pkce_required",
-        "pkce_used",
-        "authorize_host",
-        "authorize_host_known",
-        "callback_urls",
-        "client_credentials_enabled",
-        "client_credentials_user",
-        "introspect_all_tokens",
-        "consumer_secret_optional",
-        "secret_required_for_refresh_token",
-        "refresh_token_rotation",
-        "token_exchange_enabled",
-        "preauthorized_profiles",
-        "preauthorized_permission_sets",
-        "ip_ranges",
-        "ip_range_addresses",
-        "certificate",
-        "certificate_not_after",
-        "certificate_days_left",
-        "certificate_lifetime_days",
-        "certificate_problem",
-        "canvas_access_method",
-        "auth_type",
-        "distribution",
-        "permitted_urls",
-        "committed_secrets",
-    ];
+    /// Where the input states `setting`, or (for a derived one) the setting it comes from.
+    pub fn position(&self, setting: Setting) -> Option<Pos> {
+        self.at
+            .get(&setting)
+            .or_else(|| self.at.get(&setting.source()))
+            .copied()
+    }
 
     /// The value of a setting; `today` dates the certificate's remaining days.
-    pub fn value(&self, name: &str, today: Date) -> SettingValue {
+    pub fn value(&self, setting: Setting, today: Date) -> SettingValue {
         fn flag(v: Option<bool>) -> SettingValue {
             v.map_or(SettingValue::Unset, SettingValue::Bool)
         }
@@ -531,47 +585,48 @@ impl AppSettings {
         }
         let cert = self.certificate.as_ref();
         let number = |v: Option<i64>| v.map_or(SettingValue::Unset, SettingValue::Number);
-        match name {
-            "oauth_enabled" => flag(self.oauth_enabled),
-            "admin_approved" => flag(self.admin_approved),
-            "ip_relaxation" => text(self.ip_relaxation.map(IpRelaxation::as_str)),
-            "refresh_token_policy" => self
+        match setting {
+            Setting::OauthEnabled => flag(self.oauth_enabled),
+            Setting::AdminApproved => flag(self.admin_approved),
+            Setting::IpRelaxation => text(self.ip_relaxation.map(IpRelaxation::as_str)),
+            Setting::RefreshTokenPolicy => self
                 .refresh_token_policy
                 .map_or(SettingValue::Unset, |v| SettingValue::Text(v.to_string())),
-            "pkce_required" => flag(self.pkce_required),
-            "pkce_used" => flag(self.pkce_used),
-            "authorize_host" => text(self.authorize_host.as_ref().map(|h| h.host.as_str())),
-            "authorize_host_known" => flag(self.authorize_host.as_ref().map(|h| h.known)),
-            "callback_urls" => {
+            Setting::PkceRequired => flag(self.pkce_required),
+            Setting::PkceUsed => flag(self.pkce_used),
+            Setting::AuthorizeHost => text(self.authorize_host.as_ref().map(|h| h.host.as_str())),
+            Setting::AuthorizeHostKnown => flag(self.authorize_host.as_ref().map(|h| h.known)),
+            Setting::CallbackUrls => {
                 SettingValue::List(self.callback_urls.iter().map(|u| u.url.clone()).collect()).non_empty()
             }
-            "client_credentials_enabled" => flag(self.client_credentials_enabled),
-            "client_credentials_user" => text(self.client_credentials_user.as_deref()),
-            "introspect_all_tokens" => flag(self.introspect_all_tokens),
-            "consumer_secret_optional" => flag(self.consumer_secret_optional),
-            "secret_required_for_refresh_token" => flag(self.secret_required_for_refresh_token),
-            "refresh_token_rotation" => flag(self.refresh_token_rotation),
-            "token_exchange_enabled" => flag(self.token_exchange_enabled),
-            "preauthorized_profiles" => list(&self.preauthorized_profiles),
-            "preauthorized_permission_sets" => list(&self.preauthorized_permission_sets),
-            "ip_ranges" => list(&self.ip_ranges),
-            "ip_range_addresses" => number(
+            Setting::ClientCredentialsEnabled => flag(self.client_credentials_enabled),
+            Setting::ClientCredentialsUser => text(self.client_credentials_user.as_deref()),
+            Setting::IntrospectAllTokens => flag(self.introspect_all_tokens),
+            Setting::ConsumerSecretOptional => flag(self.consumer_secret_optional),
+            Setting::SecretRequiredForRefreshToken => flag(self.secret_required_for_refresh_token),
+            Setting::RefreshTokenRotation => flag(self.refresh_token_rotation),
+            Setting::TokenExchangeEnabled => flag(self.token_exchange_enabled),
+            Setting::PreauthorizedProfiles => list(&self.preauthorized_profiles),
+            Setting::PreauthorizedPermissionSets => list(&self.preauthorized_permission_sets),
+            Setting::IpRanges => list(&self.ip_ranges),
+            Setting::IpRangeAddresses => number(
                 (!self.ip_ranges.is_empty())
                     .then(|| self.ip_ranges.iter().filter_map(|r| ipv4_range_size(r)).sum::<i64>()),
             ),
-            "certificate" => text(cert.map(|c| if c.problem.is_some() { "unreadable" } else { "present" })),
-            "certificate_not_after" => text(cert.and_then(|c| c.not_after).map(|d| d.to_string()).as_deref()),
-            "certificate_days_left" => number(cert.and_then(|c| c.not_after).map(|d| d.to_days() - today.to_days())),
-            "certificate_lifetime_days" => {
+            Setting::Certificate => text(cert.map(|c| if c.problem.is_some() { "unreadable" } else { "present" })),
+            Setting::CertificateNotAfter => text(cert.and_then(|c| c.not_after).map(|d| d.to_string()).as_deref()),
+            Setting::CertificateDaysLeft => {
+                number(cert.and_then(|c| c.not_after).map(|d| d.to_days() - today.to_days()))
+            }
+            Setting::CertificateLifetimeDays => {
                 number(cert.and_then(|c| Some(c.not_after?.to_days() - c.not_before?.to_days())))
             }
-            "certificate_problem" => text(cert.and_then(|c| c.problem.as_deref())),
-            "canvas_access_method" => text(self.canvas_access_method.as_deref()),
-            "auth_type" => text(self.auth_type.as_deref()),
-            "distribution" => text(self.distribution.as_deref()),
-            "permitted_urls" => list(&self.permitted_urls),
-            "committed_secrets" => list(&self.committed_secrets),
-            _ => SettingValue::Unset,
+            Setting::CertificateProblem => text(cert.and_then(|c| c.problem.as_deref())),
+            Setting::CanvasAccessMethod => text(self.canvas_access_method.as_deref()),
+            Setting::AuthType => text(self.auth_type.as_deref()),
+            Setting::Distribution => text(self.distribution.as_deref()),
+            Setting::PermittedUrls => list(&self.permitted_urls),
+            Setting::CommittedSecrets => list(&self.committed_secrets),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::catalog::{Access, Catalogs, Risk, Sensitivity, Status};
 use crate::finding::Severity;
-use crate::model::{AppSettings, Delegation, Flow, InputKind, Platform, Requirement, ToolAccess};
+use crate::model::{Delegation, Flow, InputKind, Platform, Requirement, Setting, ToolAccess};
 use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
@@ -209,7 +209,7 @@ pub enum Predicate {
     Flow(Vec<Flow>),
     /// The kind of input the app was read from (only a manifest carries justifications).
     InputKind(Vec<InputKind>),
-    Setting(&'static str, SettingTest),
+    Setting(Setting, SettingTest),
     UrlMatches(Pattern),
     IgnoreState(Vec<IgnoreState>),
 }
@@ -223,8 +223,8 @@ pub enum Condition {
 }
 
 impl Condition {
-    /// Setting names the condition tests, in order: findings point at the first one's line.
-    pub fn settings(&self) -> Vec<&'static str> {
+    /// The settings the condition tests, in order: findings point at the first one's line.
+    pub fn settings(&self) -> Vec<Setting> {
         let mut out = Vec::new();
         self.walk(&mut |p| {
             if let Predicate::Setting(name, _) = p {
@@ -428,10 +428,7 @@ fn check_template(template: &str, subject: Subject, field: &str, problems: &mut 
     for piece in template_names(template) {
         match piece {
             Ok(name) => {
-                let setting_ok = subject.has_app()
-                    && name
-                        .strip_prefix("setting:")
-                        .is_some_and(|s| AppSettings::NAMES.contains(&s));
+                let setting_ok = subject.has_app() && name.strip_prefix("setting:").and_then(Setting::parse).is_some();
                 if !allowed.contains(&name) && !setting_ok {
                     problems.push(format!(
                         "{field}: unknown placeholder `{{{name}}}` for subject {}; known: {}{}",
@@ -707,10 +704,14 @@ fn setting(arg: &Value, here: &str, strict: bool) -> Result<Predicate, String> {
         .get("name")
         .and_then(Value::as_str)
         .ok_or_else(|| format!("{here}: `name` is required"))?;
-    let Some(name) = AppSettings::NAMES.iter().copied().find(|n| *n == name) else {
+    let Some(setting) = Setting::parse(name) else {
         return Err(format!(
             "{here}: unknown setting `{name}`; known: {}",
-            AppSettings::NAMES.join(", ")
+            Setting::VARIANTS
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     };
     let tests: Vec<(&String, &Value)> = map.iter().filter(|(k, _)| k.as_str() != "name").collect();
@@ -743,7 +744,7 @@ fn setting(arg: &Value, here: &str, strict: bool) -> Result<Predicate, String> {
         }
         other => return Err(format!("{here}: unknown setting test `{other}`")),
     };
-    Ok(Predicate::Setting(name, test))
+    Ok(Predicate::Setting(setting, test))
 }
 
 /// All rules, sorted by id.

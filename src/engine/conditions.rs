@@ -4,7 +4,7 @@
 
 use crate::analysis::{AppResult, MissingScope, ScopeAnalysis};
 use crate::catalog::{Catalog, Catalogs, ScopeEntry};
-use crate::model::{App, CallbackUrl, Date, Note, Requirement, SettingValue};
+use crate::model::{App, CallbackUrl, Date, Note, Requirement, Setting, SettingValue};
 use crate::policy::Ignore;
 use crate::rule::{Condition, IgnoreState, Predicate, SettingTest};
 use std::collections::BTreeSet;
@@ -73,7 +73,7 @@ pub(super) fn predicate(p: &Predicate, facts: &Facts, target: &Target) -> bool {
         Predicate::Delegation(list) => app.integration.delegation.is_some_and(|d| list.contains(&d)),
         Predicate::Flow(list) => app.integration.flows.iter().any(|f| list.contains(f)),
         Predicate::InputKind(list) => list.contains(&app.source.kind),
-        Predicate::Setting(name, test) => setting_holds(&app.settings.value(name, facts.today), test),
+        Predicate::Setting(setting, test) => setting_holds(&app.settings.value(*setting, facts.today), test),
         Predicate::UrlMatches(re) => matches!(target, Target::Url(u) if re.is_match(&u.url)),
         // Only a rule about waivers asks this, and it is refused for every other subject at load.
         Predicate::IgnoreState(_) => false,
@@ -161,7 +161,8 @@ fn setting_holds(value: &SettingValue, test: &SettingTest) -> bool {
 
 pub(super) fn placeholder(name: &str, facts: &Facts, target: &Target) -> String {
     let app = facts.app;
-    if let Some(setting) = name.strip_prefix("setting:") {
+    // Checked at load: only a known setting reaches here.
+    if let Some(setting) = name.strip_prefix("setting:").and_then(Setting::parse) {
         return app.settings.value(setting, facts.today).to_string();
     }
     let view = scope_view(facts, target);

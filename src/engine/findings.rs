@@ -5,6 +5,7 @@ use super::conditions::{holds, placeholder, predicate, Facts, Target};
 use super::Engine;
 use crate::analysis::AppResult;
 use crate::finding::{fingerprint, Finding, Location, Severity};
+use crate::model::Setting;
 use crate::rule::{render_template, Rule, Subject};
 use crate::untrusted::{capped, MAX_REPEATED_CHARS};
 use std::collections::BTreeSet;
@@ -62,7 +63,7 @@ impl Engine<'_> {
                     .when
                     .settings()
                     .iter()
-                    .find_map(|s| app.settings.at.get(*s).copied())
+                    .find_map(|s| app.settings.position(*s))
                     .or(app.at);
                 (None, String::new(), at)
             }
@@ -81,8 +82,7 @@ impl Engine<'_> {
             Target::Url(u) => (
                 None,
                 u.url.clone(),
-                u.at.or_else(|| app.settings.at.get("callback_urls").copied())
-                    .or(app.at),
+                u.at.or_else(|| app.settings.position(Setting::CallbackUrls)).or(app.at),
             ),
             Target::Note(n) => (None, n.message.clone(), n.at.or(app.at)),
         };

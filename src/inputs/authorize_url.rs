@@ -15,7 +15,7 @@
 
 use crate::model::{
     App, AppSettings, AuthorizeHost, CallbackUrl, Flow, InputKind, Integration, Note, Platform, Pos, RequestedScope,
-    Requirement, Source,
+    Requirement, Setting, Source,
 };
 use crate::source_file::FileError;
 use url::{Host, Url};
@@ -259,13 +259,13 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
     }
     if let Some(pos) = at {
         for name in [
-            "callback_urls",
-            "pkce_used",
-            "committed_secrets",
-            "authorize_host",
-            "authorize_host_known",
+            Setting::CallbackUrls,
+            Setting::PkceUsed,
+            Setting::CommittedSecrets,
+            Setting::AuthorizeHost,
+            Setting::AuthorizeHostKnown,
         ] {
-            settings.at.insert(name.to_string(), pos);
+            settings.at.insert(name, pos);
         }
     }
     let client = values("client_id")
@@ -426,7 +426,7 @@ mod tests {
         let app = parse_url("u", url, Some(1)).unwrap();
         assert_eq!(app.platform, Platform::Hubspot);
         assert_eq!(host_of(&app), ("evil.example", false));
-        assert_eq!(app.settings.at.get("authorize_host_known"), Some(&Pos::line(1)));
+        assert_eq!(app.settings.at.get(&Setting::AuthorizeHostKnown), Some(&Pos::line(1)));
         assert_eq!(
             display_name(url),
             "https://evil.example/@app.hubspot.com/oauth/authorize"

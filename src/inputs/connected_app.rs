@@ -8,7 +8,7 @@
 use super::sf_meta::{self, AccessMethod, Reading};
 use super::xml::{self, Element};
 use crate::model::{
-    App, AppSettings, Flow, InputKind, Integration, IpRelaxation, Note, Pos, RefreshTokenPolicy, Source,
+    App, AppSettings, Flow, InputKind, Integration, IpRelaxation, Note, Pos, RefreshTokenPolicy, Setting, Source,
 };
 use crate::source_file::FileError;
 
@@ -106,10 +106,12 @@ impl Reading {
                 }
             }
             "isAdminApproved" => {
-                self.flag(e, "admin_approved", |s| &mut s.admin_approved);
+                self.flag(e, Setting::AdminApproved, |s| &mut s.admin_approved);
             }
             "isClientCredentialEnabled" => {
-                let enabled = self.flag(e, "client_credentials_enabled", |s| &mut s.client_credentials_enabled);
+                let enabled = self.flag(e, Setting::ClientCredentialsEnabled, |s| {
+                    &mut s.client_credentials_enabled
+                });
                 if enabled == Some(true) {
                     self.add_flow(Flow::ClientCredentials);
                 }
@@ -117,7 +119,7 @@ impl Reading {
             "oauthClientCredentialUser" => {
                 if let Some(user) = self.notes.text(e) {
                     self.offer_text(
-                        "client_credentials_user",
+                        Setting::ClientCredentialsUser,
                         line,
                         |s| &mut s.client_credentials_user,
                         user,
@@ -133,14 +135,14 @@ impl Reading {
         let Some(value) = self.notes.text(e) else { return };
         match name {
             "ipRelaxation" => match IpRelaxation::parse(&value) {
-                Some(v) => self.offer("ip_relaxation", e.line, |s| &mut s.ip_relaxation, v),
+                Some(v) => self.offer(Setting::IpRelaxation, e.line, |s| &mut s.ip_relaxation, v),
                 None => self.notes.add(
                     e.line,
                     format!("<ipRelaxation> `{value}` is not ENFORCE, ENFORCE_RELAXREFRESH, BYPASS_2FACTOR or BYPASS; not audited"),
                 ),
             },
             "refreshTokenPolicy" => match RefreshTokenPolicy::parse(&value) {
-                Some(v) => self.offer("refresh_token_policy", e.line, |s| &mut s.refresh_token_policy, v),
+                Some(v) => self.offer(Setting::RefreshTokenPolicy, e.line, |s| &mut s.refresh_token_policy, v),
                 None => self.notes.add(
                     e.line,
                     format!("<refreshTokenPolicy> `{value}` is not infinite, zero, specific_lifetime:N:UNIT or specific_inactivity:N:UNIT; not audited"),
@@ -195,7 +197,7 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
                     );
                     r.settings
                         .at
-                        .entry("preauthorized_profiles".into())
+                        .entry(Setting::PreauthorizedProfiles)
                         .or_insert(Pos::line(child.line));
                 }
             }
@@ -210,7 +212,7 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
                     );
                     r.settings
                         .at
-                        .entry("preauthorized_permission_sets".into())
+                        .entry(Setting::PreauthorizedPermissionSets)
                         .or_insert(Pos::line(child.line));
                 }
             }
@@ -226,7 +228,7 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
                         .is_none_or(|held| sf_meta::riskier(&AccessMethod(v), &AccessMethod(held)));
                     if riskier {
                         r.settings.canvas_access_method = Some(v.to_string());
-                        r.set_at("canvas_access_method", child.line);
+                        r.set_at(Setting::CanvasAccessMethod, child.line);
                     }
                 }
             }
@@ -262,7 +264,7 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
     match oauth_configs.first().copied() {
         Some(config) => {
             r.settings.oauth_enabled = Some(true);
-            r.set_at("oauth_enabled", config.line);
+            r.set_at(Setting::OauthEnabled, config.line);
             for field in oauth_configs.iter().flat_map(|c| &c.children) {
                 let name = field.name.as_str();
                 if OAUTH_CONFIG_CHILDREN.contains(&name) {
@@ -302,7 +304,7 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
         }
         None => {
             r.settings.oauth_enabled = Some(false);
-            r.set_at("oauth_enabled", root.line);
+            r.set_at(Setting::OauthEnabled, root.line);
             if !r.scopes.is_empty() {
                 r.settings.oauth_enabled = Some(true);
             }
@@ -314,7 +316,7 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
     if preauthorized && r.settings.admin_approved == Some(false) {
         notes.push(Note {
             message: "profiles or permission sets are pre-authorized, but isAdminApproved is false, so Salesforce ignores them and every user may self-authorize".to_string(),
-            at: r.settings.at.get("admin_approved").copied().or(Some(Pos::line(root.line))),
+            at: r.settings.at.get(&Setting::AdminApproved).copied().or(Some(Pos::line(root.line))),
         });
     }
     notes.sort_by_key(|n| n.at);
@@ -343,17 +345,15 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
 fn apply_defaults(settings: &mut AppSettings, config_line: u32, policy_line: u32) {
     if settings.admin_approved.is_none() {
         settings.admin_approved = Some(false);
-        settings.at.insert("admin_approved".into(), Pos::line(config_line));
+        settings.at.insert(Setting::AdminApproved, Pos::line(config_line));
     }
     if settings.refresh_token_policy.is_none() {
         settings.refresh_token_policy = Some(RefreshTokenPolicy::Infinite);
-        settings
-            .at
-            .insert("refresh_token_policy".into(), Pos::line(policy_line));
+        settings.at.insert(Setting::RefreshTokenPolicy, Pos::line(policy_line));
     }
     if settings.ip_relaxation.is_none() {
         settings.ip_relaxation = Some(IpRelaxation::Enforce);
-        settings.at.insert("ip_relaxation".into(), Pos::line(policy_line));
+        settings.at.insert(Setting::IpRelaxation, Pos::line(policy_line));
     }
 }
 
@@ -402,7 +402,7 @@ http://b.example/cb</callbackUrl>
             .collect();
         assert_eq!(urls, [("https://a.example/cb", 6), ("http://b.example/cb", 7)]);
         assert_eq!(app.settings.ip_relaxation, Some(IpRelaxation::Bypass));
-        assert_eq!(app.settings.at["ip_relaxation"].line, 15);
+        assert_eq!(app.settings.at[&Setting::IpRelaxation].line, 15);
         assert_eq!(app.settings.pkce_required, Some(false));
         assert_eq!(app.settings.preauthorized_profiles, ["System Administrator"]);
         assert!(app.notes.is_empty(), "{:?}", app.notes);
@@ -417,7 +417,7 @@ http://b.example/cb</callbackUrl>
         let app = parse("L.connectedApp-meta.xml", &text).unwrap();
         assert_eq!(app.settings.admin_approved, Some(false));
         assert_eq!(app.settings.refresh_token_policy, Some(RefreshTokenPolicy::Infinite));
-        assert_eq!(app.settings.at["admin_approved"].line, 5);
+        assert_eq!(app.settings.at[&Setting::AdminApproved].line, 5);
         // Pre-authorized profiles without admin approval do nothing: noted.
         assert!(
             app.notes[0].message.contains("Salesforce ignores them"),
@@ -464,7 +464,7 @@ http://b.example/cb</callbackUrl>
         assert_eq!(app.settings.canvas_access_method.as_deref(), Some("Post"));
         // The misspelled block is read too: its scope and its weaker admin approval.
         assert_eq!(app.settings.admin_approved, Some(false));
-        assert_eq!(app.settings.at["admin_approved"].line, 28);
+        assert_eq!(app.settings.at[&Setting::AdminApproved].line, 28);
         let full = app.scopes.iter().find(|s| s.name == "Full").unwrap();
         assert_eq!(full.at.unwrap().line, 29);
         let noted = |line: u32, start: &str| {

@@ -11,7 +11,7 @@
 use super::sf_meta::{self, Reading};
 use super::xml::{self, Element};
 use crate::model::{
-    App, Flow, InputKind, Integration, IpRelaxation, Note, Platform, Pos, RefreshTokenPolicy, Source, TimeUnit,
+    App, Flow, InputKind, Integration, IpRelaxation, Note, Platform, Pos, RefreshTokenPolicy, Setting, Source, TimeUnit,
 };
 use crate::source_file::FileError;
 use std::collections::HashMap;
@@ -274,10 +274,10 @@ pub fn parse_part(path: &str, text: &str, kind: PartKind) -> Result<Part, FileEr
 
 /// The External Client App elements; the ones Connected Apps share are in `sf_meta`.
 impl Reading {
-    fn names(&mut self, e: &Element, what: &str, setting: &str) {
+    fn names(&mut self, e: &Element, what: &str, setting: Setting) {
         let Some(text) = e.value() else { return };
         for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-            let list = if setting == "preauthorized_profiles" {
+            let list = if setting == Setting::PreauthorizedProfiles {
                 &mut self.settings.preauthorized_profiles
             } else {
                 &mut self.settings.preauthorized_permission_sets
@@ -308,14 +308,14 @@ impl Reading {
             ),
             "isClientCredentialsFlowEnabled" => {
                 // Stated in both the global settings and the policies: enabled if either says so.
-                let enabled = self.flag(e, "client_credentials_enabled", |s| &mut s.client_credentials_enabled);
+                let enabled = self.flag(e, Setting::ClientCredentialsEnabled, |s| &mut s.client_credentials_enabled);
                 if enabled == Some(true) {
                     self.add_flow(Flow::ClientCredentials);
                 }
             }
             "clientCredentialsFlowUser" => {
                 if let Some(user) = self.notes.text(e) {
-                    self.offer_text("client_credentials_user", line, |s| &mut s.client_credentials_user, user);
+                    self.offer_text(Setting::ClientCredentialsUser, line, |s| &mut s.client_credentials_user, user);
                 }
             }
             "isDeviceFlowEnabled" => {
@@ -325,8 +325,8 @@ impl Reading {
                 }
             }
             "permittedUsersPolicyType" => match e.value() {
-                Some("AdminApprovedPreAuthorized") => self.offer_flag("admin_approved", line, |s| &mut s.admin_approved, true),
-                Some("AllSelfAuthorized") => self.offer_flag("admin_approved", line, |s| &mut s.admin_approved, false),
+                Some("AdminApprovedPreAuthorized") => self.offer_flag(Setting::AdminApproved, line, |s| &mut s.admin_approved, true),
+                Some("AllSelfAuthorized") => self.offer_flag(Setting::AdminApproved, line, |s| &mut s.admin_approved, false),
                 other => self.notes.add(
                     line,
                     format!(
@@ -335,10 +335,10 @@ impl Reading {
                     ),
                 ),
             },
-            "commaSeparatedProfile" => self.names(e, "profile", "preauthorized_profiles"),
-            "commaSeparatedPermissionSet" => self.names(e, "permission set", "preauthorized_permission_sets"),
+            "commaSeparatedProfile" => self.names(e, "profile", Setting::PreauthorizedProfiles),
+            "commaSeparatedPermissionSet" => self.names(e, "permission set", Setting::PreauthorizedPermissionSets),
             "ipRelaxationPolicyType" => match e.value().and_then(IpRelaxation::parse) {
-                Some(v) => self.offer("ip_relaxation", line, |s| &mut s.ip_relaxation, v),
+                Some(v) => self.offer(Setting::IpRelaxation, line, |s| &mut s.ip_relaxation, v),
                 None => self.notes.add(
                     line,
                     format!(
@@ -411,7 +411,7 @@ impl RefreshParts {
                 _ => String::new(),
             };
             match RefreshTokenPolicy::parse(&metadata) {
-                Some(p) => r.offer("refresh_token_policy", line, |s| &mut s.refresh_token_policy, p),
+                Some(p) => r.offer(Setting::RefreshTokenPolicy, line, |s| &mut s.refresh_token_policy, p),
                 None => r.notes.add(
                     line,
                     format!(
@@ -579,7 +579,7 @@ fn build(mut parts: Vec<Part>) -> App {
         Some(false)
     };
     if let Some(pos) = oauth_line.or(Some(Pos::line(parts[0].root.line))) {
-        r.settings.at.insert("oauth_enabled".into(), pos);
+        r.settings.at.insert(Setting::OauthEnabled, pos);
     }
     let mut notes = r.notes.items;
     notes.sort_by_key(|n| n.at);
@@ -643,7 +643,7 @@ mod tests {
         assert_eq!(names, ["Api", "RefreshToken"]);
         assert_eq!(app.scopes[0].at, Some(Pos { file: 1, line: 3 }));
         assert_eq!(app.settings.admin_approved, Some(false));
-        assert_eq!(app.settings.at["admin_approved"], Pos { file: 2, line: 3 });
+        assert_eq!(app.settings.at[&Setting::AdminApproved], Pos { file: 2, line: 3 });
         assert_eq!(app.settings.ip_relaxation, Some(IpRelaxation::Bypass2Factor));
         assert_eq!(
             app.settings.refresh_token_policy,
@@ -753,7 +753,7 @@ mod tests {
         assert_eq!(apps.len(), 1);
         let app = &apps[0];
         assert_eq!(app.settings.ip_relaxation, Some(IpRelaxation::Bypass2Factor));
-        assert_eq!(app.settings.at["ip_relaxation"], Pos { file: 1, line: 4 });
+        assert_eq!(app.settings.at[&Setting::IpRelaxation], Pos { file: 1, line: 4 });
         assert_eq!(app.settings.admin_approved, Some(false));
         assert_eq!(
             app.settings.refresh_token_policy,
@@ -782,7 +782,7 @@ mod tests {
         ])[0];
         assert_eq!(app.settings.ip_relaxation, Some(IpRelaxation::Bypass2Factor));
         assert_eq!(app.settings.refresh_token_policy, Some(RefreshTokenPolicy::Infinite));
-        assert_eq!(app.settings.at["refresh_token_policy"], Pos { file: 1, line: 6 });
+        assert_eq!(app.settings.at[&Setting::RefreshTokenPolicy], Pos { file: 1, line: 6 });
         let notes: Vec<(u32, &str)> = app
             .notes
             .iter()

@@ -7,7 +7,7 @@
 use crate::json_lines;
 use crate::model::{
     App, AppSettings, CallbackUrl, Flow, InputKind, Integration, Note, Platform, Pos, RequestedScope, Requirement,
-    Source,
+    Setting, Source,
 };
 use crate::source_file::FileError;
 use crate::text::closest;
@@ -210,9 +210,9 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
     }
     let mut scopes = Vec::new();
     let mut settings = AppSettings::default();
-    let set_at = |settings: &mut AppSettings, r: &Reader, name: &str, ptr: &str| {
+    let set_at = |settings: &mut AppSettings, r: &Reader, name: Setting, ptr: &str| {
         if let Some(pos) = r.at(ptr) {
-            settings.at.insert(name.to_string(), pos);
+            settings.at.insert(name, pos);
         }
     };
     match auth {
@@ -251,11 +251,11 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
                     settings.callback_urls.push(CallbackUrl { url, at });
                 }
             }
-            set_at(&mut settings, &r, "callback_urls", &urls_ptr);
+            set_at(&mut settings, &r, Setting::CallbackUrls, &urls_ptr);
             match a.get("type") {
                 Some(Value::String(t)) if matches!(t.as_str(), "oauth" | "static") => {
                     settings.auth_type = Some(t.clone());
-                    set_at(&mut settings, &r, "auth_type", &format!("{auth_ptr}/type"));
+                    set_at(&mut settings, &r, Setting::AuthType, &format!("{auth_ptr}/type"));
                 }
                 Some(other) => r.note(
                     &format!("{auth_ptr}/type"),
@@ -292,7 +292,12 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
     match config.get("distribution") {
         Some(Value::String(d)) if matches!(d.as_str(), "marketplace" | "private") => {
             settings.distribution = Some(d.clone());
-            set_at(&mut settings, &r, "distribution", &format!("{config_ptr}/distribution"));
+            set_at(
+                &mut settings,
+                &r,
+                Setting::Distribution,
+                &format!("{config_ptr}/distribution"),
+            );
         }
         Some(other) => r.note(
             &format!("{config_ptr}/distribution"),
@@ -306,7 +311,7 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
     if kind == InputKind::HubspotPrivateApp && settings.distribution.is_none() {
         if top.get("public") == Some(&Value::Bool(false)) {
             settings.distribution = Some("private".into());
-            set_at(&mut settings, &r, "distribution", "/public");
+            set_at(&mut settings, &r, Setting::Distribution, "/public");
         }
         settings.auth_type.get_or_insert_with(|| "static".into());
     }
@@ -318,7 +323,7 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
                 let urls = r.strings(Some(list), &ptr, &format!("permittedUrls.{group}"));
                 settings.permitted_urls.extend(urls.into_iter().map(|(u, _)| u));
             }
-            set_at(&mut settings, &r, "permitted_urls", &permitted_ptr);
+            set_at(&mut settings, &r, Setting::PermittedUrls, &permitted_ptr);
         }
         Some(other) => r.note(
             &permitted_ptr,
@@ -330,7 +335,7 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
         let ptr = format!("{config_ptr}/allowedUrls");
         let urls = r.strings(Some(list), &ptr, "allowedUrls");
         settings.permitted_urls.extend(urls.into_iter().map(|(u, _)| u));
-        set_at(&mut settings, &r, "permitted_urls", &ptr);
+        set_at(&mut settings, &r, Setting::PermittedUrls, &ptr);
     }
     consistency_notes(&mut r, &settings, &scopes, &auth_ptr);
     let flows = match settings.auth_type.as_deref() {

@@ -2,7 +2,7 @@
 
 use crate::model::{
     App, AppSettings, CallbackUrl, CertificateInfo, Date, Delegation, Flow, InputKind, Integration, IpRelaxation,
-    Platform, Pos, RefreshTokenPolicy, RequestedScope, Requirement, Source, Tool, ToolAccess,
+    Platform, Pos, RefreshTokenPolicy, RequestedScope, Requirement, Setting, Source, Tool, ToolAccess,
 };
 use crate::source_file::FileError;
 use crate::yaml::{self, Keyed};
@@ -269,7 +269,12 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
 }
 
 fn settings(path: &str, lines: &BTreeMap<String, u32>, file: SettingsFile) -> Result<AppSettings, FileError> {
-    let at = lines.iter().map(|(k, &l)| (k.clone(), Pos::line(l))).collect();
+    // Keys are checked against the settings struct (unknown keys are errors), so each names a
+    // setting; one that does not is no position to keep.
+    let at = lines
+        .iter()
+        .filter_map(|(k, &l)| Some((Setting::parse(k)?, Pos::line(l))))
+        .collect();
     let invalid = |key: &str, message: String| match lines.get(key) {
         Some(&l) => FileError::at(path, l as usize, None, format!("settings.{key}: {message}")),
         None => FileError::new(path, format!("settings.{key}: {message}")),
@@ -388,7 +393,7 @@ settings:
         assert_eq!(app.scopes[1].requirement, Requirement::Optional);
         assert_eq!(app.tools[0].at, Some(Pos::line(14)));
         assert_eq!(app.settings.ip_relaxation, Some(IpRelaxation::Bypass));
-        assert_eq!(app.settings.at.get("refresh_token_policy"), Some(&Pos::line(19)));
+        assert_eq!(app.settings.at.get(&Setting::RefreshTokenPolicy), Some(&Pos::line(19)));
         assert!(app.integration.sign_in);
     }
 

@@ -7,7 +7,7 @@ use super::certificate;
 use super::xml::Element;
 use crate::model::{
     AppSettings, CallbackUrl, CertificateInfo, Flow, IpRelaxation, Note, Pos, RefreshTokenPolicy, RequestedScope,
-    Requirement, TimeUnit,
+    Requirement, Setting, TimeUnit,
 };
 use crate::text::closest;
 use std::collections::HashMap;
@@ -36,17 +36,17 @@ pub trait Risk {
 }
 
 /// Flags whose `true` weakens the app; for every other flag `false` does.
-pub const RISKY_WHEN_TRUE: [&str; 4] = [
-    "consumer_secret_optional",
-    "client_credentials_enabled",
-    "introspect_all_tokens",
-    "token_exchange_enabled",
+pub const RISKY_WHEN_TRUE: [Setting; 4] = [
+    Setting::ConsumerSecretOptional,
+    Setting::ClientCredentialsEnabled,
+    Setting::IntrospectAllTokens,
+    Setting::TokenExchangeEnabled,
 ];
 
 /// A flag setting's value with the setting it belongs to, which says which value is risky.
-pub struct FlagValue<'a>(pub &'a str, pub bool);
+pub struct FlagValue(pub Setting, pub bool);
 
-impl Risk for FlagValue<'_> {
+impl Risk for FlagValue {
     type Rank = bool;
     fn risk(&self) -> bool {
         self.1 == RISKY_WHEN_TRUE.contains(&self.0)
@@ -315,9 +315,9 @@ impl Reading {
     }
 
     /// Records where a setting is stated, in the file being read.
-    pub fn set_at(&mut self, name: &str, line: u32) {
+    pub fn set_at(&mut self, name: Setting, line: u32) {
         let pos = self.notes.pos(line);
-        self.settings.at.insert(name.to_string(), pos);
+        self.settings.at.insert(name, pos);
     }
 
     /// Notes a second (third, ...) appearance of a single-valued element `name` in `section`
@@ -352,8 +352,8 @@ impl Reading {
             (None, None) => self.notes.add(e.line, empty),
         }
         let pos = self.notes.pos(e.line);
-        self.settings.at.entry("ip_ranges".into()).or_insert(pos);
-        self.settings.at.entry("ip_range_addresses".into()).or_insert(pos);
+        self.settings.at.entry(Setting::IpRanges).or_insert(pos);
+        self.settings.at.entry(Setting::IpRangeAddresses).or_insert(pos);
     }
 
     /// The broadest of the values of one bound of an IP range, noting each repeat.
@@ -377,7 +377,7 @@ impl Reading {
 
     /// Offers a value for a setting: it is kept, and its line recorded, when it is riskier
     /// than what the setting holds (see [`Risk`]).
-    pub fn offer<T: Risk>(&mut self, name: &str, line: u32, slot: fn(&mut AppSettings) -> &mut Option<T>, value: T) {
+    pub fn offer<T: Risk>(&mut self, name: Setting, line: u32, slot: fn(&mut AppSettings) -> &mut Option<T>, value: T) {
         if keep_riskier(slot(&mut self.settings), value) {
             self.set_at(name, line);
         }
@@ -387,7 +387,7 @@ impl Reading {
     /// kept.
     pub fn offer_text(
         &mut self,
-        name: &str,
+        name: Setting,
         line: u32,
         slot: fn(&mut AppSettings) -> &mut Option<String>,
         value: String,
@@ -401,14 +401,25 @@ impl Reading {
 
     /// Reads a flag element into a setting, noting a value that is not true or false. A value
     /// already stated is replaced only by a riskier one.
-    pub fn flag(&mut self, e: &Element, name: &str, slot: fn(&mut AppSettings) -> &mut Option<bool>) -> Option<bool> {
+    pub fn flag(
+        &mut self,
+        e: &Element,
+        name: Setting,
+        slot: fn(&mut AppSettings) -> &mut Option<bool>,
+    ) -> Option<bool> {
         let value = self.notes.flag(e)?;
         self.offer_flag(name, e.line, slot, value);
         Some(value)
     }
 
     /// Offers a value for a flag setting: kept when it is riskier than what the setting holds.
-    pub fn offer_flag(&mut self, name: &str, line: u32, slot: fn(&mut AppSettings) -> &mut Option<bool>, value: bool) {
+    pub fn offer_flag(
+        &mut self,
+        name: Setting,
+        line: u32,
+        slot: fn(&mut AppSettings) -> &mut Option<bool>,
+        value: bool,
+    ) {
         let held = slot(&mut self.settings);
         let mut wrapped = (*held).map(|v| FlagValue(name, v));
         if keep_riskier(&mut wrapped, FlagValue(name, value)) {
@@ -431,43 +442,43 @@ impl Reading {
             "callbackUrl" => {
                 callback_urls(e, &mut self.notes, &mut self.settings.callback_urls);
                 let pos = self.notes.pos(line);
-                self.settings.at.entry("callback_urls".into()).or_insert(pos);
+                self.settings.at.entry(Setting::CallbackUrls).or_insert(pos);
             }
             "certificate" => {
                 let cert = certificate(e, &mut self.notes, &mut self.settings.committed_secrets);
                 if let Some(cert) = cert {
-                    self.offer("certificate", line, |s| &mut s.certificate, cert);
+                    self.offer(Setting::Certificate, line, |s| &mut s.certificate, cert);
                 }
                 if !self.settings.committed_secrets.is_empty() {
-                    self.set_at("committed_secrets", line);
+                    self.set_at(Setting::CommittedSecrets, line);
                 }
             }
             "consumerSecret" => {
                 // A placeholder secret leaks nothing.
                 if e.value().is_some_and(|v| !is_placeholder(v)) {
                     push_unique(&mut self.settings.committed_secrets, "consumer secret");
-                    self.set_at("committed_secrets", line);
+                    self.set_at(Setting::CommittedSecrets, line);
                 }
             }
             "isConsumerSecretOptional" => {
-                self.flag(e, "consumer_secret_optional", |s| &mut s.consumer_secret_optional);
+                self.flag(e, Setting::ConsumerSecretOptional, |s| &mut s.consumer_secret_optional);
             }
             "isPkceRequired" => {
-                self.flag(e, "pkce_required", |s| &mut s.pkce_required);
+                self.flag(e, Setting::PkceRequired, |s| &mut s.pkce_required);
             }
             "isSecretRequiredForRefreshToken" => {
-                self.flag(e, "secret_required_for_refresh_token", |s| {
+                self.flag(e, Setting::SecretRequiredForRefreshToken, |s| {
                     &mut s.secret_required_for_refresh_token
                 });
             }
             "isRefreshTokenRotationEnabled" => {
-                self.flag(e, "refresh_token_rotation", |s| &mut s.refresh_token_rotation);
+                self.flag(e, Setting::RefreshTokenRotation, |s| &mut s.refresh_token_rotation);
             }
             "isIntrospectAllTokens" => {
-                self.flag(e, "introspect_all_tokens", |s| &mut s.introspect_all_tokens);
+                self.flag(e, Setting::IntrospectAllTokens, |s| &mut s.introspect_all_tokens);
             }
             "isTokenExchangeEnabled" | "isTokenExchangeFlowEnabled" => {
-                let enabled = self.flag(e, "token_exchange_enabled", |s| &mut s.token_exchange_enabled);
+                let enabled = self.flag(e, Setting::TokenExchangeEnabled, |s| &mut s.token_exchange_enabled);
                 if enabled == Some(true) {
                     self.add_flow(Flow::TokenExchange);
                 }
@@ -620,7 +631,10 @@ mod tests {
     fn each_value_type_orders_the_riskier_reading_last() {
         use crate::model::Date;
         let riskiest = |a, b| {
-            if riskier(&FlagValue("admin_approved", b), &FlagValue("admin_approved", a)) {
+            if riskier(
+                &FlagValue(Setting::AdminApproved, b),
+                &FlagValue(Setting::AdminApproved, a),
+            ) {
                 b
             } else {
                 a
@@ -628,12 +642,12 @@ mod tests {
         };
         assert!(!riskiest(true, false) && !riskiest(false, true));
         assert!(riskier(
-            &FlagValue("introspect_all_tokens", true),
-            &FlagValue("introspect_all_tokens", false)
+            &FlagValue(Setting::IntrospectAllTokens, true),
+            &FlagValue(Setting::IntrospectAllTokens, false)
         ));
         assert!(riskier(
-            &FlagValue("pkce_required", false),
-            &FlagValue("pkce_required", true)
+            &FlagValue(Setting::PkceRequired, false),
+            &FlagValue(Setting::PkceRequired, true)
         ));
         let ip = [
             IpRelaxation::Enforce,

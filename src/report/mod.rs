@@ -332,11 +332,11 @@ fn app_report(
                 Vec::new()
             },
         },
-        settings: crate::model::AppSettings::NAMES
+        settings: <crate::model::Setting as strum::VariantArray>::VARIANTS
             .iter()
-            .filter_map(|&name| match app.settings.value(name, today) {
+            .filter_map(|&setting| match app.settings.value(setting, today) {
                 crate::model::SettingValue::Unset => None,
-                value => Some((name, value)),
+                value => Some((setting.as_str(), value)),
             })
             .collect(),
         integration: IntegrationInfo {
