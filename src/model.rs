@@ -273,6 +273,8 @@ pub struct Integration {
     pub token_storage: Option<String>,
     /// The app signs users in with the platform (OpenID Connect / identity URL).
     pub sign_in: bool,
+    /// Where the input lists the flows, where it does (findings about a flow point here).
+    pub flows_at: Option<Pos>,
 }
 
 /// Salesforce `oauthPolicy.ipRelaxation` (and the External Client App equivalents).

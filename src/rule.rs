@@ -234,6 +234,27 @@ impl Condition {
         out
     }
 
+    /// Whether the condition asks about the OAuth flows the app uses.
+    pub fn tests_flows(&self) -> bool {
+        let mut found = false;
+        self.walk(&mut |p| found |= matches!(p, Predicate::Flow(_)));
+        found
+    }
+
+    /// Whether the condition asks how the app connects (delegation, sign-in needs).
+    pub fn tests_integration(&self) -> bool {
+        let mut found = false;
+        self.walk(&mut |p| found |= matches!(p, Predicate::Delegation(_)));
+        found
+    }
+
+    /// Whether the condition asks about the declared tools.
+    pub fn tests_tools(&self) -> bool {
+        let mut found = false;
+        self.walk(&mut |p| found |= matches!(p, Predicate::HasTools(_) | Predicate::ToolAccess(_)));
+        found
+    }
+
     /// Whether the condition asks about duplicate names; only such rules see the second name
     /// of an already-requested scope.
     pub fn tests_duplicates(&self) -> bool {

@@ -73,6 +73,25 @@ fn every_rule_fires_on_its_fixture_and_not_on_the_near_miss() {
                 failures.push(format!("{rule}: finding without a line: {f}"));
             }
         }
+        // The first finding points at the exact line of what it is about: the text of that
+        // line is in `expected-line.txt` beside the fixtures.
+        let expected_path = root().join(format!("tests/fixtures/rules/{rule}/expected-line.txt"));
+        match (std::fs::read_to_string(&expected_path), found.first()) {
+            (Err(_), _) => failures.push(format!("{rule}: no expected-line.txt")),
+            (Ok(expected), Some(f)) => {
+                let path = f["location"]["path"].as_str().unwrap_or_default();
+                let line = f["location"]["line"].as_u64().unwrap_or(0) as usize;
+                let text = std::fs::read_to_string(root().join(path)).unwrap_or_default();
+                let actual = text.lines().nth(line.wrapping_sub(1)).unwrap_or("").trim();
+                if !actual.starts_with(expected.trim_end()) {
+                    failures.push(format!(
+                        "{rule}: points at {path}:{line} `{actual}`, expected a line starting `{}`",
+                        expected.trim_end()
+                    ));
+                }
+            }
+            (Ok(_), None) => {}
+        }
         let passes = run_fixture(rule, "passes");
         if rules_in(&passes).iter().any(|r| r == rule) {
             failures.push(format!("{rule}: fired on its passes fixture"));

@@ -59,11 +59,24 @@ impl Engine<'_> {
         let app = facts.app;
         let (scope, subject_key, at) = match target {
             Target::App => {
-                let at = rule
-                    .when
+                // The most specific place the condition is about: a setting it tests, the flows,
+                // how the app connects, its tools; else where the app is declared.
+                let when = &rule.when;
+                let integration = || {
+                    if when.tests_flows() {
+                        app.integration.flows_at.or(app.integration_at)
+                    } else if when.tests_integration() {
+                        app.integration_at
+                    } else {
+                        None
+                    }
+                };
+                let at = when
                     .settings()
                     .iter()
                     .find_map(|s| app.settings.position(*s))
+                    .or_else(integration)
+                    .or_else(|| when.tests_tools().then_some(app.tools_at).flatten())
                     .or(app.at);
                 (None, String::new(), at)
             }

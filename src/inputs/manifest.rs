@@ -22,7 +22,7 @@ struct ManifestFile {
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]
-    integration: Option<IntegrationFile>,
+    integration: Option<Keyed<IntegrationFile>>,
     scopes: Vec<Keyed<ScopeFile>>,
     #[serde(default)]
     tools: Vec<Keyed<ToolFile>>,
@@ -237,11 +237,16 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
             at: line.map(Pos::line),
         });
     }
-    let integration = file.integration.map_or_else(Integration::default, |i| Integration {
-        delegation: i.delegation,
-        flows: i.flows,
-        token_storage: non_empty(i.token_storage),
-        sign_in: i.sign_in,
+    let integration = file.integration.map_or_else(Integration::default, |keyed| {
+        let flows_at = keyed.line("flows").map(Pos::line);
+        let i = keyed.value;
+        Integration {
+            delegation: i.delegation,
+            flows: i.flows,
+            token_storage: non_empty(i.token_storage),
+            sign_in: i.sign_in,
+            flows_at,
+        }
     });
     let settings = match file.settings {
         Some(keyed) => settings(
