@@ -725,10 +725,53 @@ impl std::fmt::Display for Date {
     }
 }
 
+/// What identifies an app, from most to least stable: what the platform calls it (a
+/// Connected App's or External Client App's API name, a HubSpot project's uid), the OAuth
+/// client id of a consent link, and only when the input has nothing better, its display label.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, strum::VariantArray, strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum IdentityKind {
+    ApiName,
+    HubspotUid,
+    ClientId,
+    Label,
+}
+
+/// An app's identity: fingerprints, waivers and `diff` use it, so renaming an app's label
+/// does not reset its SARIF alerts or its waivers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct AppIdentity {
+    pub kind: IdentityKind,
+    pub value: String,
+}
+
+impl AppIdentity {
+    pub fn new(kind: IdentityKind, value: impl Into<String>) -> AppIdentity {
+        AppIdentity {
+            kind,
+            value: value.into(),
+        }
+    }
+
+    /// The key findings are fingerprinted with. A label keys as its lower-case self, as every
+    /// fingerprint did before identities, so manifests keep their SARIF history.
+    pub fn key(&self) -> String {
+        match self.kind {
+            IdentityKind::Label => self.value.to_lowercase(),
+            kind => format!("{}:{}", <&str>::from(kind), self.value),
+        }
+    }
+}
+
 /// A vendor app, normalized from any input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct App {
     pub name: String,
+    /// What identifies the app across versions and renames.
+    pub identity: AppIdentity,
     pub vendor: Option<String>,
     pub platform: Platform,
     pub description: Option<String>,

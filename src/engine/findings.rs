@@ -103,7 +103,8 @@ impl Engine<'_> {
         let message = render_template(&rule.message, &|name| {
             capped(&placeholder(name, facts, target), MAX_REPEATED_CHARS).into_owned()
         });
-        let app_key = app.name.to_lowercase();
+        // The identity, not the label: renaming an app keeps its findings' fingerprints.
+        let app_key = app.identity.key();
         Finding {
             rule: rule.id.clone(),
             severity,

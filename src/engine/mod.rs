@@ -83,7 +83,7 @@ impl Engine<'_> {
         for result in &results {
             findings.extend(self.app_findings(result));
         }
-        let (mut findings, suppressed, states) = self.suppress(findings);
+        let (mut findings, suppressed, states) = self.suppress(findings, &results);
         findings.extend(self.ignore_findings(&states));
         // One pass over the findings: (penalty, has critical) per app id.
         let mut per_app: BTreeMap<&str, (u32, bool)> = BTreeMap::new();

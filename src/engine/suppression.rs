@@ -3,15 +3,23 @@
 
 use super::conditions::{holds, ignore_placeholder, ignore_predicate};
 use super::{slug, Engine, Suppressed};
+use crate::analysis::AppResult;
 use crate::finding::{fingerprint, Finding, Location};
+use crate::model::App;
 use crate::policy::Ignore;
 use crate::rule::{render_template, IgnoreState, Subject};
 use crate::untrusted::{capped, MAX_REPEATED_CHARS};
+use std::collections::HashMap;
 
 impl Engine<'_> {
     /// Applies the policy's ignores. Returns the findings still in force, the suppressed ones,
     /// and the state of each ignore (None when it was used and is in force).
-    pub(super) fn suppress(&self, findings: Vec<Finding>) -> (Vec<Finding>, Vec<Suppressed>, Vec<Option<IgnoreState>>) {
+    pub(super) fn suppress(
+        &self,
+        findings: Vec<Finding>,
+        results: &[AppResult],
+    ) -> (Vec<Finding>, Vec<Suppressed>, Vec<Option<IgnoreState>>) {
+        let apps: HashMap<&str, &App> = results.iter().map(|r| (r.id.as_str(), &r.app)).collect();
         let ignores = &self.policy.ignores;
         let mut used = vec![false; ignores.len()];
         let expired: Vec<bool> = ignores
@@ -22,7 +30,7 @@ impl Engine<'_> {
         let mut suppressed = Vec::new();
         'findings: for finding in findings {
             for (i, ignore) in ignores.iter().enumerate() {
-                if !ignore_matches(ignore, &finding) {
+                if !ignore_matches(ignore, &finding, &apps) {
                     continue;
                 }
                 used[i] = true;
@@ -93,14 +101,18 @@ impl Engine<'_> {
     }
 }
 
-fn ignore_matches(ignore: &Ignore, finding: &Finding) -> bool {
+fn ignore_matches(ignore: &Ignore, finding: &Finding, apps: &HashMap<&str, &App>) -> bool {
     if ignore.rule != finding.rule || finding.app.is_none() {
         return false;
     }
     let app_ok = ignore.app.as_deref().is_none_or(|want| {
         let id = finding.app.as_deref().unwrap_or("");
-        // Match the app's id, its name part, or its display name (the id's slug).
-        id.eq_ignore_ascii_case(want) || id.rsplit('/').next().is_some_and(|s| s == slug(want))
+        // Match the app's identity (API name, client id, uid: it survives a new label), its
+        // report id, or its display name (the id's slug).
+        let identity = apps.get(id).map(|a| a.identity.value.as_str());
+        identity.is_some_and(|v| v.eq_ignore_ascii_case(want))
+            || id.eq_ignore_ascii_case(want)
+            || id.rsplit('/').next().is_some_and(|s| s == slug(want))
     });
     let scope_ok = ignore
         .scope

@@ -14,8 +14,8 @@
 //! path only: never its user name, password or query.
 
 use crate::model::{
-    App, AppSettings, AuthorizeHost, CallbackUrl, Flow, InputKind, Integration, Note, Platform, Pos, RequestedScope,
-    Requirement, Setting, Source,
+    App, AppIdentity, AppSettings, AuthorizeHost, CallbackUrl, Flow, IdentityKind, InputKind, Integration, Note,
+    Platform, Pos, RequestedScope, Requirement, Setting, Source,
 };
 use crate::source_file::FileError;
 use url::{Host, Url};
@@ -280,8 +280,13 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
         Some(c) => format!("{} authorize URL (client {c})", platform.display_name()),
         None => format!("{} authorize URL ({host})", platform.display_name()),
     };
+    let identity = match client {
+        Some(c) => AppIdentity::new(IdentityKind::ClientId, c),
+        None => AppIdentity::new(IdentityKind::Label, name.clone()),
+    };
     Ok(App {
         name,
+        identity,
         vendor: None,
         platform,
         description: None,

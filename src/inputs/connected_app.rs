@@ -8,7 +8,8 @@
 use super::sf_meta::{self, AccessMethod, Reading};
 use super::xml::{self, Element};
 use crate::model::{
-    App, AppSettings, Flow, InputKind, Integration, IpRelaxation, Note, Pos, RefreshTokenPolicy, Setting, Source,
+    App, AppIdentity, AppSettings, Flow, IdentityKind, InputKind, Integration, IpRelaxation, Note, Pos,
+    RefreshTokenPolicy, Setting, Source,
 };
 use crate::source_file::FileError;
 
@@ -322,6 +323,7 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
     notes.sort_by_key(|n| n.at);
     Ok(App {
         name: label.unwrap_or_else(|| api_name(path)),
+        identity: AppIdentity::new(IdentityKind::ApiName, api_name(path)),
         vendor: None,
         platform: crate::model::Platform::Salesforce,
         description,

@@ -11,7 +11,8 @@
 use super::sf_meta::{self, Reading};
 use super::xml::{self, Element};
 use crate::model::{
-    App, Flow, InputKind, Integration, IpRelaxation, Note, Platform, Pos, RefreshTokenPolicy, Setting, Source, TimeUnit,
+    App, AppIdentity, Flow, IdentityKind, InputKind, Integration, IpRelaxation, Note, Platform, Pos,
+    RefreshTokenPolicy, Setting, Source, TimeUnit,
 };
 use crate::source_file::FileError;
 use std::collections::HashMap;
@@ -585,6 +586,7 @@ fn build(mut parts: Vec<Part>) -> App {
     notes.sort_by_key(|n| n.at);
     App {
         name: label.unwrap_or_else(|| app_name.clone()),
+        identity: AppIdentity::new(IdentityKind::ApiName, app_name.clone()),
         vendor: None,
         platform: Platform::Salesforce,
         description,

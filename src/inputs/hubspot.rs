@@ -6,8 +6,8 @@
 
 use crate::json_lines;
 use crate::model::{
-    App, AppSettings, CallbackUrl, Flow, InputKind, Integration, Note, Platform, Pos, RequestedScope, Requirement,
-    Setting, Source,
+    App, AppIdentity, AppSettings, CallbackUrl, Flow, IdentityKind, InputKind, Integration, Note, Platform, Pos,
+    RequestedScope, Requirement, Setting, Source,
 };
 use crate::source_file::FileError;
 use crate::text::closest;
@@ -352,8 +352,13 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
     let mut notes = r.notes;
     notes.sort_by_key(|n| n.at);
     let name_at = r.lines.get(&format!("{config_ptr}/name")).copied().map(Pos::line);
+    let identity = match top.get("uid").and_then(Value::as_str).map(str::trim) {
+        Some(uid) if !uid.is_empty() => AppIdentity::new(IdentityKind::HubspotUid, uid),
+        _ => AppIdentity::new(IdentityKind::Label, name.clone()),
+    };
     Ok(Parsed::App(Box::new(App {
         name,
+        identity,
         vendor: None,
         platform: Platform::Hubspot,
         description: config

@@ -1,8 +1,9 @@
 //! The native app manifest (`*.yaml` with a top-level `app:`), SPEC section 2.
 
 use crate::model::{
-    App, AppSettings, CallbackUrl, CertificateInfo, Date, Delegation, Flow, InputKind, Integration, IpRelaxation,
-    Platform, Pos, RefreshTokenPolicy, RequestedScope, Requirement, Setting, Source, Tool, ToolAccess,
+    App, AppIdentity, AppSettings, CallbackUrl, CertificateInfo, Date, Delegation, Flow, IdentityKind, InputKind,
+    Integration, IpRelaxation, Platform, Pos, RefreshTokenPolicy, RequestedScope, Requirement, Setting, Source, Tool,
+    ToolAccess,
 };
 use crate::source_file::FileError;
 use crate::yaml::{self, Keyed};
@@ -258,6 +259,7 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
     };
     Ok(App {
         name: file.app.trim().to_string(),
+        identity: AppIdentity::new(IdentityKind::Label, file.app.trim()),
         vendor: non_empty(file.vendor),
         platform: file.platform,
         description: non_empty(file.description),

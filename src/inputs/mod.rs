@@ -9,7 +9,9 @@ pub mod manifest;
 pub mod sf_meta;
 pub mod xml;
 
-use crate::model::{App, InputKind, Integration, Platform, RequestedScope, Requirement, Source};
+use crate::model::{
+    App, AppIdentity, IdentityKind, InputKind, Integration, Platform, RequestedScope, Requirement, Source,
+};
 use crate::source_file::{self, FileError};
 use std::path::{Path, PathBuf};
 
@@ -411,8 +413,10 @@ pub fn scope_list(list: &str, platform: Platform) -> Result<App, FileError> {
     if names.is_empty() {
         return Err(FileError::new("--scopes", "no scope names given"));
     }
+    let name = format!("Scope list ({})", platform.display_name());
     Ok(drop_repeated_scopes(App {
-        name: format!("Scope list ({})", platform.display_name()),
+        identity: AppIdentity::new(IdentityKind::Label, name.clone()),
+        name,
         vendor: None,
         platform,
         description: None,

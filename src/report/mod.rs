@@ -118,6 +118,8 @@ pub struct Recommendation {
 pub struct AppReport {
     pub id: String,
     pub name: String,
+    /// What identifies the app across versions and renames (fingerprints and waivers use it).
+    pub identity: crate::model::AppIdentity,
     pub vendor: Option<String>,
     pub platform: crate::model::Platform,
     pub description: Option<String>,
@@ -320,6 +322,7 @@ fn app_report(
     AppReport {
         id: result.id.clone(),
         name: app.name.clone(),
+        identity: app.identity.clone(),
         vendor: app.vendor.clone(),
         platform: app.platform,
         description: app.description.clone(),
