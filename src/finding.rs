@@ -159,6 +159,10 @@ pub struct Finding {
     /// The scope the finding is about: the canonical id when the catalog knows it, else the
     /// name as written.
     pub scope: Option<String>,
+    /// The kind of input note a finding about the input itself reports (`repeated`,
+    /// `misplaced`, ...), so one kind can be waived or disabled without the others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<crate::model::NoteCode>,
     pub message: String,
     pub remediation: String,
     pub location: Location,

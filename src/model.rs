@@ -127,10 +127,62 @@ impl Pos {
     }
 }
 
+/// The kind of a [`Note`]: each kind can be waived or disabled without hiding the others
+/// (`config-anomaly/repeated` in a policy's `rules`, or `code:` on an ignore).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum NoteCode {
+    /// An element, parameter or scope stated more than once (the riskier reading is audited).
+    Repeated,
+    /// Two files disagree about one app.
+    Conflicting,
+    /// Something the platform needs is absent.
+    Missing,
+    /// Stated, but the platform ignores it or it does not do what it seems to.
+    Ineffective,
+    /// An element or value that is empty.
+    EmptyValue,
+    /// A value the platform does not accept.
+    InvalidValue,
+    /// A setting in the wrong element or file, read as if in place.
+    Misplaced,
+    /// An element or key this tool does not know (misspelled, or newer than the tool).
+    UnknownElement,
+    /// A scope written with a label, quotes or a comment, read as the scope it names.
+    AnnotatedScope,
+    /// Syntax the platform's own parser rejects (comments in JSON), read leniently.
+    LenientSyntax,
+}
+
+impl NoteCode {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn parse(code: &str) -> Option<NoteCode> {
+        code.parse().ok()
+    }
+}
+
 /// Something the reader noticed about the input itself (a misspelled element, a setting in the
 /// wrong place, an annotated scope string): reported as a finding, never silently dropped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
+    pub code: NoteCode,
     pub message: String,
     pub at: Option<Pos>,
 }

@@ -4,13 +4,15 @@
 use crate::catalog::Catalogs;
 use crate::finding::{FailOn, Severity};
 pub use crate::model::Date;
-use crate::model::Platform;
+use crate::model::{NoteCode, Platform};
 use crate::rule::RuleSet;
+use crate::rule::Subject;
 use crate::source_file::{self, FileError};
 use crate::yaml::{self, Keyed};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use strum::VariantArray as _;
 
 pub const FILE_NAME: &str = ".scopeaudit.yaml";
 const MAX_POLICY_BYTES: u64 = 256 * 1024;
@@ -62,6 +64,9 @@ struct IgnoreFile {
     rule: String,
     #[serde(default)]
     app: Option<String>,
+    /// The kind of input note, for a rule about notes (`config-anomaly`).
+    #[serde(default)]
+    code: Option<String>,
     #[serde(default)]
     scope: Option<String>,
     reason: String,
@@ -73,6 +78,7 @@ struct IgnoreFile {
 pub struct Ignore {
     pub rule: String,
     pub app: Option<String>,
+    pub code: Option<NoteCode>,
     pub scope: Option<String>,
     pub reason: String,
     pub expires: Option<Date>,
@@ -167,9 +173,27 @@ pub fn parse(display: &str, text: &str, rules: &RuleSet, catalogs: &Catalogs) ->
     };
     for (id, setting) in rule_settings {
         let line = rule_lines.get(&id).map(|l| *l as usize).or(top("rules"));
-        if rules.get(&id).is_none() {
-            problem(line, format!("rules: no rule `{id}` (see `scopeaudit rules`)"));
+        // `config-anomaly/repeated`: one kind of input note of a rule about notes.
+        let (rule_id, code) = match id.split_once('/') {
+            Some((rule, code)) => (rule, Some(code)),
+            None => (id.as_str(), None),
+        };
+        let Some(rule) = rules.get(rule_id) else {
+            problem(line, format!("rules: no rule `{rule_id}` (see `scopeaudit rules`)"));
             continue;
+        };
+        if let Some(code) = code {
+            if rule.subject != Subject::Note || NoteCode::parse(code).is_none() {
+                let codes: Vec<&str> = NoteCode::VARIANTS.iter().map(|c| c.as_str()).collect();
+                problem(
+                    line,
+                    format!(
+                        "rules: `{id}`: only a rule about input notes takes a `/kind`, one of {}",
+                        codes.join(", ")
+                    ),
+                );
+                continue;
+            }
         }
         let severity = match &setting.severity {
             None => None,
@@ -232,6 +256,17 @@ pub fn parse(display: &str, text: &str, rules: &RuleSet, catalogs: &Catalogs) ->
                 format!("ignore[{i}]: `reason` is empty: say why the finding is accepted"),
             );
         }
+        let code = match &ignore.code {
+            None => None,
+            Some(v) => {
+                let code = NoteCode::parse(v.trim());
+                if code.is_none() {
+                    let codes: Vec<&str> = NoteCode::VARIANTS.iter().map(|c| c.as_str()).collect();
+                    problem(l, format!("ignore[{i}].code: `{v}` is not one of {}", codes.join(", ")));
+                }
+                code
+            }
+        };
         let expires = match &ignore.expires {
             None => None,
             Some(v) => match Date::parse(v) {
@@ -245,6 +280,7 @@ pub fn parse(display: &str, text: &str, rules: &RuleSet, catalogs: &Catalogs) ->
         policy.ignores.push(Ignore {
             rule: ignore.rule,
             app: ignore.app.map(|a| a.trim().to_string()).filter(|a| !a.is_empty()),
+            code,
             scope: ignore.scope.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
             reason: ignore.reason.trim().to_string(),
             expires,

@@ -203,3 +203,76 @@ ignore:
         "error: does/not/exist.yaml: no such file or directory\n"
     );
 }
+
+/// The kinds of input note each finding in a report names, sorted.
+fn note_kinds(report: &serde_json::Value, list: &str) -> Vec<String> {
+    let mut kinds: Vec<String> = report[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "config-anomaly")
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    kinds.sort();
+    kinds
+}
+
+#[test]
+fn one_kind_of_input_note_can_be_disabled_or_waived_alone() {
+    let input = "tests/fixtures/formats/connected-app";
+    let base = json(&audit(&[input, "--no-config", "-f", "json", "--fail-on", "never"]).stdout);
+    let all = note_kinds(&base, "findings");
+    assert!(all.contains(&"repeated".to_string()) && all.contains(&"misplaced".to_string()));
+
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(
+        dir.path(),
+        "policy.yaml",
+        "rules:\n  config-anomaly/repeated: {disabled: true}\n  config-anomaly/unknown-element: {severity: medium}\nignore:\n  - rule: config-anomaly\n    code: misplaced\n    reason: The vendor's packaging tool writes these; accepted in SEC-7.\n",
+    );
+    let out = audit(&[
+        input,
+        "--config",
+        policy.to_str().unwrap(),
+        "-f",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report = json(&out.stdout);
+    let expected: Vec<String> = all
+        .iter()
+        .filter(|k| *k != "repeated" && *k != "misplaced")
+        .cloned()
+        .collect();
+    assert_eq!(note_kinds(&report, "findings"), expected);
+    assert_eq!(
+        note_kinds(&report, "suppressed"),
+        ["misplaced", "misplaced", "misplaced"]
+    );
+    let unknown: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "unknown-element")
+        .map(|f| f["severity"].as_str().unwrap())
+        .collect();
+    assert_eq!(unknown, ["medium", "medium"]);
+
+    // A kind that does not exist, or a kind on a rule that is not about notes, is refused.
+    let bad = write(
+        dir.path(),
+        "bad.yaml",
+        "rules:\n  config-anomaly/typo: {disabled: true}\n  full-access/repeated: {disabled: true}\nignore:\n  - rule: config-anomaly\n    code: nope\n    reason: r\n",
+    );
+    let out = audit(&[input, "--config", bad.to_str().unwrap()]);
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stderr.lines().count(), 3, "{}", out.stderr);
+    assert!(out
+        .stderr
+        .contains("rules: `config-anomaly/typo`: only a rule about input notes takes a `/kind`"));
+    assert!(out
+        .stderr
+        .contains("ignore[0].code: `nope` is not one of repeated, conflicting"));
+}

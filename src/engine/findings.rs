@@ -33,6 +33,17 @@ impl Engine<'_> {
             }
             let severity = setting.severity.unwrap_or(rule.severity);
             let mut emit = |target: Target| {
+                // A kind of input note may be set apart: `config-anomaly/repeated` in the policy.
+                let mut severity = severity;
+                if let Target::Note(n) = target {
+                    let kind = format!("{}/{}", rule.id, n.code.as_str());
+                    if let Some(of_kind) = self.policy.rules.get(&kind) {
+                        if of_kind.disabled {
+                            return;
+                        }
+                        severity = of_kind.severity.unwrap_or(severity);
+                    }
+                }
                 if holds(&rule.when, &|p| predicate(p, &facts, &target)) {
                     out.push(self.finding(rule, severity, &facts, &target));
                 }
@@ -110,6 +121,10 @@ impl Engine<'_> {
             severity,
             app: Some(facts.result.id.clone()),
             scope,
+            code: match target {
+                Target::Note(n) => Some(n.code),
+                _ => None,
+            },
             message,
             remediation: rule.remediation.trim().to_string(),
             location: Location::file(

@@ -90,6 +90,7 @@ impl Engine<'_> {
                     severity: setting.severity.unwrap_or(rule.severity),
                     app: None,
                     scope: ignore.scope.clone(),
+                    code: None,
                     message,
                     remediation: rule.remediation.trim().to_string(),
                     location: Location::file(path.clone(), ignore.line),
@@ -114,9 +115,10 @@ fn ignore_matches(ignore: &Ignore, finding: &Finding, apps: &HashMap<&str, &App>
             || id.eq_ignore_ascii_case(want)
             || id.rsplit('/').next().is_some_and(|s| s == slug(want))
     });
+    let code_ok = ignore.code.is_none_or(|want| finding.code == Some(want));
     let scope_ok = ignore
         .scope
         .as_deref()
         .is_none_or(|want| finding.scope.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(want)));
-    app_ok && scope_ok
+    app_ok && code_ok && scope_ok
 }

@@ -15,7 +15,7 @@
 
 use crate::model::{
     App, AppIdentity, AppSettings, AuthorizeHost, CallbackUrl, Flow, IdentityKind, InputKind, Integration, Note,
-    Platform, Pos, RequestedScope, Requirement, Setting, Source,
+    NoteCode, Platform, Pos, RequestedScope, Requirement, Setting, Source,
 };
 use crate::source_file::FileError;
 use url::{Host, Url};
@@ -159,7 +159,7 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
     let query: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
     let at = line.map(Pos::line);
     let mut notes = Vec::new();
-    let mut note = |message: String| notes.push(Note { message, at });
+    let mut note = |code: NoteCode, message: String| notes.push(Note { code, message, at });
     let values = |key: &str| -> Vec<&str> {
         query
             .iter()
@@ -168,10 +168,13 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
             .collect()
     };
     let mut scopes = Vec::new();
-    let mut read_scopes = |key: &str, requirement: Requirement, note: &mut dyn FnMut(String)| {
+    let mut read_scopes = |key: &str, requirement: Requirement, note: &mut dyn FnMut(NoteCode, String)| {
         let found = values(key);
         if found.len() > 1 {
-            note(format!("`{key}` appears {} times; all were read", found.len()));
+            note(
+                NoteCode::Repeated,
+                format!("`{key}` appears {} times; all were read", found.len()),
+            );
         }
         for name in found.iter().flat_map(|v| v.split_whitespace()) {
             scopes.push(RequestedScope {
@@ -184,19 +187,25 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
         found.len()
     };
     if read_scopes("scope", Requirement::Required, &mut note) == 0 {
-        note(match platform {
-            Platform::Salesforce => {
-                "no `scope` parameter: Salesforce grants every scope the connected app allows".to_string()
-            }
-            Platform::Hubspot => "no `scope` parameter: HubSpot rejects the install".to_string(),
-        });
+        note(
+            NoteCode::Missing,
+            match platform {
+                Platform::Salesforce => {
+                    "no `scope` parameter: Salesforce grants every scope the connected app allows".to_string()
+                }
+                Platform::Hubspot => "no `scope` parameter: HubSpot rejects the install".to_string(),
+            },
+        );
     }
     match platform {
         Platform::Hubspot => {
             read_scopes("optional_scope", Requirement::Optional, &mut note);
         }
         Platform::Salesforce if !values("optional_scope").is_empty() => {
-            note("`optional_scope` is a HubSpot parameter; Salesforce ignores it".to_string());
+            note(
+                NoteCode::Ineffective,
+                "`optional_scope` is a HubSpot parameter; Salesforce ignores it".to_string(),
+            );
         }
         Platform::Salesforce => {}
     }
@@ -218,7 +227,7 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
     for redirect in values("redirect_uri") {
         let redirect = redirect.trim();
         if redirect.is_empty() {
-            note("`redirect_uri` is empty".to_string());
+            note(NoteCode::EmptyValue, "`redirect_uri` is empty".to_string());
             continue;
         }
         let url = match without_credentials(redirect) {
@@ -241,7 +250,10 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
         .iter()
         .any(|m| m.eq_ignore_ascii_case("plain"))
     {
-        note("`code_challenge_method=plain` sends the PKCE verifier in the clear; use S256".to_string());
+        note(
+            NoteCode::Ineffective,
+            "`code_challenge_method=plain` sends the PKCE verifier in the clear; use S256".to_string(),
+        );
     }
     let mut flows = Vec::new();
     let response_types: Vec<&str> = values("response_type")
@@ -255,7 +267,10 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
         flows.push(Flow::AuthorizationCode);
     }
     if platform == Platform::Salesforce && response_types.is_empty() {
-        note("no `response_type`: Salesforce rejects the request".to_string());
+        note(
+            NoteCode::Missing,
+            "no `response_type`: Salesforce rejects the request".to_string(),
+        );
     }
     if let Some(pos) = at {
         for name in [

@@ -8,7 +8,7 @@
 use super::sf_meta::{self, AccessMethod, Reading};
 use super::xml::{self, Element};
 use crate::model::{
-    App, AppIdentity, AppSettings, Flow, IdentityKind, InputKind, Integration, IpRelaxation, Note, Pos,
+    App, AppIdentity, AppSettings, Flow, IdentityKind, InputKind, Integration, IpRelaxation, Note, NoteCode, Pos,
     RefreshTokenPolicy, Setting, Source,
 };
 use crate::source_file::FileError;
@@ -94,13 +94,17 @@ impl Reading {
             "scopes" => {
                 if e.children.is_empty() {
                     if e.value().is_none() {
-                        self.notes.add(line, "empty <scopes> element ignored");
+                        self.notes
+                            .add(line, NoteCode::EmptyValue, "empty <scopes> element ignored");
                     }
                     sf_meta::scopes_from(&e.text, line, false, &mut self.notes, &mut self.scopes);
                 } else {
                     // `<scopes><scopes>Api</scopes></scopes>` and the like: read what it holds.
-                    self.notes
-                        .add(line, "<scopes> holds nested elements; their text was read as scopes");
+                    self.notes.add(
+                        line,
+                        NoteCode::Misplaced,
+                        "<scopes> holds nested elements; their text was read as scopes",
+                    );
                     for (text, l) in e.deep_text() {
                         sf_meta::scopes_from(text, l, false, &mut self.notes, &mut self.scopes);
                     }
@@ -139,6 +143,7 @@ impl Reading {
                 Some(v) => self.offer(Setting::IpRelaxation, e.line, |s| &mut s.ip_relaxation, v),
                 None => self.notes.add(
                     e.line,
+                    NoteCode::InvalidValue,
                     format!("<ipRelaxation> `{value}` is not ENFORCE, ENFORCE_RELAXREFRESH, BYPASS_2FACTOR or BYPASS; not audited"),
                 ),
             },
@@ -146,6 +151,7 @@ impl Reading {
                 Some(v) => self.offer(Setting::RefreshTokenPolicy, e.line, |s| &mut s.refresh_token_policy, v),
                 None => self.notes.add(
                     e.line,
+                    NoteCode::InvalidValue,
                     format!("<refreshTokenPolicy> `{value}` is not infinite, zero, specific_lifetime:N:UNIT or specific_inactivity:N:UNIT; not audited"),
                 ),
             },
@@ -237,6 +243,7 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
             name if OAUTH_CONFIG_CHILDREN.contains(&name) => {
                 r.notes.add(
                     child.line,
+                    NoteCode::Misplaced,
                     format!(
                         "<{name}> belongs inside <oauthConfig>: Salesforce rejects it here; read as if it were there"
                     ),
@@ -247,6 +254,7 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
             name if OAUTH_POLICY_CHILDREN.contains(&name) => {
                 r.notes.add(
                     child.line,
+                    NoteCode::Misplaced,
                     format!(
                         "<{name}> belongs inside <oauthPolicy>: Salesforce rejects it here; read as if it were there"
                     ),
@@ -274,6 +282,7 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
                 } else if OAUTH_POLICY_CHILDREN.contains(&name) {
                     r.notes.add(
                         field.line,
+                        NoteCode::Misplaced,
                         format!("<{name}> belongs inside <oauthPolicy>, not <oauthConfig>: Salesforce rejects it here; read as if it were there"),
                     );
                     r.check_repeat("oauthPolicy", name, field.line);
@@ -300,7 +309,8 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
                 oauth_policies.first().map_or(config.line, |p| p.line),
             );
             if r.scopes.is_empty() {
-                r.notes.add(config.line, "<oauthConfig> selects no scopes");
+                r.notes
+                    .add(config.line, NoteCode::Missing, "<oauthConfig> selects no scopes");
             }
         }
         None => {
@@ -316,6 +326,7 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
         !r.settings.preauthorized_profiles.is_empty() || !r.settings.preauthorized_permission_sets.is_empty();
     if preauthorized && r.settings.admin_approved == Some(false) {
         notes.push(Note {
+            code: NoteCode::Ineffective,
             message: "profiles or permission sets are pre-authorized, but isAdminApproved is false, so Salesforce ignores them and every user may self-authorize".to_string(),
             at: r.settings.at.get(&Setting::AdminApproved).copied().or(Some(Pos::line(root.line))),
         });

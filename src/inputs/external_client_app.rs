@@ -11,7 +11,7 @@
 use super::sf_meta::{self, Reading};
 use super::xml::{self, Element};
 use crate::model::{
-    App, AppIdentity, Flow, IdentityKind, InputKind, Integration, IpRelaxation, Note, Platform, Pos,
+    App, AppIdentity, Flow, IdentityKind, InputKind, Integration, IpRelaxation, Note, NoteCode, Platform, Pos,
     RefreshTokenPolicy, Setting, Source, TimeUnit,
 };
 use crate::source_file::FileError;
@@ -232,6 +232,7 @@ pub fn parse_part(path: &str, text: &str, kind: PartKind) -> Result<Part, FileEr
         };
         return parse_part(path, text, actual).map(|mut p| {
             p.notes.push(Note {
+                code: NoteCode::Misplaced,
                 message: format!(
                     "file name says {} but it holds <{}>; read by its content",
                     kind.suffix(),
@@ -252,6 +253,7 @@ pub fn parse_part(path: &str, text: &str, kind: PartKind) -> Result<Part, FileEr
                 // `LedgerSync_oauth.ecaOauth` is the usual name of LedgerSync's file.
                 let guess = stem.rsplit_once('_').map_or(stem.as_str(), |(app, _)| app).to_string();
                 notes.push(Note {
+                    code: NoteCode::Missing,
                     message: format!(
                         "no <externalClientApplication> names the app this file belongs to; joined to `{guess}` by its file name"
                     ),
@@ -297,7 +299,7 @@ impl Reading {
         match e.name.as_str() {
             "commaSeparatedOauthScopes" => {
                 if e.value().is_none() {
-                    self.notes.add(line, "<commaSeparatedOauthScopes> is empty");
+                    self.notes.add(line, NoteCode::EmptyValue, "<commaSeparatedOauthScopes> is empty");
                 }
                 sf_meta::scopes_from(&e.text, line, true, &mut self.notes, &mut self.scopes);
             }
@@ -330,6 +332,7 @@ impl Reading {
                 Some("AllSelfAuthorized") => self.offer_flag(Setting::AdminApproved, line, |s| &mut s.admin_approved, false),
                 other => self.notes.add(
                     line,
+                    NoteCode::InvalidValue,
                     format!(
                         "<permittedUsersPolicyType> `{}` is not AdminApprovedPreAuthorized or AllSelfAuthorized; not audited",
                         other.unwrap_or("")
@@ -342,6 +345,7 @@ impl Reading {
                 Some(v) => self.offer(Setting::IpRelaxation, line, |s| &mut s.ip_relaxation, v),
                 None => self.notes.add(
                     line,
+                    NoteCode::InvalidValue,
                     format!(
                         "<ipRelaxationPolicyType> `{}` is not Enforce, Enforce_RelaxRefresh, Bypass_2factor or Bypass; not audited",
                         e.text.trim()
@@ -415,6 +419,7 @@ impl RefreshParts {
                 Some(p) => r.offer(Setting::RefreshTokenPolicy, line, |s| &mut s.refresh_token_policy, p),
                 None => r.notes.add(
                     line,
+                    NoteCode::InvalidValue,
                     format!(
                         "refresh-token policy `{kind}` with period {} and unit {} is not one Salesforce accepts; not audited",
                         period.as_deref().map_or("(none)".to_string(), |p| format!("`{p}`")),
@@ -494,6 +499,7 @@ fn build(mut parts: Vec<Part>) -> App {
         let paths: Vec<&str> = indexes.iter().map(|&i| files[i].as_str()).collect();
         for (n, &i) in indexes.iter().enumerate() {
             r.notes.items.push(Note {
+                code: NoteCode::Conflicting,
                 message: conflict_note(&key, kind, &paths, n),
                 at: Some(Pos {
                     file: u16::try_from(i).unwrap_or(u16::MAX),
@@ -507,6 +513,7 @@ fn build(mut parts: Vec<Part>) -> App {
         r.notes.file = file;
         for note in &part.notes {
             r.notes.items.push(Note {
+                code: note.code,
                 message: note.message.clone(),
                 at: note.at.map(|p| Pos { file, line: p.line }),
             });
@@ -538,6 +545,7 @@ fn build(mut parts: Vec<Part>) -> App {
             } else if let Some(home) = PartKind::home_of(name) {
                 r.notes.add(
                     field.line,
+                    NoteCode::Misplaced,
                     format!(
                         "<{name}> belongs in the {} file, not {}: Salesforce rejects it here; read as if it were there",
                         home.suffix(),
@@ -562,6 +570,7 @@ fn build(mut parts: Vec<Part>) -> App {
     let has = |kind: PartKind| parts.iter().any(|p| p.kind == kind);
     if !has(PartKind::App) {
         r.notes.items.push(Note {
+            code: NoteCode::Missing,
             message: format!("no .eca file for `{app_name}` among the inputs; audited from the files found"),
             at: Some(Pos::line(parts[0].root.line)),
         });

@@ -6,8 +6,8 @@
 
 use crate::json_lines;
 use crate::model::{
-    App, AppIdentity, AppSettings, CallbackUrl, Flow, IdentityKind, InputKind, Integration, Note, Platform, Pos,
-    RequestedScope, Requirement, Setting, Source,
+    App, AppIdentity, AppSettings, CallbackUrl, Flow, IdentityKind, InputKind, Integration, Note, NoteCode, Platform,
+    Pos, RequestedScope, Requirement, Setting, Source,
 };
 use crate::source_file::FileError;
 use crate::text::closest;
@@ -49,9 +49,10 @@ impl Reader {
         self.lines.get(pointer).copied().map(Pos::line)
     }
 
-    fn note(&mut self, pointer: &str, message: impl Into<String>) {
+    fn note(&mut self, pointer: &str, code: NoteCode, message: impl Into<String>) {
         let at = self.at(pointer);
         self.notes.push(Note {
+            code,
             message: message.into(),
             at,
         });
@@ -68,7 +69,11 @@ impl Reader {
                     let here = format!("{pointer}/{i}");
                     match item {
                         Value::String(s) => out.push((s.clone(), self.at(&here))),
-                        other => self.note(&here, format!("{what}[{i}] is {}, not a string; skipped", kind(other))),
+                        other => self.note(
+                            &here,
+                            NoteCode::InvalidValue,
+                            format!("{what}[{i}] is {}, not a string; skipped", kind(other)),
+                        ),
                     }
                 }
                 out
@@ -76,6 +81,7 @@ impl Reader {
             Some(Value::String(s)) => {
                 self.note(
                     pointer,
+                    NoteCode::InvalidValue,
                     format!("{what} is a string, not a list; read as a space-separated list"),
                 );
                 let at = self.at(pointer);
@@ -85,7 +91,11 @@ impl Reader {
                     .collect()
             }
             Some(other) => {
-                self.note(pointer, format!("{what} is {}, not a list; not read", kind(other)));
+                self.note(
+                    pointer,
+                    NoteCode::InvalidValue,
+                    format!("{what} is {}, not a list; not read", kind(other)),
+                );
                 Vec::new()
             }
         }
@@ -102,7 +112,11 @@ impl Reader {
         for (raw, at) in self.strings(value, pointer, what) {
             let (name, note) = super::scope_name(&raw);
             if let Some(note) = note {
-                self.notes.push(Note { message: note, at });
+                self.notes.push(Note {
+                    code: NoteCode::AnnotatedScope,
+                    message: note,
+                    at,
+                });
             }
             if let Some(name) = name {
                 out.push(RequestedScope {
@@ -151,6 +165,7 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
     };
     if stripped.is_some() {
         r.notes.push(Note {
+            code: NoteCode::LenientSyntax,
             message: "the file has comments, which HubSpot's JSON parser rejects; read without them".to_string(),
             at: Some(Pos::line(1)),
         });
@@ -174,7 +189,7 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
                     )))
                 }
                 None if top.contains_key("config") || top.contains_key("auth") => {
-                    r.note("", "no `type`: read as an app component");
+                    r.note("", NoteCode::Missing, "no `type`: read as an app component");
                 }
                 None => {
                     return Ok(Parsed::NotAnApp(
@@ -205,6 +220,7 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
         auth_ptr = "/auth".to_string();
         r.note(
             "/auth",
+            NoteCode::Misplaced,
             "`auth` is at the top level, not inside `config`: HubSpot expects config.auth; read as if it were there",
         );
     }
@@ -233,6 +249,7 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
                     Some(meant) => {
                         r.note(
                             &ptr,
+                            NoteCode::UnknownElement,
                             format!(
                                 "unknown key `{key}` in auth: did you mean `{meant}`? HubSpot rejects it as written"
                             ),
@@ -241,7 +258,11 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
                             r.scopes(a.get(key), &ptr, key, req, &mut scopes);
                         }
                     }
-                    None => r.note(&ptr, format!("unknown key `{key}` in auth was not audited")),
+                    None => r.note(
+                        &ptr,
+                        NoteCode::UnknownElement,
+                        format!("unknown key `{key}` in auth was not audited"),
+                    ),
                 }
             }
             let urls_ptr = format!("{auth_ptr}/redirectUrls");
@@ -259,6 +280,7 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
                 }
                 Some(other) => r.note(
                     &format!("{auth_ptr}/type"),
+                    NoteCode::InvalidValue,
                     format!("auth type {} is not `oauth` or `static`; not audited", show(other)),
                 ),
                 // Configs before 2025.2 have no type: every public app is OAuth.
@@ -268,6 +290,7 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
         }
         Some(other) => r.note(
             &auth_ptr,
+            NoteCode::InvalidValue,
             format!("`auth` is {}, not an object; no scopes read from it", self::kind(other)),
         ),
         None => {}
@@ -276,7 +299,11 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
         // The legacy private app.json: a flat list, all required.
         let ptr = format!("{config_ptr}/scopes");
         if auth.is_some() {
-            r.note(&ptr, "both `scopes` and `auth` are present; both were read");
+            r.note(
+                &ptr,
+                NoteCode::Repeated,
+                "both `scopes` and `auth` are present; both were read",
+            );
         }
         r.scopes(Some(list), &ptr, "scopes", Requirement::Required, &mut scopes);
     }
@@ -287,7 +314,11 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
                 "no `scopes` and no `auth`: not a HubSpot app config".into(),
             ));
         }
-        r.note(config_ptr, "no `auth` block: the app declares no scopes");
+        r.note(
+            config_ptr,
+            NoteCode::Missing,
+            "no `auth` block: the app declares no scopes",
+        );
     }
     match config.get("distribution") {
         Some(Value::String(d)) if matches!(d.as_str(), "marketplace" | "private") => {
@@ -301,6 +332,7 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
         }
         Some(other) => r.note(
             &format!("{config_ptr}/distribution"),
+            NoteCode::InvalidValue,
             format!(
                 "distribution {} is not `marketplace` or `private`; not audited",
                 show(other)
@@ -327,6 +359,7 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
         }
         Some(other) => r.note(
             &permitted_ptr,
+            NoteCode::InvalidValue,
             format!("permittedUrls is {}, not an object", self::kind(other)),
         ),
         None => {}
@@ -388,6 +421,7 @@ fn consistency_notes(r: &mut Reader, settings: &AppSettings, scopes: &[Requested
     if is_static {
         for s in scopes.iter().filter(|s| s.requirement != Requirement::Required) {
             r.notes.push(Note {
+                code: NoteCode::Ineffective,
                 message: format!(
                     "`{}` is {} but static-auth apps may only declare required scopes; HubSpot rejects the config",
                     s.name,
@@ -399,12 +433,17 @@ fn consistency_notes(r: &mut Reader, settings: &AppSettings, scopes: &[Requested
         if settings.distribution.as_deref() == Some("marketplace") {
             r.note(
                 &format!("{auth_ptr}/type"),
+                NoteCode::InvalidValue,
                 "static auth requires private distribution, but distribution is marketplace",
             );
         }
     }
     if settings.auth_type.as_deref() == Some("oauth") && settings.callback_urls.is_empty() {
-        r.note(auth_ptr, "an OAuth app with no redirect URL cannot complete an install");
+        r.note(
+            auth_ptr,
+            NoteCode::Missing,
+            "an OAuth app with no redirect URL cannot complete an install",
+        );
     }
 }
 

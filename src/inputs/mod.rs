@@ -370,6 +370,7 @@ fn drop_repeated_scopes(mut app: App) -> App {
         if seen.contains(scope.name.as_str()) {
             repeated = true;
             app.notes.push(crate::model::Note {
+                code: crate::model::NoteCode::Repeated,
                 message: format!("`{}` is listed more than once", scope.name),
                 at: scope.at,
             });

@@ -6,8 +6,8 @@
 use super::certificate;
 use super::xml::Element;
 use crate::model::{
-    AppSettings, CallbackUrl, CertificateInfo, Flow, IpRelaxation, Note, Pos, RefreshTokenPolicy, RequestedScope,
-    Requirement, Setting, TimeUnit,
+    AppSettings, CallbackUrl, CertificateInfo, Flow, IpRelaxation, Note, NoteCode, Pos, RefreshTokenPolicy,
+    RequestedScope, Requirement, Setting, TimeUnit,
 };
 use crate::text::closest;
 use std::collections::HashMap;
@@ -222,8 +222,9 @@ impl Notes {
         Pos { file: self.file, line }
     }
 
-    pub fn add(&mut self, line: u32, message: impl Into<String>) {
+    pub fn add(&mut self, line: u32, code: NoteCode, message: impl Into<String>) {
         self.items.push(Note {
+            code,
             message: message.into(),
             at: Some(self.pos(line)),
         });
@@ -235,12 +236,17 @@ impl Notes {
             Some("true") => Some(true),
             Some("false") => Some(false),
             None => {
-                self.add(e.line, format!("<{}> is empty; read as not stated", e.name));
+                self.add(
+                    e.line,
+                    NoteCode::EmptyValue,
+                    format!("<{}> is empty; read as not stated", e.name),
+                );
                 None
             }
             Some(_) => {
                 self.add(
                     e.line,
+                    NoteCode::InvalidValue,
                     format!(
                         "<{}> is `{}`, not true or false; read as not stated",
                         e.name,
@@ -256,7 +262,11 @@ impl Notes {
     pub fn text(&mut self, e: &Element) -> Option<String> {
         let value = e.value().map(str::to_string);
         if value.is_none() {
-            self.add(e.line, format!("<{}> is empty; read as not stated", e.name));
+            self.add(
+                e.line,
+                NoteCode::EmptyValue,
+                format!("<{}> is empty; read as not stated", e.name),
+            );
         }
         value
     }
@@ -269,6 +279,7 @@ impl Notes {
         match guess {
             Some(g) => self.add(
                 e.line,
+                NoteCode::UnknownElement,
                 format!(
                     "unknown element <{}> in <{parent}>: did you mean <{g}>? Salesforce rejects the file as written",
                     e.name
@@ -276,6 +287,7 @@ impl Notes {
             ),
             None => self.add(
                 e.line,
+                NoteCode::UnknownElement,
                 format!(
                     "unknown element <{}> in <{parent}> was not audited (metadata newer than this tool knows?)",
                     e.name
@@ -330,7 +342,8 @@ impl Reading {
         let key = (self.notes.file, section, name.to_string());
         match self.first.get(&key) {
             Some(&first) => {
-                self.notes.add(line, repeat_note(name, section, first, reading));
+                self.notes
+                    .add(line, NoteCode::Repeated, repeat_note(name, section, first, reading));
                 true
             }
             None => {
@@ -349,7 +362,7 @@ impl Reading {
         match (from, to) {
             (Some(s), Some(t)) => self.settings.ip_ranges.push(format!("{s}-{t}")),
             (Some(s), None) | (None, Some(s)) => self.settings.ip_ranges.push(s),
-            (None, None) => self.notes.add(e.line, empty),
+            (None, None) => self.notes.add(e.line, NoteCode::EmptyValue, empty),
         }
         let pos = self.notes.pos(e.line);
         self.settings.at.entry(Setting::IpRanges).or_insert(pos);
@@ -364,6 +377,7 @@ impl Reading {
             match first {
                 Some(first) => self.notes.add(
                     b.line,
+                    NoteCode::Repeated,
                     repeat_note(name, &range.name, first, "the broader range is audited"),
                 ),
                 None => first = Some(b.line),
@@ -532,7 +546,7 @@ pub fn scopes_from(text: &str, line: u32, comma_separated: bool, notes: &mut Not
         }
         let (name, note) = super::scope_name(raw);
         if let Some(note) = note {
-            notes.add(line, note);
+            notes.add(line, NoteCode::AnnotatedScope, note);
         }
         if let Some(name) = name {
             out.push(RequestedScope {
@@ -549,7 +563,7 @@ pub fn scopes_from(text: &str, line: u32, comma_separated: bool, notes: &mut Not
 /// URL gets its own line.
 pub fn callback_urls(e: &Element, notes: &mut Notes, out: &mut Vec<CallbackUrl>) {
     if e.value().is_none() {
-        notes.add(e.line, format!("<{}> is empty", e.name));
+        notes.add(e.line, NoteCode::EmptyValue, format!("<{}> is empty", e.name));
         return;
     }
     // The text starts right after the start tag, on the tag's line.
@@ -570,7 +584,11 @@ pub fn callback_urls(e: &Element, notes: &mut Notes, out: &mut Vec<CallbackUrl>)
 pub fn certificate(e: &Element, notes: &mut Notes, secrets: &mut Vec<String>) -> Option<CertificateInfo> {
     let text = e.value()?;
     if is_placeholder(text) && !text.contains("-----BEGIN") {
-        notes.add(e.line, "<certificate> holds a placeholder, not a certificate");
+        notes.add(
+            e.line,
+            NoteCode::EmptyValue,
+            "<certificate> holds a placeholder, not a certificate",
+        );
         return None;
     }
     let facts = certificate::inspect(text);
@@ -597,7 +615,11 @@ pub fn push_unique(list: &mut Vec<String>, item: &str) {
 /// kept once.
 pub fn add_name(list: &mut Vec<String>, value: String, what: &str, line: u32, notes: &mut Notes) {
     if list.iter().any(|v| v.eq_ignore_ascii_case(&value)) {
-        notes.add(line, format!("{what} `{value}` is listed more than once"));
+        notes.add(
+            line,
+            NoteCode::Repeated,
+            format!("{what} `{value}` is listed more than once"),
+        );
     } else {
         list.push(value);
     }

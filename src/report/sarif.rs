@@ -100,6 +100,7 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
             "severity": finding.severity.as_str(),
             "app": finding.app,
             "scope": finding.scope,
+            "code": finding.code,
         }
     });
     if let Some(index) = rule_index {

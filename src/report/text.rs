@@ -58,13 +58,22 @@ fn t(text: &str) -> std::borrow::Cow<'_, str> {
     visible(text)
 }
 
+/// The rule, and for a finding about the input itself its kind: `config-anomaly/repeated`, the
+/// name a policy uses to set that kind apart.
+fn rule_label(f: &Finding) -> String {
+    match f.code {
+        Some(code) => format!("{}/{}", f.rule, code.as_str()),
+        None => f.rule.clone(),
+    }
+}
+
 fn finding_block(out: &mut dyn Write, paint: &Paint, f: &Finding) -> io::Result<()> {
     let scope = f.scope.as_deref().map(|s| format!("  {}", t(s))).unwrap_or_default();
     writeln!(
         out,
         "  {} {}{}  {}",
         paint.severity(f.severity),
-        t(&f.rule),
+        t(&rule_label(f)),
         scope,
         paint.dim(&t(&f.location.to_string()))
     )?;
