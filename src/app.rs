@@ -184,7 +184,7 @@ fn render(
     templates: &Templates,
     out: &mut dyn Write,
 ) -> Result<(), std::io::Error> {
-    let template_failed = |message: String| std::io::Error::other(message);
+    let template_failed = std::io::Error::other;
     match format {
         Format::Text => text::render(report, color, out),
         Format::Json => report.write_json(out),

@@ -42,13 +42,12 @@ pub fn embedded_catalog_strict(platform: Platform) -> Result<Catalog, Vec<FileEr
     })
 }
 
+/// An embedded catalog that fails validation is a defect of the build, which the data tests
+/// catch (they load it with [`embedded_catalog_strict`]). Were one to ship, it degrades to an
+/// empty catalog: every scope is then an `unknown-scope` finding, so nothing passes silently,
+/// and the library prints nothing of its own.
 fn embedded_catalog_lazy(platform: Platform) -> Catalog {
-    embedded_catalog_strict(platform).unwrap_or_else(|errors| {
-        for e in errors {
-            eprintln!("error: {e}");
-        }
-        Catalog::empty(platform)
-    })
+    embedded_catalog_strict(platform).unwrap_or_else(|_| Catalog::empty(platform))
 }
 
 /// The catalogs: each platform's embedded catalog (built on first use), or

@@ -2,14 +2,15 @@
 //! content, byte-order marks. Errors name the file and, where known, line and column.
 
 use crate::untrusted;
-use std::fmt;
 use std::path::Path;
 
 /// An error message longer than this is cut: it quotes input, and input can be huge.
 const MAX_MESSAGE_CHARS: usize = 1_000;
 
-/// A problem with one input file, rendered as `path:line:column: message` on one line.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// A problem with one input file, rendered as `path:line:column: message` on one line. Every
+/// module that reads a file reports with it, so errors look alike and carry their position.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, thiserror::Error)]
+#[error("{}", shown(.path, *.line, *.column, .message))]
 pub struct FileError {
     pub path: String,
     pub line: Option<usize>,
@@ -39,24 +40,18 @@ impl FileError {
 
 /// The rendering for people: the path and message are untrusted (file names, quoted input),
 /// so hazards are made visible and the message is capped.
-impl fmt::Display for FileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&untrusted::quoted(&self.path))?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-            if let Some(column) = self.column {
-                write!(f, ":{column}")?;
-            }
+fn shown(path: &str, line: Option<usize>, column: Option<usize>, message: &str) -> String {
+    let mut out = untrusted::quoted(path);
+    if let Some(line) = line {
+        out.push_str(&format!(":{line}"));
+        if let Some(column) = column {
+            out.push_str(&format!(":{column}"));
         }
-        write!(
-            f,
-            ": {}",
-            untrusted::visible(&untrusted::capped(&self.message, MAX_MESSAGE_CHARS))
-        )
     }
+    out.push_str(": ");
+    out.push_str(&untrusted::visible(&untrusted::capped(message, MAX_MESSAGE_CHARS)));
+    out
 }
-
-impl std::error::Error for FileError {}
 
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -97,14 +97,27 @@ impl Templates {
         Ok(env)
     }
 
-    pub fn render(&self, name: &str, report: &Report, out: &mut dyn std::io::Write) -> Result<(), String> {
-        let env = self.environment().map_err(|e| format!("template {name}: {e}"))?;
-        let template = env.get_template(name).map_err(|e| format!("template {name}: {e}"))?;
+    pub fn render(&self, name: &str, report: &Report, out: &mut dyn std::io::Write) -> Result<(), TemplateError> {
+        let failed = |source| TemplateError {
+            name: name.to_string(),
+            source,
+        };
+        let env = self.environment().map_err(failed)?;
+        let template = env.get_template(name).map_err(failed)?;
         template
             .render_captured_to(Value::from(minijinja::value::Serde(View::new(report))), out)
             .map(|_| ())
-            .map_err(|e| format!("template {name}: {e}"))
+            .map_err(failed)
     }
+}
+
+/// A report template that could not be rendered (a user's `--templates`, or a failed write).
+#[derive(Debug, thiserror::Error)]
+#[error("template {name}: {source}")]
+pub struct TemplateError {
+    name: String,
+    #[source]
+    source: minijinja::Error,
 }
 
 fn template_error(path: &str, e: &minijinja::Error) -> FileError {
