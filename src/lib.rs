@@ -1,7 +1,24 @@
 //! scopeaudit: audits the OAuth scopes vendor apps request from Salesforce and HubSpot.
 //!
-//! Data flows one way: inputs -> normalized [`model::App`] -> [`engine`] (catalogs, rules,
-//! policy) -> [`report::Report`] -> renderers. The engine and renderers do no I/O.
+//! Data flows one way: [`inputs`] -> normalized [`model::App`] -> [`session::Session`]
+//! (catalogs, rules, policy, clock; [`analysis`] then [`engine`]) -> [`report::Report`] ->
+//! renderers. Analysis, engine and renderers do no I/O.
+//!
+//! | module | owns |
+//! |---|---|
+//! | `model` | `App`, `AppIdentity`, `Setting`, `Note`/`NoteCode`, `Date`: what every input becomes |
+//! | `inputs` | one file per format, detection, the directory walk, bounded reads |
+//! | `catalog`, `data` | scope catalogs and domain facts; loading the embedded and user data |
+//! | `rule` | rules as data: conditions, one table of predicates and placeholders per subject |
+//! | `policy` | `.scopeaudit.yaml`: discovery, validation, waivers |
+//! | `analysis` | per-scope verdicts, needs from tools, least privilege |
+//! | `engine` | rules evaluated into findings, waivers, scores |
+//! | `session` | one evaluation set-up shared by `audit`, `diff` (and the org audit) |
+//! | `finding` | findings, severities, locations (a file position or an org record) |
+//! | `report` | the one `Report` every output renders: text, JSON, SARIF, Markdown, HTML |
+//! | `diff` | what changed between two versions of an app |
+//! | `untrusted` | neutralising input text for terminals and reports |
+//! | `app`, `cli` | commands, output streams, atomic report files, exit codes |
 
 pub mod analysis;
 pub mod app;

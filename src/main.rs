@@ -1,3 +1,6 @@
+//! The binary: parses the command line, hands the library buffered stdout and stderr, and
+//! turns a failure into its one-line errors and exit code.
+
 use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
