@@ -116,19 +116,15 @@ fn invocation(report: &Report) -> Value {
         .errors
         .iter()
         .map(|e| {
-            let (uri, relative) = artifact_uri(&e.path);
-            let mut artifact = json!({ "uri": uri });
-            if relative {
-                artifact["uriBaseId"] = json!("%SRCROOT%");
-            }
-            let mut region = json!({ "startLine": e.line.unwrap_or(1) });
-            if let Some(column) = e.column {
-                region["startColumn"] = json!(column);
-            }
+            let at = Location::File {
+                path: e.path.clone(),
+                line: e.line.and_then(|l| u32::try_from(l).ok()),
+                column: e.column.and_then(|c| u32::try_from(c).ok()),
+            };
             json!({
                 "level": "error",
                 "message": { "text": visible(&e.message) },
-                "locations": [{ "physicalLocation": { "artifactLocation": artifact, "region": region } }],
+                "locations": locations(&at),
             })
         })
         .collect();
