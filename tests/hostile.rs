@@ -382,3 +382,31 @@ fn credentials_in_arguments_that_are_not_consent_links_are_never_echoed() {
     assert_eq!(out.code, 2);
     assert!(!out.stderr.contains("s3cretpw"), "{}", out.stderr);
 }
+
+#[test]
+fn a_malformed_secret_element_is_not_echoed_by_the_parse_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // A `<` inside the secret turns its tail into a tag name that the XML parser would quote.
+    for (name, secret_line) in [
+        (
+            "Leaky.connectedApp-meta.xml",
+            "<consumerSecret>9f8e7d6c<TAILofTHEsecret42</consumerSecret>",
+        ),
+        (
+            "Leaky.connectedApp",
+            "<consumerSecret>9f8e7d6c</TAILofTHEsecret42></consumerSecret>",
+        ),
+    ] {
+        let path = write(
+            dir.path(),
+            name,
+            &format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ConnectedApp xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <label>Leaky</label>\n    <oauthConfig>\n        {secret_line}\n        <scopes>Api</scopes>\n    </oauthConfig>\n</ConnectedApp>\n"
+            ),
+        );
+        let out = audit(&[path.to_str().unwrap(), "--no-config", "-f", "json"]);
+        assert_eq!(out.code, 2, "{name}");
+        assert!(out.stderr.contains("malformed XML"), "{}", out.stderr);
+        assert!(!out.stderr.contains("TAIL"), "{}", out.stderr);
+    }
+}

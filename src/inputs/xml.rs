@@ -74,6 +74,28 @@ fn predefined_entity(name: &str) -> Option<&'static str> {
     }
 }
 
+/// The message for XML that cannot be read. Tag names the parser quotes come from the input and
+/// may be the tail of a secret (`<consumerSecret>abc<DEF123</consumerSecret>` makes an element
+/// `DEF123`), so errors about tags say where, never what.
+fn malformed(e: &quick_xml::Error) -> String {
+    use quick_xml::errors::IllFormedError;
+    match e {
+        quick_xml::Error::IllFormed(IllFormedError::MismatchedEndTag { .. }) => {
+            "malformed XML: an end tag does not match the element it closes (a `<` inside a value?)".to_string()
+        }
+        quick_xml::Error::IllFormed(IllFormedError::UnmatchedEndTag(_)) => {
+            "malformed XML: an end tag closes no open element".to_string()
+        }
+        quick_xml::Error::IllFormed(IllFormedError::MissingEndTag(_)) => {
+            "malformed XML: an element is never closed".to_string()
+        }
+        quick_xml::Error::IllFormed(IllFormedError::MissingDeclVersion(_)) => {
+            "malformed XML: the XML declaration has no `version` first".to_string()
+        }
+        other => format!("malformed XML: {other}"),
+    }
+}
+
 /// Parses a whole document into its root element. `path` names the file in errors.
 pub fn parse(path: &str, text: &str) -> Result<Element, FileError> {
     let lines = LineIndex::new(text);
@@ -85,7 +107,7 @@ pub fn parse(path: &str, text: &str) -> Result<Element, FileError> {
         let start = reader.buffer_position();
         let event = reader
             .read_event()
-            .map_err(|e| at(reader.error_position(), format!("malformed XML: {e}")))?;
+            .map_err(|e| at(reader.error_position(), malformed(&e)))?;
         let open = |e: &quick_xml::events::BytesStart| -> Result<Element, FileError> {
             let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
             Ok(Element {
