@@ -5,7 +5,6 @@ use crate::finding::{FailOn, Severity};
 use crate::model::Platform;
 use crate::session::GateOptions;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -238,10 +237,10 @@ impl DataArgs {
     }
 }
 
+/// Whether stdout takes colour, as anstream reads it: a terminal, `NO_COLOR` unset (or
+/// `CLICOLOR_FORCE` set), `TERM` not `dumb`.
 fn use_color() -> bool {
-    std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::env::var("TERM").map_or(true, |t| t != "dumb")
+    anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
 }
 
 impl AuditArgs {

@@ -3,17 +3,29 @@
 use super::{AppReport, Report};
 use crate::finding::{Finding, Severity};
 use crate::untrusted::visible;
+use anstyle::{AnsiColor, Color, Style};
 use std::io::{self, Write};
 use strum::VariantArray as _;
 
+/// Styles, from anstyle: the escape codes are written by the library, never by hand.
+const CRITICAL: Style = Style::new().bold().fg_color(Some(Color::Ansi(AnsiColor::Magenta)));
+const HIGH: Style = Style::new().bold().fg_color(Some(Color::Ansi(AnsiColor::Red)));
+const MEDIUM: Style = Style::new().fg_color(Some(Color::Ansi(AnsiColor::Yellow)));
+const LOW: Style = Style::new().fg_color(Some(Color::Ansi(AnsiColor::Cyan)));
+const FAINT: Style = Style::new().dimmed();
+const BOLD: Style = Style::new().bold();
+const PASSED: Style = Style::new().fg_color(Some(Color::Ansi(AnsiColor::Green)));
+
+/// Colour only when asked: `on` comes from anstream's reading of the terminal, `NO_COLOR`,
+/// `CLICOLOR` and `CLICOLOR_FORCE`. Input text is made visible before it is painted.
 struct Paint {
     on: bool,
 }
 
 impl Paint {
-    fn wrap(&self, code: &str, text: &str) -> String {
+    fn wrap(&self, style: Style, text: &str) -> String {
         if self.on {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("{style}{text}{style:#}")
         } else {
             text.to_string()
         }
@@ -21,22 +33,22 @@ impl Paint {
 
     fn severity(&self, severity: Severity) -> String {
         let label = format!("{:<8}", severity.as_str().to_uppercase());
-        let code = match severity {
-            Severity::Critical => "1;35",
-            Severity::High => "1;31",
-            Severity::Medium => "33",
-            Severity::Low => "36",
-            Severity::Info => "2",
+        let style = match severity {
+            Severity::Critical => CRITICAL,
+            Severity::High => HIGH,
+            Severity::Medium => MEDIUM,
+            Severity::Low => LOW,
+            Severity::Info => FAINT,
         };
-        self.wrap(code, &label)
+        self.wrap(style, &label)
     }
 
     fn bold(&self, text: &str) -> String {
-        self.wrap("1", text)
+        self.wrap(BOLD, text)
     }
 
     fn dim(&self, text: &str) -> String {
-        self.wrap("2", text)
+        self.wrap(FAINT, text)
     }
 }
 
@@ -166,7 +178,7 @@ fn incomplete_banner(out: &mut dyn Write, paint: &Paint, report: &Report) -> io:
     writeln!(
         out,
         "{} {} input{} could not be read; this report covers only the rest:",
-        paint.wrap("1;31", "INCOMPLETE:"),
+        paint.wrap(HIGH, "INCOMPLETE:"),
         n,
         if n == 1 { "" } else { "s" }
     )?;
@@ -244,14 +256,14 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
         return writeln!(
             out,
             "gate {} ({n} input{} not read; exit 2)",
-            paint.wrap("1;31", "not applied: the audit is incomplete"),
+            paint.wrap(HIGH, "not applied: the audit is incomplete"),
             if n == 1 { "" } else { "s" }
         );
     }
     let gate = if report.gate.passed {
-        paint.wrap("32", "passed")
+        paint.wrap(PASSED, "passed")
     } else {
-        paint.wrap("1;31", "failed")
+        paint.wrap(HIGH, "failed")
     };
     writeln!(out, "gate {gate} (fail-on {})", report.gate.fail_on)
 }
@@ -263,7 +275,7 @@ mod tests {
     #[test]
     fn colour_only_when_asked() {
         let paint = Paint { on: true };
-        assert_eq!(paint.severity(Severity::High), "\x1b[1;31mHIGH    \x1b[0m");
+        assert_eq!(paint.severity(Severity::High), "\x1b[1m\x1b[31mHIGH    \x1b[0m");
         assert_eq!(Paint { on: false }.severity(Severity::High), "HIGH    ");
     }
 }
