@@ -18,6 +18,36 @@ fn copy_example(dir: &Path, name: &str) -> String {
 }
 
 #[test]
+fn discovery_stops_at_home_outside_a_repository_and_the_report_names_the_policy() {
+    // A policy above the user's home (here a shared /tmp-like parent) belongs to nobody.
+    let outer = tempfile::tempdir().unwrap();
+    write(outer.path(), ".scopeaudit.yaml", "fail_on: never\n");
+    let home = outer.path().join("home");
+    let project = home.join("vendor-review");
+    std::fs::create_dir_all(&project).unwrap();
+    let manifest = copy_example(&project, "app.yaml");
+    let out = run(scopeaudit()
+        .current_dir(&project)
+        .env("HOME", &home)
+        .args(["audit", &manifest]));
+    assert_eq!(out.code, 1, "the policy above home was not used");
+    assert!(!out.stdout.contains("\npolicy: "), "{}", out.stdout);
+    // In home itself it is used, and the report says which file it applied.
+    write(&home, ".scopeaudit.yaml", "fail_on: never\n");
+    let out = run(scopeaudit()
+        .current_dir(&project)
+        .env("HOME", &home)
+        .args(["audit", &manifest]));
+    assert_eq!(out.code, 0);
+    let shown = home.join(".scopeaudit.yaml");
+    assert!(
+        out.stdout.contains(&format!("\npolicy: {}\n", shown.display())),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn discovered_up_to_the_repository_root_and_no_further() {
     let outer = tempfile::tempdir().unwrap();
     write(outer.path(), ".scopeaudit.yaml", "fail_on: never\n");
