@@ -142,9 +142,15 @@ fn walk(dir: &Path, display: &str, out: &mut Vec<Candidate>, ignored: &mut Vec<S
         paths
     };
     let kept = found(true, errors);
-    // The second walk only names what .gitignore hid; its errors were reported by the first.
-    let all = found(false, &mut Vec::new());
-    if all.len() != kept.len() {
+    // The second walk only names what .gitignore hid (its errors were reported by the first);
+    // outside a git checkout nothing was hidden, so it is not needed.
+    let in_checkout = in_git_checkout(dir);
+    let all = if in_checkout {
+        found(false, &mut Vec::new())
+    } else {
+        Vec::new()
+    };
+    if in_checkout && all.len() != kept.len() {
         let kept_set: std::collections::HashSet<&PathBuf> = kept.iter().collect();
         ignored.extend(
             all.iter()
@@ -157,6 +163,12 @@ fn walk(dir: &Path, display: &str, out: &mut Vec<Candidate>, ignored: &mut Vec<S
         path,
         explicit: false,
     }));
+}
+
+/// Whether `dir` is inside a git checkout, where `.gitignore` applies.
+fn in_git_checkout(dir: &Path) -> bool {
+    let absolute = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    absolute.ancestors().any(|d| d.join(".git").exists())
 }
 
 fn error_path(e: &ignore::Error) -> Option<&Path> {
