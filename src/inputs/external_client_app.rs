@@ -17,6 +17,7 @@ use crate::model::{
 use crate::source_file::FileError;
 use std::collections::HashMap;
 use std::fmt;
+use strum::VariantArray as _;
 
 /// The folders Salesforce DX and the Metadata API put each file type in, one per type, side
 /// by side in a package directory.
@@ -27,8 +28,8 @@ const TYPE_FOLDERS: [&str; 4] = [
     "extlClntAppOauthPolicies",
 ];
 
-/// The four file types of an External Client App.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The four file types of an External Client App, in the order an app's files are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::VariantArray)]
 pub enum PartKind {
     App,
     OauthSettings,
@@ -37,13 +38,6 @@ pub enum PartKind {
 }
 
 impl PartKind {
-    const ALL: [PartKind; 4] = [
-        PartKind::App,
-        PartKind::OauthSettings,
-        PartKind::GlobalOauth,
-        PartKind::OauthPolicies,
-    ];
-
     fn suffix(self) -> &'static str {
         match self {
             PartKind::App => ".eca",
@@ -147,14 +141,14 @@ impl PartKind {
 
     /// The file type a field belongs in, for a field found in the wrong file.
     fn home_of(field: &str) -> Option<PartKind> {
-        PartKind::ALL.into_iter().find(|k| k.fields().contains(&field))
+        PartKind::VARIANTS.iter().copied().find(|k| k.fields().contains(&field))
     }
 }
 
 /// The file type of a name, if it is one of an External Client App's files.
 pub fn part_kind(file_name: &str) -> Option<PartKind> {
     let stem = file_name.strip_suffix("-meta.xml").unwrap_or(file_name);
-    PartKind::ALL.into_iter().find(|k| stem.ends_with(k.suffix()))
+    PartKind::VARIANTS.iter().copied().find(|k| stem.ends_with(k.suffix()))
 }
 
 /// Which app a file belongs to: the app's API name and the place the file sits in. Files
@@ -218,7 +212,7 @@ pub fn parse_part(path: &str, text: &str, kind: PartKind) -> Result<Part, FileEr
     let root = xml::parse(path, text)?;
     if root.name != kind.root() {
         // A file named for one part may hold another; the root element decides.
-        let Some(actual) = PartKind::ALL.into_iter().find(|k| k.root() == root.name) else {
+        let Some(actual) = PartKind::VARIANTS.iter().copied().find(|k| k.root() == root.name) else {
             return Err(FileError::at(
                 path,
                 root.line as usize,
@@ -473,7 +467,7 @@ fn conflict_note(key: &AppKey, kind: PartKind, paths: &[&str], this: usize) -> S
 
 fn build(mut parts: Vec<Part>) -> App {
     // The `.eca` file, when there is one, is the app's main file.
-    parts.sort_by_key(|p| PartKind::ALL.iter().position(|k| *k == p.kind));
+    parts.sort_by_key(|p| PartKind::VARIANTS.iter().position(|k| *k == p.kind));
     let files: Vec<String> = parts.iter().map(|p| p.path.clone()).collect();
     let key = parts[0].app_name.clone();
     let app_name = key.name.clone();
@@ -484,7 +478,7 @@ fn build(mut parts: Vec<Part>) -> App {
     // The files of each kind, by index into `parts`.
     let mut by_kind: [Vec<usize>; 4] = Default::default();
     for (index, part) in parts.iter().enumerate() {
-        if let Some(slot) = PartKind::ALL
+        if let Some(slot) = PartKind::VARIANTS
             .iter()
             .position(|k| *k == part.kind)
             .and_then(|k| by_kind.get_mut(k))
@@ -492,7 +486,7 @@ fn build(mut parts: Vec<Part>) -> App {
             slot.push(index);
         }
     }
-    for (kind, indexes) in PartKind::ALL.into_iter().zip(&by_kind) {
+    for (kind, indexes) in PartKind::VARIANTS.iter().copied().zip(&by_kind) {
         if indexes.len() < 2 {
             continue;
         }
