@@ -23,7 +23,8 @@ pub fn is_hazard(c: char) -> bool {
 /// `text` with every hazard written as a visible escape (`\n`, `\r`, `\t`, `\x1b`, `\u{202e}`).
 /// A backslash stays a backslash: the escapes are for reading, not for round trips.
 pub fn visible(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_hazard) {
+    // Printable ASCII, the common case, is checked byte by byte without decoding.
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) || !text.chars().any(is_hazard) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
