@@ -216,10 +216,10 @@ fn output_paths<F: Copy>(
 }
 
 /// Refuses an output path that is one of the inputs: a report must never replace what it audits.
-fn refuse_overwriting_inputs(outputs: &[PathBuf], inputs: &[PathBuf]) -> Result<(), Failure> {
+fn refuse_overwriting_inputs<F>(outputs: &[(PathBuf, F)], inputs: &[PathBuf]) -> Result<(), Failure> {
     let existing: Vec<(&PathBuf, PathBuf)> = outputs
         .iter()
-        .filter_map(|p| std::fs::canonicalize(p).ok().map(|c| (p, c)))
+        .filter_map(|(p, _)| std::fs::canonicalize(p).ok().map(|c| (p, c)))
         .collect();
     if existing.is_empty() {
         return Ok(());
@@ -269,8 +269,7 @@ pub fn run_audit(options: &AuditOptions, streams: &mut Streams) -> Result<u8, Fa
         None => Templates::default(),
     };
     let (report, inputs) = audit_report(options)?;
-    let output_list: Vec<PathBuf> = outputs.iter().map(|(p, _)| p.clone()).collect();
-    refuse_overwriting_inputs(&output_list, &inputs)?;
+    refuse_overwriting_inputs(&outputs, &inputs)?;
     for (path, format) in &outputs {
         write_atomically(path, |out| render(&report, *format, false, &templates, out))?;
     }
@@ -391,8 +390,7 @@ pub fn run_diff(options: &DiffOptions, streams: &mut Streams) -> Result<u8, Fail
         fail_on: session.fail_on(options.fail_on),
         today: session.today,
     });
-    let output_list: Vec<PathBuf> = outputs.iter().map(|(p, _)| p.clone()).collect();
-    refuse_overwriting_inputs(&output_list, &files)?;
+    refuse_overwriting_inputs(&outputs, &files)?;
     for (path, format) in &outputs {
         write_atomically(path, |out| render_diff(&diff, *format, out))?;
     }

@@ -42,12 +42,21 @@ pub struct Engine<'a> {
     pub today: Date,
 }
 
-/// `items` in the order `indexes` gives (a permutation of their positions).
-fn reorder<T>(items: Vec<T>, indexes: impl Iterator<Item = usize>) -> Vec<T> {
-    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
-    indexes
-        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
-        .collect()
+/// `items` in report order: by app position, then severity (worst first), rule, line and
+/// scope of the finding each holds. Positions are computed once per item.
+fn in_report_order<T>(items: Vec<T>, finding: fn(&T) -> &Finding, position: &dyn Fn(&Finding) -> usize) -> Vec<T> {
+    let mut keyed: Vec<(usize, T)> = items.into_iter().map(|t| (position(finding(&t)), t)).collect();
+    keyed.sort_by(|(pa, a), (pb, b)| {
+        let (a, b) = (finding(a), finding(b));
+        (pa, std::cmp::Reverse(a.severity), &a.rule, a.location.line(), &a.scope).cmp(&(
+            pb,
+            std::cmp::Reverse(b.severity),
+            &b.rule,
+            b.location.line(),
+            &b.scope,
+        ))
+    });
+    keyed.into_iter().map(|(_, t)| t).collect()
 }
 
 pub(crate) fn slug(name: &str) -> String {
@@ -109,27 +118,8 @@ impl Engine<'_> {
                 .and_then(|a| order.get(a).copied())
                 .unwrap_or(usize::MAX)
         };
-        let by_report_order = |(pa, a): &(usize, &Finding), (pb, b): &(usize, &Finding)| {
-            (pa, std::cmp::Reverse(a.severity), &a.rule, a.location.line(), &a.scope).cmp(&(
-                pb,
-                std::cmp::Reverse(b.severity),
-                &b.rule,
-                b.location.line(),
-                &b.scope,
-            ))
-        };
-        let mut keyed: Vec<(usize, usize)> = findings.iter().enumerate().map(|(i, f)| (position(f), i)).collect();
-        keyed.sort_by(|&(pa, a), &(pb, b)| by_report_order(&(pa, &findings[a]), &(pb, &findings[b])));
-        let findings = reorder(findings, keyed.into_iter().map(|(_, i)| i));
-        let mut keyed: Vec<(usize, usize)> = suppressed
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (position(&s.finding), i))
-            .collect();
-        keyed.sort_by(|&(pa, a), &(pb, b)| {
-            by_report_order(&(pa, &suppressed[a].finding), &(pb, &suppressed[b].finding))
-        });
-        let suppressed = reorder(suppressed, keyed.into_iter().map(|(_, i)| i));
+        let findings = in_report_order(findings, |f| f, &position);
+        let suppressed = in_report_order(suppressed, |s| &s.finding, &position);
         Evaluation {
             apps: results,
             findings,

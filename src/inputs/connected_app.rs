@@ -70,8 +70,11 @@ const OAUTH_CONFIG_CHILDREN: [&str; 22] = [
 const OAUTH_POLICY_CHILDREN: [&str; 3] = ["ipRelaxation", "refreshTokenPolicy", "singleLogoutUrl"];
 
 /// Whether a file name is Connected App metadata.
+/// Whether a file name is a Connected App's, in any case (case-insensitive file systems and zip
+/// tools change it).
 pub fn is_connected_app_name(file_name: &str) -> bool {
-    file_name.ends_with(".connectedApp-meta.xml") || file_name.ends_with(".connectedApp")
+    let name = file_name.to_ascii_lowercase();
+    name.ends_with(".connectedapp-meta.xml") || name.ends_with(".connectedapp")
 }
 
 /// The app's API name, from the file name.

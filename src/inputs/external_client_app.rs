@@ -147,8 +147,13 @@ impl PartKind {
 
 /// The file type of a name, if it is one of an External Client App's files.
 pub fn part_kind(file_name: &str) -> Option<PartKind> {
-    let stem = file_name.strip_suffix("-meta.xml").unwrap_or(file_name);
-    PartKind::VARIANTS.iter().copied().find(|k| stem.ends_with(k.suffix()))
+    // In any case: case-insensitive file systems and zip tools change it.
+    let name = file_name.to_ascii_lowercase();
+    let stem = name.strip_suffix("-meta.xml").unwrap_or(&name);
+    PartKind::VARIANTS
+        .iter()
+        .copied()
+        .find(|k| stem.ends_with(&k.suffix().to_ascii_lowercase()))
 }
 
 /// Which app a file belongs to: the app's API name and the place the file sits in. Files
@@ -663,6 +668,7 @@ mod tests {
         assert_eq!(part_kind("A_x.ecaGlblOauth-meta.xml"), Some(PartKind::GlobalOauth));
         assert_eq!(part_kind("A.ecaOauthPlcy"), Some(PartKind::OauthPolicies));
         assert_eq!(part_kind("A.connectedApp-meta.xml"), None);
+        assert_eq!(part_kind("A.ECAOAUTH-META.XML"), Some(PartKind::OauthSettings));
     }
 
     #[test]

@@ -16,7 +16,8 @@ use std::collections::HashMap;
 
 /// Which config file a name is, if any.
 pub fn kind_of_name(file_name: &str) -> Option<InputKind> {
-    match file_name {
+    // In any case: case-insensitive file systems and zip tools change it.
+    match file_name.to_ascii_lowercase().as_str() {
         "public-app.json" => Some(InputKind::HubspotPublicApp),
         "app.json" => Some(InputKind::HubspotPrivateApp),
         n if n.ends_with("-hsmeta.json") => Some(InputKind::HubspotProjectApp),

@@ -40,43 +40,10 @@ enum NamedKind {
     UrlFile,
 }
 
-/// Name endings that announce an input, spelled as the platforms spell them.
-const KNOWN_ENDINGS: [&str; 16] = [
-    ".connectedApp-meta.xml",
-    ".connectedApp",
-    ".eca-meta.xml",
-    ".ecaOauth-meta.xml",
-    ".ecaGlblOauth-meta.xml",
-    ".ecaOauthPlcy-meta.xml",
-    ".eca",
-    ".ecaOauth",
-    ".ecaGlblOauth",
-    ".ecaOauthPlcy",
-    "-hsmeta.json",
-    "public-app.json",
-    "app.json",
-    ".yaml",
-    ".yml",
-    ".url",
-];
-
-/// The file name with a known ending in its platform spelling: `APP.CONNECTEDAPP-META.XML`
-/// and `manifest.YAML` are the inputs they look like (case-insensitive file systems and
-/// zip tools change case), not files to pass over.
-fn canonical_name(name: &str) -> String {
-    let lower = name.to_ascii_lowercase();
-    KNOWN_ENDINGS
-        .iter()
-        .find(|ending| lower.ends_with(&ending.to_ascii_lowercase()))
-        .map_or_else(
-            || name.to_string(),
-            |ending| format!("{}{}", &name[..name.len() - ending.len()], ending),
-        )
-}
-
 fn kind_of_name(path: &Path) -> Option<NamedKind> {
-    // A name that is not valid Unicode is still a name: judge it by its readable part.
-    let name = canonical_name(&path.file_name()?.to_string_lossy());
+    // A name that is not valid Unicode is still a name: judge it by its readable part. Each
+    // reader matches its endings in any case.
+    let name = path.file_name()?.to_string_lossy();
     if connected_app::is_connected_app_name(&name) {
         return Some(NamedKind::ConnectedApp);
     }
@@ -86,10 +53,11 @@ fn kind_of_name(path: &Path) -> Option<NamedKind> {
     if let Some(kind) = hubspot::kind_of_name(&name) {
         return Some(NamedKind::Hubspot(kind));
     }
-    if name.ends_with(".yaml") || name.ends_with(".yml") {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".yaml") || lower.ends_with(".yml") {
         return Some(NamedKind::Manifest);
     }
-    name.ends_with(".url").then_some(NamedKind::UrlFile)
+    lower.ends_with(".url").then_some(NamedKind::UrlFile)
 }
 
 /// The path as shown: the directory as the user named it, then the walked part.
