@@ -236,30 +236,29 @@ impl Condition {
 
     /// Whether the condition asks about the OAuth flows the app uses.
     pub fn tests_flows(&self) -> bool {
-        let mut found = false;
-        self.walk(&mut |p| found |= matches!(p, Predicate::Flow(_)));
-        found
+        self.asks(|p| matches!(p, Predicate::Flow(_)))
     }
 
     /// Whether the condition asks how the app connects (delegation, sign-in needs).
     pub fn tests_integration(&self) -> bool {
-        let mut found = false;
-        self.walk(&mut |p| found |= matches!(p, Predicate::Delegation(_)));
-        found
+        self.asks(|p| matches!(p, Predicate::Delegation(_)))
     }
 
     /// Whether the condition asks about the declared tools.
     pub fn tests_tools(&self) -> bool {
-        let mut found = false;
-        self.walk(&mut |p| found |= matches!(p, Predicate::HasTools(_) | Predicate::ToolAccess(_)));
-        found
+        self.asks(|p| matches!(p, Predicate::HasTools(_) | Predicate::ToolAccess(_)))
     }
 
     /// Whether the condition asks about duplicate names; only such rules see the second name
     /// of an already-requested scope.
     pub fn tests_duplicates(&self) -> bool {
+        self.asks(|p| matches!(p, Predicate::DuplicateName(_)))
+    }
+
+    /// Whether any predicate of the condition is one `kind` accepts.
+    fn asks(&self, kind: impl Fn(&Predicate) -> bool) -> bool {
         let mut found = false;
-        self.walk(&mut |p| found |= matches!(p, Predicate::DuplicateName(_)));
+        self.walk(&mut |p| found |= kind(p));
         found
     }
 
