@@ -524,7 +524,12 @@ pub fn run_rules(
                     out,
                     "{:width$}  {:8}  {:20}  {}",
                     r.id,
-                    r.severity.as_str(),
+                    // A rule whose findings take the scope's risk has no one severity.
+                    if r.severity_from.is_some() {
+                        "by risk"
+                    } else {
+                        r.severity.as_str()
+                    },
                     platforms.join(", "),
                     r.title
                 );
@@ -536,14 +541,34 @@ pub fn run_rules(
                 .get(id)
                 .ok_or_else(|| Failure::usage(format!("no rule `{id}` (`scopeaudit rules` lists them)")))?;
             let platforms: Vec<&str> = rule.platforms.iter().map(|p| p.as_str()).collect();
+            let severity = match rule.severity_from {
+                Some(crate::rule::SeverityFrom::ScopeRisk) => {
+                    format!(
+                        "the scope's risk tier ({} for a scope the catalog lacks)",
+                        rule.severity
+                    )
+                }
+                None => rule.severity.to_string(),
+            };
+            let mut related = String::new();
+            for (label, ids) in [
+                ("Replaces on the same subject", &rule.supersedes),
+                ("See also", &rule.see_also),
+            ] {
+                if !ids.is_empty() {
+                    let names: Vec<String> = ids.iter().map(|id| format!("`{id}`")).collect();
+                    let _ = write!(related, "\n\n{label}: {}.", names.join(", "));
+                }
+            }
             format!(
-                "{} — {}\nseverity: {} · platforms: {} · applies to each: {}\n\n{}\n\n## Remediation\n\n{}\n\nMore: {}\n",
+                "{} — {}\nseverity: {} · platforms: {} · applies to each: {}\n\n{}{}\n\n## Remediation\n\n{}\n\nMore: {}\n",
                 rule.id,
                 rule.title,
-                rule.severity,
+                severity,
                 platforms.join(", "),
                 rule.subject.as_str().replace('_', " "),
                 rule.docs.trim(),
+                related,
                 rule.remediation.trim(),
                 rule.help_uri
             )

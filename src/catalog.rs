@@ -35,6 +35,12 @@ impl Access {
     pub fn as_str(self) -> &'static str {
         self.into()
     }
+
+    /// Whether the scope reaches records or sessions, rather than only who the user is or
+    /// when the app may act.
+    pub fn reaches_data(self) -> bool {
+        !matches!(self, Access::Identity | Access::Offline)
+    }
 }
 
 #[derive(
@@ -164,6 +170,9 @@ pub struct LeastPrivilege {
     pub always: Vec<String>,
     #[serde(default)]
     pub sign_in: Vec<String>,
+    /// Reading who the user is without signing them in (the identity URL).
+    #[serde(default)]
+    pub identify: Vec<String>,
     #[serde(default)]
     pub offline: Vec<String>,
 }
@@ -297,6 +306,7 @@ impl Catalog {
         for (field, list) in [
             ("always", &lp.always),
             ("sign_in", &lp.sign_in),
+            ("identify", &lp.identify),
             ("offline", &lp.offline),
         ] {
             for id in list {

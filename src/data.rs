@@ -144,6 +144,13 @@ pub fn load_rules(dir: Option<&Path>, catalogs: &Catalogs, strict_embedded: bool
             }
         }
     }
+    for (id, problem) in set.cross_check() {
+        let display = match dir.map(|d| d.join(format!("{id}.yaml"))) {
+            Some(path) if path.is_file() => path.display().to_string(),
+            _ => format!("<embedded>/rules/{id}.yaml"),
+        };
+        errors.push(FileError::new(display, problem));
+    }
     if errors.is_empty() {
         Ok(set)
     } else {

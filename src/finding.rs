@@ -28,6 +28,19 @@ pub enum Severity {
     Critical,
 }
 
+/// A scope's risk tier, as the severity of a finding that follows it.
+impl From<crate::catalog::Risk> for Severity {
+    fn from(risk: crate::catalog::Risk) -> Severity {
+        use crate::catalog::Risk;
+        match risk {
+            Risk::Low => Severity::Low,
+            Risk::Medium => Severity::Medium,
+            Risk::High => Severity::High,
+            Risk::Critical => Severity::Critical,
+        }
+    }
+}
+
 impl Severity {
     pub fn as_str(self) -> &'static str {
         self.into()

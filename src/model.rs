@@ -111,6 +111,12 @@ impl InputKind {
     pub fn as_str(self) -> &'static str {
         self.into()
     }
+
+    /// Whether the input describes the app's configuration, so that what it leaves out takes
+    /// the platform's default. An authorize URL or a scope list says nothing about policies.
+    pub fn describes_configuration(self) -> bool {
+        !matches!(self, InputKind::ScopeList | InputKind::AuthorizeUrl)
+    }
 }
 
 /// A place in an app's source: which of `Source::files`, and the 1-based line.
@@ -325,6 +331,9 @@ pub struct Integration {
     pub token_storage: Option<String>,
     /// The app signs users in with the platform (OpenID Connect / identity URL).
     pub sign_in: bool,
+    /// The app reads who the user is (name, email) without signing them in: an identity need,
+    /// distinct from access to data.
+    pub identifies_users: bool,
     /// Where the input lists the flows, where it does (findings about a flow point here).
     pub flows_at: Option<Pos>,
 }
@@ -506,6 +515,9 @@ pub struct AppSettings {
     /// Kinds of secret found committed in the input (`consumer secret`, `private key`): names
     /// only, never the values.
     pub committed_secrets: Vec<String>,
+    pub app_owner: Option<AppOwner>,
+    /// Credentials of the app the customer hands to the vendor.
+    pub vendor_holds: Vec<Credential>,
     /// Where each setting is stated.
     pub at: BTreeMap<Setting, Pos>,
 }
@@ -581,9 +593,82 @@ pub enum Setting {
     Distribution,
     PermittedUrls,
     CommittedSecrets,
+    /// Whose connected app it is: `vendor` (the vendor's own, installed from its listing) or
+    /// `customer` (created in the customer's org for the vendor to use).
+    AppOwner,
+    /// Credentials of the app the customer hands to the vendor: `consumer_secret`,
+    /// `refresh_token`, `private_key`, `password` (names only).
+    VendorHolds,
+}
+
+/// Whose connected app (or HubSpot app) it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr, strum::VariantArray)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum AppOwner {
+    /// The vendor's own app: the customer authorizes it; the vendor's secret stays with it.
+    Vendor,
+    /// An app the customer creates in its own org (some vendors' setup guides ask for one) and
+    /// whose credentials it then hands to the vendor.
+    Customer,
+}
+
+impl AppOwner {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// A credential of an app, by kind: what a customer may hand to a vendor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr, strum::VariantArray)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Credential {
+    ConsumerSecret,
+    /// A refresh token an admin minted by authorizing the app as some user.
+    RefreshToken,
+    PrivateKey,
+    Password,
+}
+
+impl Credential {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// What a platform does when an app's configuration leaves a setting out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformDefault {
+    /// The value rules see.
+    pub value: SettingValue,
+    /// What that means, for messages: "Salesforce's default lets every user self-authorize".
+    pub meaning: &'static str,
 }
 
 impl Setting {
+    /// The documented default for a setting the app's configuration does not state, on
+    /// `platform` (reference/salesforce.md section 2: `isAdminApproved` false,
+    /// `refreshTokenPolicy` infinite, `ipRelaxation` ENFORCE).
+    pub fn platform_default(self, platform: Platform) -> Option<PlatformDefault> {
+        let (value, meaning) = match (platform, self) {
+            (Platform::Salesforce, Setting::AdminApproved) => (
+                SettingValue::Bool(false),
+                "Salesforce's default lets every user self-authorize",
+            ),
+            (Platform::Salesforce, Setting::RefreshTokenPolicy) => (
+                SettingValue::Text("infinite".to_string()),
+                "Salesforce's default keeps refresh tokens valid until revoked",
+            ),
+            (Platform::Salesforce, Setting::IpRelaxation) => (
+                SettingValue::Text("ENFORCE".to_string()),
+                "Salesforce's default enforces the org's IP restrictions",
+            ),
+            _ => return None,
+        };
+        Some(PlatformDefault { value, meaning })
+    }
+
     pub fn as_str(self) -> &'static str {
         self.into()
     }
@@ -681,6 +766,10 @@ impl AppSettings {
             Setting::Distribution => text(self.distribution.as_deref()),
             Setting::PermittedUrls => list(&self.permitted_urls),
             Setting::CommittedSecrets => list(&self.committed_secrets),
+            Setting::AppOwner => text(self.app_owner.map(AppOwner::as_str)),
+            Setting::VendorHolds => {
+                SettingValue::List(self.vendor_holds.iter().map(|c| c.as_str().to_string()).collect()).non_empty()
+            }
         }
     }
 }

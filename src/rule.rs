@@ -58,6 +58,9 @@ pub enum Verdict {
     Excess,
     Unjustified,
     Unknown,
+    /// A second name for a scope the app already requests (`offline_access` beside
+    /// `refresh_token`): it adds nothing, whatever the first one's verdict.
+    Duplicate,
 }
 
 impl Verdict {
@@ -199,6 +202,10 @@ pub enum Predicate {
     Verdict(Vec<Verdict>),
     ImpliedByOther(bool),
     DuplicateName(bool),
+    /// A declared tool that creates, updates or deletes needs the scope.
+    NeededForWrite(bool),
+    /// A declared tool or integration need uses the scope (even if a narrower one would do).
+    ServesANeed(bool),
     ForbiddenByPolicy(bool),
     NotAllowedByPolicy(bool),
     AppRequests(BTreeSet<String>),
@@ -272,7 +279,7 @@ impl Condition {
 }
 
 /// Predicates about the requested (or missing) scope a rule is evaluated on.
-const SCOPE_PREDICATES: [&str; 14] = [
+const SCOPE_PREDICATES: [&str; 16] = [
     "scope",
     "scope_matches",
     "known",
@@ -285,6 +292,8 @@ const SCOPE_PREDICATES: [&str; 14] = [
     "verdict",
     "implied_by_other",
     "duplicate_name",
+    "needed_for_write",
+    "serves_a_need",
     "forbidden_by_policy",
     "not_allowed_by_policy",
 ];
@@ -347,12 +356,31 @@ impl Subject {
     }
 }
 
+/// Where a finding's severity comes from, when not the rule's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum SeverityFrom {
+    /// The catalog's risk tier of the scope the finding is about: an unneeded `openid` is low,
+    /// an unneeded `full` critical. The rule's `severity` applies to scopes the catalog lacks.
+    ScopeRisk,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleFile {
     pub id: String,
     pub title: String,
     pub severity: Severity,
+    #[serde(default)]
+    pub severity_from: Option<SeverityFrom>,
+    /// Rules this one replaces on the same subject: when both fire on one scope, only this
+    /// one is reported (one problem, one finding, by the most specific rule).
+    #[serde(default)]
+    pub supersedes: Vec<String>,
+    /// Rules that speak of the same subject from another angle; documentation cites them.
+    #[serde(default)]
+    pub see_also: Vec<String>,
     pub platforms: Vec<Platform>,
     pub subject: Subject,
     #[serde(default)]
@@ -368,6 +396,9 @@ pub struct Rule {
     pub id: String,
     pub title: String,
     pub severity: Severity,
+    pub severity_from: Option<SeverityFrom>,
+    pub supersedes: Vec<String>,
+    pub see_also: Vec<String>,
     pub platforms: Vec<Platform>,
     pub subject: Subject,
     pub when: Condition,
@@ -423,11 +454,27 @@ impl Rule {
             Some(value) => parser.parse(value, "when", &mut problems),
         };
         check_template(&file.message, file.subject, "message", &mut problems);
+        if file.severity_from == Some(SeverityFrom::ScopeRisk)
+            && !matches!(file.subject, Subject::Scope | Subject::MissingScope)
+        {
+            problems.push(format!(
+                "severity_from: scope_risk needs a scope subject, not {}",
+                file.subject.as_str()
+            ));
+        }
+        for id in file.supersedes.iter().chain(&file.see_also) {
+            if *id == file.id {
+                problems.push(format!("`{id}` names the rule itself in supersedes or see_also"));
+            }
+        }
         if problems.is_empty() {
             Ok(Rule {
                 id: file.id,
                 title: file.title,
                 severity: file.severity,
+                severity_from: file.severity_from,
+                supersedes: file.supersedes,
+                see_also: file.see_also,
                 platforms: file.platforms,
                 subject: file.subject,
                 when,
@@ -601,6 +648,8 @@ impl ConditionParser<'_> {
             "verdict" => Predicate::Verdict(words(arg, here, Verdict::VARIANTS, Verdict::as_str)?),
             "implied_by_other" => Predicate::ImpliedByOther(boolean(arg, here)?),
             "duplicate_name" => Predicate::DuplicateName(boolean(arg, here)?),
+            "needed_for_write" => Predicate::NeededForWrite(boolean(arg, here)?),
+            "serves_a_need" => Predicate::ServesANeed(boolean(arg, here)?),
             "forbidden_by_policy" => Predicate::ForbiddenByPolicy(boolean(arg, here)?),
             "not_allowed_by_policy" => Predicate::NotAllowedByPolicy(boolean(arg, here)?),
             "app_requests" => Predicate::AppRequests(self.scope_ids(arg, here)?),
@@ -776,6 +825,27 @@ pub struct RuleSet {
 impl RuleSet {
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Problems across rules, as (rule id, problem): `supersedes` and `see_also` must name
+    /// rules that exist, and no two rules may supersede each other (neither would be reported).
+    pub fn cross_check(&self) -> Vec<(String, String)> {
+        let mut problems = Vec::new();
+        for rule in &self.rules {
+            for (field, ids) in [("supersedes", &rule.supersedes), ("see_also", &rule.see_also)] {
+                for id in ids {
+                    match self.get(id) {
+                        None => problems.push((rule.id.clone(), format!("{field}: no rule `{id}`"))),
+                        Some(other) if field == "supersedes" && other.supersedes.contains(&rule.id) => problems.push((
+                            rule.id.clone(),
+                            format!("supersedes `{id}`, which supersedes it in turn"),
+                        )),
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+        problems
     }
 
     /// Adds a rule, replacing a rule with the same id.

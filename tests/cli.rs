@@ -48,24 +48,27 @@ fn examples_json_report() {
 
 #[test]
 fn well_scoped_examples_pass_the_gate() {
-    for example in [
-        "examples/meeting-assistant-salesforce.yaml",
-        "examples/meeting-assistant-hubspot.yaml",
+    for (example, grade, coarse) in [
+        ("examples/meeting-assistant-salesforce.yaml", "B", None),
+        // The vendor asks for HubSpot's coarse `tickets`: it works, and the recommendation
+        // replaces it with the granular scopes its tools use.
+        ("examples/meeting-assistant-hubspot.yaml", "A", Some("tickets")),
     ] {
         let out = audit(&[example, "--no-config", "--format", "json"]);
         assert_eq!(out.code, 0, "{example}");
         let report = json(&out.stdout);
         let app = &report["apps"][0];
-        assert_eq!(app["grade"], "B", "{example}");
-        assert!(
-            app["scopes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|s| s["verdict"] == "needed"),
-            "{example}"
-        );
-        assert!(app["recommendation"]["drop"].as_array().unwrap().is_empty());
+        assert_eq!(app["grade"], grade, "{example}");
+        for s in app["scopes"].as_array().unwrap() {
+            let expected = if Some(s["scope"].as_str().unwrap()) == coarse {
+                "excess"
+            } else {
+                "needed"
+            };
+            assert_eq!(s["verdict"], expected, "{example}: {s}");
+        }
+        let drop: Vec<&str> = coarse.into_iter().collect();
+        assert_eq!(app["recommendation"]["drop"], serde_json::json!(drop), "{example}");
     }
 }
 
@@ -97,7 +100,7 @@ fn over_privileged_example_gets_least_privilege_advice() {
             ("api", "needed"),
             ("web", "excess"),
             ("refresh_token", "needed"),
-            ("offline_access", "needed"),
+            ("offline_access", "duplicate"),
             ("chatter_api", "excess"),
             ("manage_everything", "unknown")
         ]
@@ -112,17 +115,20 @@ fn fail_on_and_min_severity() {
     assert_eq!(audit(&["examples/", "--no-config", "--fail-on", "never"]).code, 0);
     assert_eq!(audit(&["examples/", "--no-config", "--fail-on", "critical"]).code, 1);
 
-    let out = audit(&[sf, "--no-config", "--format", "json", "--min-severity", "medium"]);
+    let over = "examples/over-privileged-salesforce.yaml";
+    let out = audit(&[over, "--no-config", "--format", "json", "--min-severity", "high"]);
     let report = json(&out.stdout);
-    assert_eq!(rules_in(&report), ["broad-api-access", "offline-access"]);
+    let shown = rules_in(&report);
+    assert_eq!(shown.len(), 9, "{shown:?}");
+    assert!(!shown.contains(&"duplicate-alias".to_string()), "{shown:?}");
     assert_eq!(
-        report["stats"]["by_severity"]["low"], 1,
+        report["stats"]["by_severity"]["low"], 3,
         "hidden findings still count in stats"
     );
-    assert_eq!(report["stats"]["hidden_below_min_severity"], 1);
+    assert_eq!(report["stats"]["hidden_below_min_severity"], 10);
     // The gate counts hidden findings too.
     assert_eq!(
-        audit(&[sf, "--no-config", "--min-severity", "critical", "--fail-on", "low"]).code,
+        audit(&[sf, "--no-config", "--min-severity", "critical", "--fail-on", "medium"]).code,
         1
     );
 }

@@ -127,16 +127,17 @@ fn waivers_suppress_report_reasons_and_expire() {
         dir.path(),
         ".scopeaudit.yaml",
         "ignore:
-  - rule: full-access
+  - rule: excess-scope
     app: QuickDash Widget
     scope: full
     reason: Vendor contract SEC-7 limits the integration user; re-review at renewal.
     expires: 2027-03-01
-  - rule: web-session-access
+  - rule: excess-scope
     app: quickdash-widget
+    scope: web
     reason: Dashboard embeds Salesforce pages.
     expires: 2026-01-31
-  - rule: excess-scope
+  - rule: full-access
     app: Some Other App
     reason: Left over from an old review.
 ",
@@ -145,16 +146,22 @@ fn waivers_suppress_report_reasons_and_expire() {
     let report = json(&out.stdout);
     let suppressed = report["suppressed"].as_array().unwrap();
     assert_eq!(suppressed.len(), 1);
-    assert_eq!(suppressed[0]["rule"], "full-access");
+    assert_eq!(suppressed[0]["rule"], "excess-scope");
+    assert_eq!(suppressed[0]["scope"], "full");
     assert_eq!(
         suppressed[0]["reason"],
         "Vendor contract SEC-7 limits the integration user; re-review at renewal."
     );
     assert_eq!(suppressed[0]["expires"], "2027-03-01");
-    let rules = rules_in(&report);
-    assert!(!rules.contains(&"full-access".to_string()));
+    let scoped: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| Some((f["rule"].as_str()?, f["scope"].as_str()?)))
+        .collect();
+    assert!(!scoped.contains(&("excess-scope", "full")));
     assert!(
-        rules.contains(&"web-session-access".to_string()),
+        scoped.contains(&("excess-scope", "web")),
         "an expired waiver stops suppressing"
     );
     let policy_findings: Vec<(String, u64)> = report["findings"]
@@ -171,7 +178,7 @@ fn waivers_suppress_report_reasons_and_expire() {
         .collect();
     assert_eq!(
         policy_findings,
-        [("expired-ignore".to_string(), 7), ("unused-ignore".to_string(), 11)]
+        [("expired-ignore".to_string(), 7), ("unused-ignore".to_string(), 12)]
     );
 
     // The same run in text, after the date moves past the first waiver's expiry too.
@@ -181,7 +188,7 @@ fn waivers_suppress_report_reasons_and_expire() {
         "--config",
         policy.to_str().unwrap(),
     ]));
-    assert!(later.stdout.contains("CRITICAL full-access"), "{}", later.stdout);
+    assert!(later.stdout.contains("CRITICAL excess-scope  full"), "{}", later.stdout);
     let text = audit(&[OVER, "--config", policy.to_str().unwrap()]);
     assert!(text.stdout.contains("1 finding waived by policy"), "{}", text.stdout);
 }

@@ -96,7 +96,7 @@ fn a_connected_app_repeating_every_element_is_audited_at_its_riskiest() {
         .iter()
         .filter(|f| {
             [
-                "full-access",
+                "excess-scope",
                 "insecure-callback-url",
                 "ip-restrictions-relaxed",
                 "introspect-all-tokens",
@@ -111,7 +111,8 @@ fn a_connected_app_repeating_every_element_is_audited_at_its_riskiest() {
         })
         .collect();
     for expected in [
-        ("full-access", 43),
+        // `Full` beside `Api`: the one to drop.
+        ("excess-scope", 43),
         ("insecure-callback-url", 26),
         ("ip-restrictions-relaxed", 47),
         ("introspect-all-tokens", 39),

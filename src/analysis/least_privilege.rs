@@ -2,7 +2,7 @@
 //! verdict, the recommended set, what to add and drop, and what is missing.
 
 use super::{AppResult, MissingScope, Need, ToolNeed};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Status};
 use crate::model::{App, Flow};
 use crate::rule::Verdict;
 use std::collections::{BTreeMap, BTreeSet};
@@ -39,6 +39,8 @@ pub(super) fn needs(app: &App, catalog: &Catalog) -> (Vec<Need>, Vec<ToolNeed>) 
     }
     if app.integration.sign_in {
         add(&lp.sign_in, "signs users in".to_string(), None);
+    } else if app.integration.identifies_users {
+        add(&lp.identify, "identifies its users".to_string(), None);
     }
     if app.integration.flows.contains(&Flow::RefreshToken) {
         add(
@@ -113,9 +115,42 @@ pub(super) fn recommend(result: &mut AppResult, catalog: &Catalog) {
         let canonical = result.scopes[*i].canonical.clone().unwrap_or_default();
         let widest_needed = needs.iter().filter_map(|n| risk_of(result.needs[*n].preferred())).max();
         let reasons: Vec<String> = needs.iter().flat_map(|n| result.needs[*n].reasons.clone()).collect();
+        let for_write = needs.iter().any(|n| {
+            result.needs[*n]
+                .tools
+                .iter()
+                .any(|t| result.app.tools[*t].access.writes())
+        });
+        // A coarse or retired scope that serves needs a granular current scope would serve is
+        // replaced by those: it works (or did), but grants more than the tools use.
+        let status = catalog.resolve(&canonical).map(|e| e.status);
+        let granular: Vec<&str> = needs.iter().map(|n| result.needs[*n].preferred()).collect();
+        let replaceable = status.is_some_and(|s| s != Status::Current)
+            && granular
+                .iter()
+                .all(|g| *g != canonical && catalog.resolve(g).is_some_and(|e| e.status == Status::Current));
         let scope = &mut result.scopes[*i];
         scope.needed_by = reasons.clone();
-        if risk_of(&canonical) <= widest_needed {
+        scope.needed_for_write = for_write;
+        if replaceable {
+            scope.verdict = Verdict::Excess;
+            let listed = granular.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
+            scope.reason = match status {
+                Some(Status::Coarse) => format!(
+                    "a coarse scope: it works, but grants more than needed; the granular {listed} serve {}",
+                    reasons.join("; ")
+                ),
+                _ => format!(
+                    "a retired scope, so installs asking for it fail or soon will; the current {listed} serve {}",
+                    reasons.join("; ")
+                ),
+            };
+            for id in granular {
+                if !add.iter().any(|a| a == id) {
+                    add.push(id.to_string());
+                }
+            }
+        } else if risk_of(&canonical) <= widest_needed {
             scope.verdict = Verdict::Needed;
             scope.reason = format!("needed by {}", reasons.join("; "));
             needed_ids.insert(canonical);
@@ -192,24 +227,6 @@ pub(super) fn recommend(result: &mut AppResult, catalog: &Catalog) {
                     serving.join(", ")
                 )
             };
-        }
-    }
-    // A second name for a scope shares the first request's verdict; `duplicate-alias` reports it.
-    for i in 0..result.scopes.len() {
-        if result.scopes[i].canonical.is_some() && !firsts_index.contains(&i) {
-            let canonical = result.scopes[i].canonical.clone();
-            if let Some(first) = firsts
-                .iter()
-                .find(|(_, c)| Some(c) == canonical.as_ref())
-                .map(|(f, _)| *f)
-            {
-                result.scopes[i].verdict = result.scopes[first].verdict;
-                result.scopes[i].needed_by = result.scopes[first].needed_by.clone();
-                result.scopes[i].reason = format!(
-                    "the same scope as `{}`, already requested",
-                    result.scopes[i].duplicate_of.clone().unwrap_or_default()
-                );
-            }
         }
     }
     // Redundancy only counts grants from scopes the app should keep: `api` is not redundant

@@ -42,6 +42,9 @@ pub struct ScopeAnalysis {
     pub implied_by: Vec<String>,
     /// The earlier request (as written) that names the same scope.
     pub duplicate_of: Option<String>,
+    /// Whether a declared tool that creates, updates or deletes needs this scope: its write
+    /// access is then accounted for.
+    pub needed_for_write: bool,
     pub forbidden: bool,
     pub not_allowed: bool,
 }
@@ -110,6 +113,7 @@ pub fn analyze(id: String, app: App, catalog: &Catalog, policy: &Policy) -> AppR
             needed_by: Vec::new(),
             implied_by: Vec::new(),
             duplicate_of,
+            needed_for_write: false,
             forbidden,
             not_allowed,
         });
@@ -167,6 +171,61 @@ pub fn analyze(id: String, app: App, catalog: &Catalog, policy: &Policy) -> AppR
                 ),
             };
         }
+        full_beside_narrower(&mut result, catalog);
     }
+    mark_duplicates(&mut result);
     result
+}
+
+/// Without tools, a full-access scope requested beside narrower data scopes it covers (`full`
+/// with `api`; identity scopes such as `openid` say nothing about data) is the one to drop: the narrower ones say what the app uses, and `full` adds setup,
+/// web sessions and every other API on top. Redundancy then counts only the scopes to keep.
+fn full_beside_narrower(result: &mut AppResult, catalog: &Catalog) {
+    let firsts: Vec<(usize, String)> = result
+        .scopes
+        .iter()
+        .filter(|s| s.duplicate_of.is_none())
+        .filter_map(|s| s.canonical.clone().map(|c| (s.index, c)))
+        .collect();
+    let mut excess = Vec::new();
+    for scope in &mut result.scopes {
+        let Some(id) = scope.canonical.as_deref().filter(|c| catalog.is_full(c)) else {
+            continue;
+        };
+        if scope.duplicate_of.is_some() {
+            continue;
+        }
+        let narrower: Vec<String> = firsts
+            .iter()
+            .filter(|(_, other)| {
+                other != id
+                    && !catalog.is_full(other)
+                    && catalog.covers(id, other)
+                    && catalog.resolve(other).is_some_and(|e| e.access.reaches_data())
+            })
+            .map(|(i, _)| format!("`{}`", result.app.scopes[*i].name))
+            .collect();
+        if narrower.is_empty() {
+            continue;
+        }
+        scope.verdict = Verdict::Excess;
+        scope.reason = format!(
+            "it also requests {}, which says what the app uses; `{id}` adds everything else the user can reach on top",
+            narrower.join(", ")
+        );
+        excess.push(result.app.scopes[scope.index].name.clone());
+    }
+    for scope in &mut result.scopes {
+        scope.implied_by.retain(|name| !excess.contains(name));
+    }
+}
+
+/// A second name for an already-requested scope is a duplicate, not a second need.
+fn mark_duplicates(result: &mut AppResult) {
+    for scope in &mut result.scopes {
+        if let Some(first) = &scope.duplicate_of {
+            scope.verdict = Verdict::Duplicate;
+            scope.reason = format!("the same scope as `{first}`, already requested");
+        }
+    }
 }

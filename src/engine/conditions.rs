@@ -4,7 +4,7 @@
 
 use crate::analysis::{AppResult, MissingScope, ScopeAnalysis};
 use crate::catalog::{Catalog, Catalogs, ScopeEntry};
-use crate::model::{App, CallbackUrl, Date, Note, Requirement, Setting, SettingValue};
+use crate::model::{App, CallbackUrl, Date, Note, PlatformDefault, Requirement, Setting, SettingValue};
 use crate::policy::Ignore;
 use crate::rule::{Condition, IgnoreState, Predicate, SettingTest};
 use std::collections::BTreeSet;
@@ -64,6 +64,12 @@ pub(super) fn predicate(p: &Predicate, facts: &Facts, target: &Target) -> bool {
         Predicate::DuplicateName(want) => {
             view.is_some_and(|v| v.analysis.is_some_and(|a| a.duplicate_of.is_some()) == *want)
         }
+        Predicate::NeededForWrite(want) => {
+            view.is_some_and(|v| v.analysis.is_some_and(|a| a.needed_for_write) == *want)
+        }
+        Predicate::ServesANeed(want) => {
+            view.is_some_and(|v| v.analysis.is_some_and(|a| !a.needed_by.is_empty()) == *want)
+        }
         Predicate::ForbiddenByPolicy(want) => view.is_some_and(|v| v.forbidden == *want),
         Predicate::NotAllowedByPolicy(want) => view.is_some_and(|v| v.not_allowed == *want),
         Predicate::AppRequests(ids) => ids.iter().any(|id| facts.requested.contains(id.as_str())),
@@ -73,7 +79,15 @@ pub(super) fn predicate(p: &Predicate, facts: &Facts, target: &Target) -> bool {
         Predicate::Delegation(list) => app.integration.delegation.is_some_and(|d| list.contains(&d)),
         Predicate::Flow(list) => app.integration.flows.iter().any(|f| list.contains(f)),
         Predicate::InputKind(list) => list.contains(&app.source.kind),
-        Predicate::Setting(setting, test) => setting_holds(&app.settings.value(*setting, facts.today), test),
+        Predicate::Setting(setting, test) => {
+            // What the configuration leaves out takes the platform's default, except for the
+            // question whether it is stated at all.
+            let value = match (test, effective_default(app, *setting, facts.today)) {
+                (SettingTest::IsSet(_), _) | (_, None) => app.settings.value(*setting, facts.today),
+                (_, Some(default)) => default.value,
+            };
+            setting_holds(&value, test)
+        }
         Predicate::UrlMatches(re) => matches!(target, Target::Url(u) if re.is_match(&u.url)),
         // Only a rule about waivers asks this, and it is refused for every other subject at load.
         Predicate::IgnoreState(_) => false,
@@ -123,6 +137,11 @@ fn scope_view<'a>(facts: &Facts<'a>, target: &Target<'a>) -> Option<ScopeView<'a
     }
 }
 
+/// The catalog's risk tier of the scope a target is about, if it is a known scope.
+pub(super) fn scope_risk(facts: &Facts, target: &Target) -> Option<crate::catalog::Risk> {
+    scope_view(facts, target).and_then(|v| v.entry).map(|e| e.risk)
+}
+
 fn catalog_entry<'a>(catalog: &'a Catalog, canonical: Option<&str>) -> Option<&'a ScopeEntry> {
     canonical.and_then(|c| catalog.resolve(c))
 }
@@ -159,11 +178,27 @@ fn setting_holds(value: &SettingValue, test: &SettingTest) -> bool {
     }
 }
 
+/// The platform's default for a setting the app's configuration leaves out, if it applies:
+/// only inputs that describe the configuration, with OAuth enabled.
+fn effective_default(app: &App, setting: Setting, today: Date) -> Option<PlatformDefault> {
+    if !app.source.kind.describes_configuration()
+        || app.settings.oauth_enabled == Some(false)
+        || app.settings.value(setting, today) != SettingValue::Unset
+    {
+        return None;
+    }
+    setting.platform_default(app.platform)
+}
+
 pub(super) fn placeholder(name: &str, facts: &Facts, target: &Target) -> String {
     let app = facts.app;
-    // Checked at load: only a known setting reaches here.
+    // Checked at load: only a known setting reaches here. A default is named as one, never
+    // as if the input stated it.
     if let Some(setting) = name.strip_prefix("setting:").and_then(Setting::parse) {
-        return app.settings.value(setting, facts.today).to_string();
+        return match effective_default(app, setting, facts.today) {
+            Some(default) => format!("not set: {}", default.meaning),
+            None => app.settings.value(setting, facts.today).to_string(),
+        };
     }
     let view = scope_view(facts, target);
     let entry = view.as_ref().and_then(|v| v.entry);

@@ -1,12 +1,12 @@
 //! Findings about apps: every rule that applies to the app's platform, evaluated on each of
 //! its subjects, with the location of what the finding is about.
 
-use super::conditions::{holds, placeholder, predicate, Facts, Target};
+use super::conditions::{holds, placeholder, predicate, scope_risk, Facts, Target};
 use super::Engine;
 use crate::analysis::AppResult;
 use crate::finding::{fingerprint, Finding, Location, Severity};
 use crate::model::Setting;
-use crate::rule::{render_template, Rule, Subject};
+use crate::rule::{render_template, Rule, SeverityFrom, Subject};
 use crate::untrusted::{capped, MAX_REPEATED_CHARS};
 use std::collections::BTreeSet;
 
@@ -45,6 +45,14 @@ impl Engine<'_> {
                     }
                 }
                 if holds(&rule.when, &|p| predicate(p, &facts, &target)) {
+                    // A rule set to follow the scope's risk does so unless the policy fixed a
+                    // severity for it.
+                    let severity = match (rule.severity_from, setting.severity, &target) {
+                        (Some(SeverityFrom::ScopeRisk), None, Target::Scope(_) | Target::Missing(_)) => {
+                            scope_risk(&facts, &target).map_or(severity, Severity::from)
+                        }
+                        _ => severity,
+                    };
                     out.push(self.finding(rule, severity, &facts, &target));
                 }
             };
@@ -63,7 +71,26 @@ impl Engine<'_> {
                 Subject::Ignore => {}
             }
         }
-        out
+        self.drop_superseded(out)
+    }
+
+    /// One problem, one finding: where a rule and a rule it supersedes both fire on the same
+    /// scope (or both on the app), only the more specific one is kept.
+    fn drop_superseded(&self, findings: Vec<Finding>) -> Vec<Finding> {
+        let superseding: BTreeSet<(&str, Option<&str>)> = findings
+            .iter()
+            .filter_map(|f| self.rules.get(&f.rule).map(|r| (r, f.scope.as_deref())))
+            .flat_map(|(r, scope)| r.supersedes.iter().map(move |s| (s.as_str(), scope)))
+            .collect();
+        let keep: Vec<bool> = findings
+            .iter()
+            .map(|f| !superseding.contains(&(f.rule.as_str(), f.scope.as_deref())))
+            .collect();
+        findings
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(f, k)| k.then_some(f))
+            .collect()
     }
 
     fn finding(&self, rule: &Rule, severity: Severity, facts: &Facts, target: &Target) -> Finding {

@@ -327,10 +327,15 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
     let mut notes: Vec<Note> = r.notes.items;
     let preauthorized =
         !r.settings.preauthorized_profiles.is_empty() || !r.settings.preauthorized_permission_sets.is_empty();
-    if preauthorized && r.settings.admin_approved == Some(false) {
+    // Left out, `isAdminApproved` is false: Salesforce's default.
+    if preauthorized && r.settings.oauth_enabled != Some(false) && r.settings.admin_approved != Some(true) {
+        let stated = match r.settings.admin_approved {
+            Some(_) => "isAdminApproved is false",
+            None => "isAdminApproved is not set (Salesforce's default: false)",
+        };
         notes.push(Note {
             code: NoteCode::Ineffective,
-            message: "profiles or permission sets are pre-authorized, but isAdminApproved is false, so Salesforce ignores them and every user may self-authorize".to_string(),
+            message: format!("profiles or permission sets are pre-authorized, but {stated}, so Salesforce ignores them and every user may self-authorize"),
             at: r.settings.at.get(&Setting::AdminApproved).copied().or(Some(Pos::line(root.line))),
         });
     }
@@ -356,20 +361,16 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
     })
 }
 
-/// The platform defaults for what the metadata leaves out, pointing at the element that
-/// should have said it.
+/// Where the metadata should have stated the policies it leaves out: a rule that applies the
+/// platform's default (`Setting::platform_default`) points there, and says the value is a
+/// default rather than reading as if the file stated it.
 fn apply_defaults(settings: &mut AppSettings, config_line: u32, policy_line: u32) {
-    if settings.admin_approved.is_none() {
-        settings.admin_approved = Some(false);
-        settings.at.insert(Setting::AdminApproved, Pos::line(config_line));
-    }
-    if settings.refresh_token_policy.is_none() {
-        settings.refresh_token_policy = Some(RefreshTokenPolicy::Infinite);
-        settings.at.insert(Setting::RefreshTokenPolicy, Pos::line(policy_line));
-    }
-    if settings.ip_relaxation.is_none() {
-        settings.ip_relaxation = Some(IpRelaxation::Enforce);
-        settings.at.insert(Setting::IpRelaxation, Pos::line(policy_line));
+    for (setting, line) in [
+        (Setting::AdminApproved, config_line),
+        (Setting::RefreshTokenPolicy, policy_line),
+        (Setting::IpRelaxation, policy_line),
+    ] {
+        settings.at.entry(setting).or_insert(Pos::line(line));
     }
 }
 
@@ -425,14 +426,15 @@ http://b.example/cb</callbackUrl>
     }
 
     #[test]
-    fn defaults_fill_what_the_metadata_leaves_out() {
+    fn policies_left_out_are_unset_but_located() {
         let text = APP.replace("        <isAdminApproved>true</isAdminApproved>\n", "").replace(
             "    <oauthPolicy>\n        <ipRelaxation>BYPASS</ipRelaxation>\n        <refreshTokenPolicy>specific_inactivity:30:DAYS</refreshTokenPolicy>\n    </oauthPolicy>\n",
             "",
         );
         let app = parse("L.connectedApp-meta.xml", &text).unwrap();
-        assert_eq!(app.settings.admin_approved, Some(false));
-        assert_eq!(app.settings.refresh_token_policy, Some(RefreshTokenPolicy::Infinite));
+        // Not invented: the rules apply Salesforce's default and say it is one.
+        assert_eq!(app.settings.admin_approved, None);
+        assert_eq!(app.settings.refresh_token_policy, None);
         assert_eq!(app.settings.at[&Setting::AdminApproved].line, 5);
         // Pre-authorized profiles without admin approval do nothing: noted.
         assert!(

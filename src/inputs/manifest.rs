@@ -1,9 +1,9 @@
 //! The native app manifest (`*.yaml` with a top-level `app:`), SPEC section 2.
 
 use crate::model::{
-    App, AppIdentity, AppSettings, CallbackUrl, CertificateInfo, Date, Delegation, Flow, IdentityKind, InputKind,
-    Integration, IpRelaxation, Platform, Pos, RefreshTokenPolicy, RequestedScope, Requirement, Setting, Source, Tool,
-    ToolAccess,
+    App, AppIdentity, AppOwner, AppSettings, CallbackUrl, CertificateInfo, Credential, Date, Delegation, Flow,
+    IdentityKind, InputKind, Integration, IpRelaxation, Platform, Pos, RefreshTokenPolicy, RequestedScope, Requirement,
+    Setting, Source, Tool, ToolAccess,
 };
 use crate::source_file::FileError;
 use crate::yaml::{self, Keyed};
@@ -34,9 +34,16 @@ struct ManifestFile {
 #[derive(Debug, Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a map with `delegation`, `flows`, `token_storage`, `sign_in`"
+    expecting = "a map with `delegation`, `flows`, `token_storage`, `sign_in`, `identifies_users`, `app_owner`, `vendor_holds`"
 )]
 struct IntegrationFile {
+    /// Reads who the user is (name, email) without signing them in.
+    #[serde(default)]
+    identifies_users: bool,
+    #[serde(default)]
+    app_owner: Option<AppOwner>,
+    #[serde(default)]
+    vendor_holds: Vec<Credential>,
     #[serde(default)]
     delegation: Option<Delegation>,
     #[serde(default)]
@@ -238,18 +245,29 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
             at: line.map(Pos::line),
         });
     }
+    // Who owns the app and who holds its credentials are stated under `integration` but
+    // tested like settings.
+    let mut ownership = (None, Vec::new(), BTreeMap::new());
     let integration = file.integration.map_or_else(Integration::default, |keyed| {
         let flows_at = keyed.line("flows").map(Pos::line);
+        for (key, setting) in [("app_owner", Setting::AppOwner), ("vendor_holds", Setting::VendorHolds)] {
+            if let Some(line) = keyed.line(key) {
+                ownership.2.insert(setting, Pos::line(line));
+            }
+        }
         let i = keyed.value;
+        ownership.0 = i.app_owner;
+        ownership.1 = i.vendor_holds;
         Integration {
             delegation: i.delegation,
             flows: i.flows,
             token_storage: non_empty(i.token_storage),
             sign_in: i.sign_in,
+            identifies_users: i.identifies_users,
             flows_at,
         }
     });
-    let settings = match file.settings {
+    let mut settings = match file.settings {
         Some(keyed) => settings(
             path,
             &keyed.key_lines().map(|(k, l)| (k.to_string(), l)).collect(),
@@ -257,6 +275,10 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
         )?,
         None => settings(path, &BTreeMap::new(), SettingsFile::default())?,
     };
+    let (app_owner, vendor_holds, ownership_at) = ownership;
+    settings.app_owner = app_owner;
+    settings.vendor_holds = vendor_holds;
+    settings.at.extend(ownership_at);
     Ok(App {
         name: file.app.trim().to_string(),
         identity: AppIdentity::new(IdentityKind::Label, file.app.trim()),
@@ -344,6 +366,8 @@ fn settings(path: &str, lines: &BTreeMap<String, u32>, file: SettingsFile) -> Re
         distribution: word("distribution", file.distribution, &["marketplace", "private"])?,
         permitted_urls: trimmed(file.permitted_urls),
         committed_secrets: Vec::new(),
+        app_owner: None,
+        vendor_holds: Vec::new(),
         admin_approved: file.admin_approved,
         ip_relaxation,
         refresh_token_policy,
