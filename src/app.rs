@@ -2,7 +2,7 @@
 //! streams as it is produced; a report file appears whole or not at all.
 
 use crate::analysis::AppResult;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, ScopeEntry};
 use crate::data;
 use crate::finding::FailOn;
 use crate::inputs;
@@ -402,21 +402,67 @@ pub fn run_diff(options: &DiffOptions, streams: &mut Streams) -> Result<u8, Fail
     })
 }
 
-/// `scopeaudit scopes PLATFORM [SCOPE]`.
+/// `scopeaudit scopes PLATFORM [SCOPE] [--format json]`.
 pub fn run_scopes(
     platform: Platform,
     scope: Option<&str>,
     catalogs_dir: Option<&Path>,
+    json: bool,
     streams: &mut Streams,
 ) -> Result<u8, Failure> {
     let catalogs = data::load_catalogs(catalogs_dir).map_err(Failure::files)?;
     let catalog = catalogs.get(platform);
-    let stdout = match scope {
-        None => list_scopes(catalog),
-        Some(name) => explain_scope(catalog, name)?,
+    let stdout = match (scope, json) {
+        (None, false) => list_scopes(catalog),
+        (Some(name), false) => explain_scope(catalog, name)?,
+        (None, true) => catalog_json(catalog),
+        (Some(name), true) => scope_json(catalog, name)?,
     };
     streams.print(|out| out.write_all(stdout.as_bytes()))?;
     Ok(EXIT_PASSED)
+}
+
+/// The whole catalog as JSON: the file's own fields, every scope with every field (absent
+/// optional fields as `null` or `[]`), so a reader needs no knowledge of the YAML defaults.
+fn catalog_json(catalog: &Catalog) -> String {
+    let value = serde_json::json!({
+        "platform": catalog.platform,
+        "checked": catalog.checked,
+        "scope_count": catalog.scopes.len(),
+        "scopes": catalog.scopes,
+        "least_privilege": catalog.least_privilege,
+        "objects": catalog.objects,
+    });
+    pretty_json(&value)
+}
+
+/// One scope as JSON: the entry the name (id or alias, any case) belongs to, the canonical id
+/// it resolves to, and what holding it grants or is granted by.
+fn scope_json(catalog: &Catalog, name: &str) -> Result<String, Failure> {
+    let entry = lookup_or_explain(catalog, name)?;
+    let canonical = catalog.resolve(name).map_or(entry.id.as_str(), |e| e.id.as_str());
+    let also_grants: Vec<String> = catalog
+        .grants_of(canonical)
+        .into_iter()
+        .filter(|g| g != canonical)
+        .collect();
+    let value = serde_json::json!({
+        "platform": catalog.platform,
+        "checked": catalog.checked,
+        "query": name.trim(),
+        "canonical": canonical,
+        "scope": entry,
+        "also_grants": also_grants,
+        "granted_by": catalog.implied_by(canonical),
+    });
+    Ok(pretty_json(&value))
+}
+
+fn pretty_json(value: &serde_json::Value) -> String {
+    // A Value built from strings, numbers and lists always serializes.
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 fn list_scopes(catalog: &Catalog) -> String {
@@ -446,18 +492,23 @@ fn list_scopes(catalog: &Catalog) -> String {
     out
 }
 
-fn explain_scope(catalog: &Catalog, name: &str) -> Result<String, Failure> {
-    let Some(entry) = catalog.entry(name) else {
+/// The entry `name` belongs to, or a usage error with a "did you mean" hint.
+fn lookup_or_explain<'c>(catalog: &'c Catalog, name: &str) -> Result<&'c ScopeEntry, Failure> {
+    catalog.entry(name).ok_or_else(|| {
         let hint = catalog
             .suggest(name)
             .map(|s| format!(" Did you mean `{s}`?"))
             .unwrap_or_default();
-        return Err(Failure::usage(format!(
+        Failure::usage(format!(
             "the {} catalog has no scope `{name}`.{hint} (`scopeaudit scopes {}` lists them)",
             catalog.platform.display_name(),
             catalog.platform
-        )));
-    };
+        ))
+    })
+}
+
+fn explain_scope(catalog: &Catalog, name: &str) -> Result<String, Failure> {
+    let entry = lookup_or_explain(catalog, name)?;
     let canonical = catalog.resolve(name).map_or(entry.id.as_str(), |e| e.id.as_str());
     let mut out = format!("{} — {}\n", entry.id, entry.title);
     if !entry.id.eq_ignore_ascii_case(name.trim()) {
@@ -494,6 +545,12 @@ fn explain_scope(catalog: &Catalog, name: &str) -> Result<String, Failure> {
     field("status", entry.status.as_str());
     if !entry.replaced_by.is_empty() {
         field("replaced by", &list(&entry.replaced_by));
+    }
+    if let Some(date) = &entry.sunset {
+        field("sunset", date);
+    }
+    if let Some(source) = &entry.sunset_source {
+        field("sunset source", source);
     }
     if let Some(tier) = &entry.tier {
         field("tier", tier);

@@ -159,6 +159,13 @@ pub struct ScopeEntry {
     #[serde(default)]
     pub tier: Option<String>,
     pub source: String,
+    /// For deprecated and removed scopes: the date (YYYY-MM-DD) the platform retired or will
+    /// retire the scope or its API.
+    #[serde(default)]
+    pub sunset: Option<String>,
+    /// Where the platform announced that date.
+    #[serde(default)]
+    pub sunset_source: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -250,6 +257,7 @@ impl Catalog {
                     problems.push(format!("scope `{}`: `{}` is empty", entry.id, field.0));
                 }
             }
+            problems.extend(status_problems(entry));
             for name in std::iter::once(&entry.id).chain(entry.aliases.iter()) {
                 let key = name.to_ascii_lowercase();
                 if let Some(&other) = names.get(&key) {
@@ -509,6 +517,43 @@ impl Catalog {
     }
 }
 
+/// What a scope's status promises, checked: a coarse scope names the granular scopes that
+/// replace it; a deprecated or removed one carries the sunset date and where it was announced;
+/// a sunset belongs only to those two statuses.
+fn status_problems(entry: &ScopeEntry) -> Vec<String> {
+    let mut problems = Vec::new();
+    let id = &entry.id;
+    let retired = matches!(entry.status, Status::Deprecated | Status::Removed);
+    if entry.status == Status::Coarse && entry.replaced_by.is_empty() {
+        problems.push(format!(
+            "scope `{id}`: status coarse needs `replaced_by` (the granular scopes that replace it)"
+        ));
+    }
+    if retired && (entry.sunset.is_none() || entry.sunset_source.is_none()) {
+        problems.push(format!(
+            "scope `{id}`: status {} needs `sunset` (the date) and `sunset_source`",
+            entry.status.as_str()
+        ));
+    }
+    if !retired && (entry.sunset.is_some() || entry.sunset_source.is_some()) {
+        problems.push(format!(
+            "scope `{id}`: `sunset` belongs only to deprecated or removed scopes, not {}",
+            entry.status.as_str()
+        ));
+    }
+    if let Some(date) = &entry.sunset {
+        if crate::model::Date::parse(date).is_none() {
+            problems.push(format!("scope `{id}`: sunset `{date}` is not a YYYY-MM-DD date"));
+        }
+    }
+    if let Some(source) = &entry.sunset_source {
+        if source.trim().is_empty() {
+            problems.push(format!("scope `{id}`: `sunset_source` is empty"));
+        }
+    }
+    problems
+}
+
 /// Names longer than this get no "did you mean": the longest scope id is under 70 characters.
 const MAX_SUGGESTED_NAME: usize = 80;
 
@@ -586,6 +631,8 @@ mod tests {
             status: Status::Current,
             tier: None,
             source: "https://example.org".into(),
+            sunset: None,
+            sunset_source: None,
             note: None,
         }
     }
@@ -656,6 +703,33 @@ mod tests {
         assert_eq!(catalog.grants_of("s1000").len(), n - 1000);
         assert_eq!(catalog.grants_of("s1999").len(), 1);
         assert!(catalog.covers("s3", "s1999") && !catalog.covers("s1999", "s3"));
+    }
+
+    #[test]
+    fn statuses_keep_their_promises() {
+        let mut coarse = entry("coarse");
+        coarse.status = Status::Coarse;
+        let mut removed = entry("removed");
+        removed.status = Status::Removed;
+        removed.sunset = Some("2023-02-30".into());
+        let mut current = entry("current");
+        current.sunset = Some("2023-02-28".into());
+        current.sunset_source = Some("https://example.org/sunset".into());
+        let problems = Catalog::from_file(file(vec![coarse, removed, current])).unwrap_err();
+        assert_eq!(problems.len(), 4, "{problems:#?}");
+        assert!(problems[0].contains("`coarse`: status coarse needs `replaced_by`"));
+        assert!(problems[1].contains("`removed`: status removed needs `sunset`"));
+        assert!(problems[2].contains("sunset `2023-02-30` is not a YYYY-MM-DD date"));
+        assert!(problems[3].contains("`current`: `sunset` belongs only to deprecated or removed"));
+
+        let mut coarse = entry("coarse");
+        coarse.status = Status::Coarse;
+        coarse.replaced_by = vec!["granular".into()];
+        let mut removed = entry("removed");
+        removed.status = Status::Removed;
+        removed.sunset = Some("2023-02-28".into());
+        removed.sunset_source = Some("https://example.org/sunset".into());
+        assert!(Catalog::from_file(file(vec![coarse, removed, entry("granular")])).is_ok());
     }
 
     #[test]

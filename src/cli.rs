@@ -37,6 +37,9 @@ pub enum Command {
         /// Load `<platform>.yaml` from this directory instead of the embedded catalog.
         #[arg(long, value_name = "DIR")]
         catalogs: Option<PathBuf>,
+        /// `json` prints the catalog (or the one scope) as JSON for other tools.
+        #[arg(long, value_enum, default_value_t = ScopesFormatArg::Text)]
+        format: ScopesFormatArg,
     },
     /// List the rules, or print one rule's documentation.
     Rules {
@@ -127,6 +130,13 @@ pub enum FormatArg {
     Sarif,
     Markdown,
     Html,
+}
+
+/// Output of `scopes`: the human listing or the catalog as JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopesFormatArg {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -277,7 +287,14 @@ pub fn run(cli: Cli, streams: &mut Streams) -> Result<u8, Failure> {
             platform,
             scope,
             catalogs,
-        } => app::run_scopes(platform.into(), scope.as_deref(), catalogs.as_deref(), streams),
+            format,
+        } => app::run_scopes(
+            platform.into(),
+            scope.as_deref(),
+            catalogs.as_deref(),
+            format == ScopesFormatArg::Json,
+            streams,
+        ),
         Command::Rules { rule, rules, catalogs } => {
             app::run_rules(rule.as_deref(), catalogs.as_deref(), rules.as_deref(), streams)
         }

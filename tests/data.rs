@@ -162,16 +162,12 @@ fn hubspot_catalog_covers_sensitive_coarse_and_removed_scopes() {
     );
     assert_eq!(hs.resolve("contacts").unwrap().status, Status::Removed);
     assert_eq!(hs.resolve("reports").unwrap().status, Status::Removed);
-    for coarse in [
-        "content",
-        "hubdb",
-        "files",
-        "tickets",
-        "e-commerce",
-        "automation",
-        "forms",
-    ] {
+    for coarse in ["content", "hubdb", "files", "tickets", "e-commerce"] {
         assert_eq!(hs.resolve(coarse).unwrap().status, Status::Coarse, "{coarse}");
+    }
+    // Coarse means a granular replacement exists (SCHEMA.md); workflows and forms have none.
+    for current in ["automation", "forms"] {
+        assert_eq!(hs.resolve(current).unwrap().status, Status::Current, "{current}");
     }
     assert!(hs
         .resolve("hubdb")
