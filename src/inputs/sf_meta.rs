@@ -583,7 +583,10 @@ pub fn callback_urls(e: &Element, notes: &mut Notes, out: &mut Vec<CallbackUrl>)
 /// in its place is a committed secret (its kind is recorded, never its value).
 pub fn certificate(e: &Element, notes: &mut Notes, secrets: &mut Vec<String>) -> Option<CertificateInfo> {
     let text = e.value()?;
-    if is_placeholder(text) && !text.contains("-----BEGIN") {
+    let facts = certificate::inspect(text);
+    // Only text that is no certificate at all can be a placeholder: base64 DER may contain
+    // `xxx` or `your` by chance.
+    if facts.kind == certificate::PemKind::NotPem && is_placeholder(text) {
         notes.add(
             e.line,
             NoteCode::EmptyValue,
@@ -591,7 +594,6 @@ pub fn certificate(e: &Element, notes: &mut Notes, secrets: &mut Vec<String>) ->
         );
         return None;
     }
-    let facts = certificate::inspect(text);
     match facts.kind {
         certificate::PemKind::PrivateKey => {
             push_unique(secrets, "private key");
