@@ -102,3 +102,251 @@ fn a_current_short_lived_certificate_raises_nothing() {
         assert!(findings(&r, rule).is_empty(), "{rule}: {}", messages(&r));
     }
 }
+
+const ECA: &str = "tests/fixtures/metadata/eca-disabled";
+
+/// A copy of the disabled External Client App with its `.ecaPlcy` file rewritten.
+fn eca_with_switches(dir: &std::path::Path, app: &str, oauth_plugin: &str) -> String {
+    let copy = dir.join("force-app/main/default");
+    for folder in [
+        "externalClientApps",
+        "extlClntAppOauthSettings",
+        "extlClntAppGlobalOauthSets",
+        "extlClntAppOauthPolicies",
+        "extlClntAppPolicies",
+    ] {
+        let from = root().join(ECA).join("force-app/main/default").join(folder);
+        std::fs::create_dir_all(copy.join(folder)).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            let text = text
+                .replace("<isEnabled>true</isEnabled>", &format!("<isEnabled>{app}</isEnabled>"))
+                .replace(
+                    "<isOauthPluginEnabled>false</isOauthPluginEnabled>",
+                    &format!("<isOauthPluginEnabled>{oauth_plugin}</isOauthPluginEnabled>"),
+                );
+            write(&copy.join(folder), &entry.file_name().to_string_lossy(), &text);
+        }
+    }
+    dir.to_string_lossy().to_string()
+}
+
+#[test]
+fn an_eca_whose_oauth_plugin_is_disabled_issues_no_tokens_and_says_where() {
+    let r = report(&[ECA]);
+    assert_eq!(
+        r["apps"].as_array().unwrap().len(),
+        1,
+        "the .ecaPlcy file joins its app"
+    );
+    let off = findings(&r, "no-oauth-config");
+    assert_eq!(off.len(), 1, "{}", messages(&r));
+    assert_eq!(line_of(off[0]), "<isOauthPluginEnabled>false</isOauthPluginEnabled>");
+    assert!(off[0]["location"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("Ledger_Sync_plcy.ecaPlcy-meta.xml"));
+    // Nobody can authorize it or redeem its tokens while it is off...
+    for rule in [
+        "self-authorization-allowed",
+        "pkce-not-required",
+        "refresh-without-secret",
+    ] {
+        assert!(findings(&r, rule).is_empty(), "{rule}: {}", messages(&r));
+    }
+    // ...but what it requests is still audited: re-enabling it is one click.
+    assert_eq!(findings(&r, "offline-access").len(), 1, "{}", messages(&r));
+    // Every element of the .ecaPlcy file is known.
+    assert!(findings(&r, "config-anomaly").is_empty(), "{}", messages(&r));
+}
+
+#[test]
+fn a_disabled_app_is_off_whatever_its_oauth_plugin_says_and_an_enabled_one_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let off = report(&[&eca_with_switches(dir.path(), "false", "true")]);
+    let found = findings(&off, "no-oauth-config");
+    assert_eq!(found.len(), 1, "{}", messages(&off));
+    assert_eq!(line_of(found[0]), "<isEnabled>false</isEnabled>");
+    assert!(
+        findings(&off, "self-authorization-allowed").is_empty(),
+        "{}",
+        messages(&off)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let on = report(&[&eca_with_switches(dir.path(), "true", "true")]);
+    assert!(findings(&on, "no-oauth-config").is_empty(), "{}", messages(&on));
+    for (rule, line) in [
+        (
+            "self-authorization-allowed",
+            "<permittedUsersPolicyType>AllSelfAuthorized</permittedUsersPolicyType>",
+        ),
+        ("pkce-not-required", "<isPkceRequired>false</isPkceRequired>"),
+        (
+            "refresh-without-secret",
+            "<isSecretRequiredForRefreshToken>false</isSecretRequiredForRefreshToken>",
+        ),
+    ] {
+        let found = findings(&on, rule);
+        assert_eq!(found.len(), 1, "{rule}: {}", messages(&on));
+        assert_eq!(line_of(found[0]), line, "{rule}");
+    }
+}
+
+#[test]
+fn an_eca_plugin_policy_file_named_explicitly_is_read_by_its_content() {
+    // Named explicitly with no telling suffix: recognised by its root element.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(
+        root()
+            .join(ECA)
+            .join("force-app/main/default/extlClntAppPolicies/Ledger_Sync_plcy.ecaPlcy-meta.xml"),
+    )
+    .unwrap();
+    let path = write(dir.path(), "policies.xml", &text);
+    let r = report(&[path.to_str().unwrap()]);
+    let apps = r["apps"].as_array().unwrap();
+    assert_eq!(apps.len(), 1, "{r}");
+    assert_eq!(findings(&r, "no-oauth-config").len(), 1, "{}", messages(&r));
+}
+
+const CA: &str = "tests/fixtures/metadata/connected-app";
+
+#[test]
+fn every_element_of_the_connected_app_type_is_known() {
+    let r = report(&[&format!("{CA}/Every_Element.connectedApp-meta.xml")]);
+    assert!(
+        findings(&r, "config-anomaly").is_empty(),
+        "every documented element is known: {}",
+        messages(&r)
+    );
+    // The retrieves' oauthPolicy/isTokenExchangeFlowEnabled is read, not skipped: switched on,
+    // it enables the token exchange flow.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join(CA).join("Every_Element.connectedApp-meta.xml"))
+        .unwrap()
+        .replace(
+            "<isTokenExchangeFlowEnabled>false</isTokenExchangeFlowEnabled>",
+            "<isTokenExchangeFlowEnabled>true</isTokenExchangeFlowEnabled>",
+        );
+    let path = write(dir.path(), "Every_Element.connectedApp-meta.xml", &text);
+    let r = report(&[path.to_str().unwrap()]);
+    assert!(findings(&r, "config-anomaly").is_empty(), "{}", messages(&r));
+    let app = &r["apps"][0];
+    assert!(app.to_string().contains("token_exchange"), "{app}");
+}
+
+#[test]
+fn refresh_without_secret_fires_only_where_refresh_tokens_can_be_issued() {
+    // The secret is not required for refresh, but the app asks for no refresh token.
+    let r = report(&[&format!("{CA}/No_Refresh.connectedApp-meta.xml")]);
+    assert!(findings(&r, "refresh-without-secret").is_empty(), "{}", messages(&r));
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(root().join(CA).join("No_Refresh.connectedApp-meta.xml")).unwrap();
+    // With RefreshToken requested it fires, at the setting's line...
+    let with_refresh = base.replace("<scopes>Web</scopes>", "<scopes>RefreshToken</scopes>");
+    let path = write(dir.path(), "A.connectedApp-meta.xml", &with_refresh);
+    let r = report(&[path.to_str().unwrap()]);
+    let found = findings(&r, "refresh-without-secret");
+    assert_eq!(found.len(), 1, "{}", messages(&r));
+    assert_eq!(
+        line_of(found[0]),
+        "<isSecretRequiredForRefreshToken>false</isSecretRequiredForRefreshToken>"
+    );
+    // ...unless refresh tokens expire as soon as they are issued.
+    let zero = with_refresh.replace(">infinite<", ">zero<");
+    let path = write(dir.path(), "B.connectedApp-meta.xml", &zero);
+    let r = report(&[path.to_str().unwrap()]);
+    assert!(findings(&r, "refresh-without-secret").is_empty(), "{}", messages(&r));
+}
+
+#[test]
+fn pkce_not_required_weighs_whether_the_authorization_code_flow_can_run() {
+    // A client-credentials app with no callback URL cannot run the authorization-code flow.
+    let r = report(&[&format!("{CA}/Jwt_Only.connectedApp-meta.xml")]);
+    assert!(findings(&r, "pkce-not-required").is_empty(), "{}", messages(&r));
+    // Given a callback URL, it can.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join(CA).join("Jwt_Only.connectedApp-meta.xml"))
+        .unwrap()
+        .replace(
+            "<oauthConfig>\n",
+            "<oauthConfig>\n        <callbackUrl>https://ledger.example.org/cb</callbackUrl>\n",
+        );
+    let path = write(dir.path(), "Jwt_Only.connectedApp-meta.xml", &text);
+    let r = report(&[path.to_str().unwrap()]);
+    let found = findings(&r, "pkce-not-required");
+    assert_eq!(found.len(), 1, "{}", messages(&r));
+    assert_eq!(line_of(found[0]), "<isPkceRequired>false</isPkceRequired>");
+    // A manifest without callback URLs that lists only server-to-server flows: not reported;
+    // one that lists the authorization-code flow: reported.
+    for (flows, fires) in [("[client_credentials]", false), ("[authorization_code]", true)] {
+        let manifest = format!(
+            "app: Ledger\nplatform: salesforce\nintegration:\n  flows: {flows}\nscopes:\n  - scope: api\n    justification: Reads records.\nsettings:\n  pkce_required: false\n"
+        );
+        let path = write(dir.path(), "ledger.yaml", &manifest);
+        let r = report(&[path.to_str().unwrap()]);
+        assert_eq!(
+            !findings(&r, "pkce-not-required").is_empty(),
+            fires,
+            "{flows}: {}",
+            messages(&r)
+        );
+    }
+}
+
+/// The names Salesforce gives the System Administrator profile in other user languages; the
+/// rule keeps the list, this test checks each is recognised where a retrieve writes it.
+const LOCALIZED_ADMIN: [&str; 14] = [
+    "Administrateur système",
+    "Systemadministrator",
+    "Administrador del sistema",
+    "Amministratore del sistema",
+    "Administrador do sistema",
+    "Systeembeheerder",
+    "Systemadministratör",
+    "Järjestelmänvalvoja",
+    "Системный администратор",
+    "システム管理者",
+    "系统管理员",
+    "系統管理員",
+    "시스템 관리자",
+    "System Administrator",
+];
+
+#[test]
+fn the_system_administrator_profile_is_recognised_in_any_language() {
+    let r = report(&[&format!("{CA}/Administrateur.connectedApp-meta.xml")]);
+    let found = findings(&r, "broad-preauthorization");
+    assert_eq!(found.len(), 1, "{}", messages(&r));
+    assert_eq!(line_of(found[0]), "<profileName>Administrateur système</profileName>");
+
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(root().join(CA).join("Administrateur.connectedApp-meta.xml")).unwrap();
+    for (i, name) in LOCALIZED_ADMIN.iter().enumerate() {
+        let text = base.replace("Administrateur système", name);
+        let path = write(dir.path(), &format!("L{i}.connectedApp-meta.xml"), &text);
+        let r = report(&[path.to_str().unwrap()]);
+        assert_eq!(
+            findings(&r, "broad-preauthorization").len(),
+            1,
+            "{name}: {}",
+            messages(&r)
+        );
+    }
+    // A custom profile that merely contains the words is not a standard profile.
+    for custom in ["Administrateur système Comptable", "Finance Systemadministrator"] {
+        let path = write(
+            dir.path(),
+            "Custom.connectedApp-meta.xml",
+            &base.replace("Administrateur système", custom),
+        );
+        let r = report(&[path.to_str().unwrap()]);
+        assert!(
+            findings(&r, "broad-preauthorization").is_empty(),
+            "{custom}: {}",
+            messages(&r)
+        );
+    }
+}

@@ -13,6 +13,9 @@ use crate::model::{
 };
 use crate::source_file::FileError;
 
+/// The elements of `ConnectedApp`, after the Metadata API Developer Guide (API 67.0,
+/// `meta_connectedapp.htm`) and the metadata WSDL (`canvas`, `mobileAppConfig`), plus the
+/// `fullName` every type inherits and the elements older retrieves wrote.
 const ROOT_CHILDREN: [&str; 26] = [
     "attributes",
     "canvas",
@@ -42,6 +45,7 @@ const ROOT_CHILDREN: [&str; 26] = [
     "version",
 ];
 
+/// `ConnectedAppOauthConfig`, the same guide's full list.
 const OAUTH_CONFIG_CHILDREN: [&str; 22] = [
     "assetTokenConfig",
     "callbackUrl",
@@ -67,9 +71,15 @@ const OAUTH_CONFIG_CHILDREN: [&str; 22] = [
     "customAttributes",
 ];
 
-const OAUTH_POLICY_CHILDREN: [&str; 3] = ["ipRelaxation", "refreshTokenPolicy", "singleLogoutUrl"];
+/// `ConnectedAppOauthPolicy`: the guide lists three; retrieves since API 60 also write
+/// `isTokenExchangeFlowEnabled` (the admin's switch for the token exchange flow).
+const OAUTH_POLICY_CHILDREN: [&str; 4] = [
+    "ipRelaxation",
+    "isTokenExchangeFlowEnabled",
+    "refreshTokenPolicy",
+    "singleLogoutUrl",
+];
 
-/// Whether a file name is Connected App metadata.
 /// Whether a file name is a Connected App's, in any case (case-insensitive file systems and zip
 /// tools change it).
 pub fn is_connected_app_name(file_name: &str) -> bool {
@@ -140,6 +150,10 @@ impl Reading {
     }
 
     fn oauth_policy_field(&mut self, name: &str, e: &Element) {
+        if name == "isTokenExchangeFlowEnabled" {
+            self.common_field(e);
+            return;
+        }
         let Some(value) = self.notes.text(e) else { return };
         match name {
             "ipRelaxation" => match IpRelaxation::parse(&value) {

@@ -199,6 +199,8 @@ pub fn repeat_reading(name: &str) -> Option<&'static str> {
         | "refreshTokenValidityPeriod"
         | "refreshTokenValidityUnit"
         | "permittedUsersPolicyType"
+        | "isEnabled"
+        | "isOauthPluginEnabled"
         | "accessMethod" => "the riskier value is audited",
         _ => "it is not audited either way",
     })
