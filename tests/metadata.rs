@@ -350,3 +350,82 @@ fn the_system_administrator_profile_is_recognised_in_any_language() {
         );
     }
 }
+
+#[test]
+fn a_value_in_the_wrong_case_is_reported_at_its_line_and_read_as_meant() {
+    let r = report(&[&format!("{CA}/Wrong_Case.connectedApp-meta.xml")]);
+    let mut noted: Vec<String> = findings(&r, "config-anomaly/invalid-value")
+        .iter()
+        .map(|f| line_of(f))
+        .collect();
+    noted.sort();
+    assert_eq!(
+        noted,
+        [
+            "<ipRelaxation>Enforce</ipRelaxation>",
+            "<isAdminApproved>True</isAdminApproved>",
+            "<refreshTokenPolicy>Specific_Inactivity:30:days</refreshTokenPolicy>",
+            "<scopes>API</scopes>",
+            "<scopes>OpenId</scopes>",
+        ],
+        "{}",
+        messages(&r)
+    );
+    let text = messages(&r);
+    assert!(text.contains("`API` is not how Salesforce spells it"), "{text}");
+    assert!(text.contains("read as `Api`"), "{text}");
+    assert!(text.contains("read as `specific_inactivity:30:DAYS`"), "{text}");
+    // Read as meant: admin-approved, so no self-authorization finding; `API` is `api`.
+    assert!(findings(&r, "self-authorization-allowed").is_empty(), "{text}");
+    assert_eq!(findings(&r, "broad-api-access").len(), 1, "{text}");
+    // The same values spelled right raise nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let right = std::fs::read_to_string(root().join(CA).join("Wrong_Case.connectedApp-meta.xml"))
+        .unwrap()
+        .replace(">True<", ">true<")
+        .replace(">API<", ">Api<")
+        .replace(">OpenId<", ">OpenID<")
+        .replace(">Enforce<", ">ENFORCE<")
+        .replace("Specific_Inactivity:30:days", "specific_inactivity:30:DAYS");
+    let path = write(dir.path(), "Right_Case.connectedApp-meta.xml", &right);
+    let r = report(&[path.to_str().unwrap()]);
+    assert!(findings(&r, "config-anomaly").is_empty(), "{}", messages(&r));
+}
+
+#[test]
+fn an_external_client_app_value_in_the_connected_app_spelling_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let root_dir = eca_with_switches(dir.path(), "true", "true");
+    let base = dir.path().join("force-app/main/default");
+    let policy = base.join("extlClntAppOauthPolicies/Ledger_Sync_oauthPlcy.ecaOauthPlcy-meta.xml");
+    let text = std::fs::read_to_string(&policy)
+        .unwrap()
+        .replace(">Enforce<", ">ENFORCE<")
+        .replace(">AllSelfAuthorized<", ">allselfauthorized<")
+        .replace(">Days<", ">DAYS<");
+    std::fs::write(&policy, text).unwrap();
+    let settings = base.join("extlClntAppOauthSettings/Ledger_Sync_oauth.ecaOauth-meta.xml");
+    let text = std::fs::read_to_string(&settings)
+        .unwrap()
+        .replace("Api, RefreshToken", "api, RefreshToken");
+    std::fs::write(&settings, text).unwrap();
+    let r = report(&[&root_dir]);
+    let mut noted: Vec<String> = findings(&r, "config-anomaly/invalid-value")
+        .iter()
+        .map(|f| line_of(f))
+        .collect();
+    noted.sort();
+    assert_eq!(
+        noted,
+        [
+            "<commaSeparatedOauthScopes>api, RefreshToken</commaSeparatedOauthScopes>",
+            "<ipRelaxationPolicyType>ENFORCE</ipRelaxationPolicyType>",
+            "<permittedUsersPolicyType>allselfauthorized</permittedUsersPolicyType>",
+            "<refreshTokenValidityUnit>DAYS</refreshTokenValidityUnit>",
+        ],
+        "{}",
+        messages(&r)
+    );
+    // Read as meant: every user may self-authorize.
+    assert_eq!(findings(&r, "self-authorization-allowed").len(), 1, "{}", messages(&r));
+}

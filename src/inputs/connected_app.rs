@@ -157,7 +157,10 @@ impl Reading {
         let Some(value) = self.notes.text(e) else { return };
         match name {
             "ipRelaxation" => match IpRelaxation::parse(&value) {
-                Some(v) => self.offer(Setting::IpRelaxation, e.line, |s| &mut s.ip_relaxation, v),
+                Some(v) => {
+                    self.notes.case(e.line, name, &value, v.as_str());
+                    self.offer(Setting::IpRelaxation, e.line, |s| &mut s.ip_relaxation, v)
+                }
                 None => self.notes.add(
                     e.line,
                     NoteCode::InvalidValue,
@@ -165,7 +168,10 @@ impl Reading {
                 ),
             },
             "refreshTokenPolicy" => match RefreshTokenPolicy::parse(&value) {
-                Some(v) => self.offer(Setting::RefreshTokenPolicy, e.line, |s| &mut s.refresh_token_policy, v),
+                Some(v) => {
+                    self.notes.case(e.line, name, &value, &v.to_string());
+                    self.offer(Setting::RefreshTokenPolicy, e.line, |s| &mut s.refresh_token_policy, v)
+                }
                 None => self.notes.add(
                     e.line,
                     NoteCode::InvalidValue,
@@ -245,6 +251,9 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
                 for method in child.children_named("accessMethod") {
                     r.check_repeat("canvasConfig", "accessMethod", method.line);
                     let Some(v) = method.value() else { continue };
+                    if let Some(spelled) = ["Get", "Post"].into_iter().find(|m| m.eq_ignore_ascii_case(v)) {
+                        r.notes.case(method.line, "accessMethod", v, spelled);
+                    }
                     let riskier = r
                         .settings
                         .canvas_access_method

@@ -359,22 +359,31 @@ impl Reading {
                     self.add_flow(Flow::Device);
                 }
             }
-            "permittedUsersPolicyType" => match e.value() {
-                Some("AdminApprovedPreAuthorized") => self.offer_flag(Setting::AdminApproved, line, |s| &mut s.admin_approved, true),
-                Some("AllSelfAuthorized") => self.offer_flag(Setting::AdminApproved, line, |s| &mut s.admin_approved, false),
+            "permittedUsersPolicyType" => match e.value().map(|v| (v, v.to_ascii_lowercase())) {
+                Some((v, lower)) if lower == "adminapprovedpreauthorized" => {
+                    self.notes.case(line, &e.name, v, "AdminApprovedPreAuthorized");
+                    self.offer_flag(Setting::AdminApproved, line, |s| &mut s.admin_approved, true)
+                }
+                Some((v, lower)) if lower == "allselfauthorized" => {
+                    self.notes.case(line, &e.name, v, "AllSelfAuthorized");
+                    self.offer_flag(Setting::AdminApproved, line, |s| &mut s.admin_approved, false)
+                }
                 other => self.notes.add(
                     line,
                     NoteCode::InvalidValue,
                     format!(
                         "<permittedUsersPolicyType> `{}` is not AdminApprovedPreAuthorized or AllSelfAuthorized; not audited",
-                        other.unwrap_or("")
+                        other.map_or("", |(v, _)| v)
                     ),
                 ),
             },
             "commaSeparatedProfile" => self.names(e, "profile", Setting::PreauthorizedProfiles),
             "commaSeparatedPermissionSet" => self.names(e, "permission set", Setting::PreauthorizedPermissionSets),
             "ipRelaxationPolicyType" => match e.value().and_then(IpRelaxation::parse) {
-                Some(v) => self.offer(Setting::IpRelaxation, line, |s| &mut s.ip_relaxation, v),
+                Some(v) => {
+                    self.notes.case(line, &e.name, &e.text, eca_ip_relaxation(v));
+                    self.offer(Setting::IpRelaxation, line, |s| &mut s.ip_relaxation, v)
+                }
                 None => self.notes.add(
                     line,
                     NoteCode::InvalidValue,
@@ -384,11 +393,39 @@ impl Reading {
                     ),
                 ),
             },
-            "refreshTokenPolicyType" => policy.kinds.extend(e.value().map(|v| (v.to_string(), line))),
+            "refreshTokenPolicyType" => {
+                if let Some(v) = e.value() {
+                    if let Some(spelled) = ["Infinite", "SpecificInactivity", "SpecificLifetime", "Zero"]
+                        .into_iter()
+                        .find(|k| k.eq_ignore_ascii_case(v))
+                    {
+                        self.notes.case(line, &e.name, v, spelled);
+                    }
+                    policy.kinds.push((v.to_string(), line));
+                }
+            }
             "refreshTokenValidityPeriod" => policy.periods.extend(e.value().map(str::to_string)),
-            "refreshTokenValidityUnit" => policy.units.extend(e.value().map(str::to_string)),
+            "refreshTokenValidityUnit" => {
+                if let Some(v) = e.value() {
+                    if let Some(spelled) = ["Hours", "Days", "Months"].into_iter().find(|u| u.eq_ignore_ascii_case(v)) {
+                        self.notes.case(line, &e.name, v, spelled);
+                    }
+                    policy.units.push(v.to_string());
+                }
+            }
             _ => {}
         }
+    }
+}
+
+/// How an External Client App policy spells an IP relaxation (`Bypass_2factor`, not the
+/// Connected App's `BYPASS_2FACTOR`).
+fn eca_ip_relaxation(v: IpRelaxation) -> &'static str {
+    match v {
+        IpRelaxation::Enforce => "Enforce",
+        IpRelaxation::EnforceRelaxRefresh => "Enforce_RelaxRefresh",
+        IpRelaxation::Bypass2Factor => "Bypass_2factor",
+        IpRelaxation::Bypass => "Bypass",
     }
 }
 
