@@ -429,3 +429,69 @@ fn an_external_client_app_value_in_the_connected_app_spelling_is_reported() {
     // Read as meant: every user may self-authorize.
     assert_eq!(findings(&r, "self-authorization-allowed").len(), 1, "{}", messages(&r));
 }
+
+const HUBSPOT: &str = "tests/fixtures/metadata/hubspot";
+
+/// The app read from `dir`, with its scopes as (name, requirement).
+fn hubspot_app(dir: &str) -> (Value, Vec<(String, String)>) {
+    let r = report(&[dir]);
+    let apps = r["apps"].as_array().unwrap();
+    assert_eq!(apps.len(), 1, "found while walking, not skipped: {r}");
+    let scopes = apps[0]["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["scope"].as_str().unwrap().to_string(),
+                s["requirement"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    (r, scopes)
+}
+
+#[test]
+fn a_legacy_scopes_list_in_an_hsmeta_file_is_read_with_a_note() {
+    let (r, scopes) = hubspot_app(&format!("{HUBSPOT}/legacy-in-hsmeta"));
+    let names: Vec<(&str, &str)> = scopes.iter().map(|(s, q)| (s.as_str(), q.as_str())).collect();
+    assert_eq!(
+        names,
+        [
+            ("crm.objects.deals.read", "required"),
+            ("crm.objects.contacts.write", "required")
+        ]
+    );
+    let noted = findings(&r, "config-anomaly/misplaced");
+    assert_eq!(noted.len(), 1, "{}", messages(&r));
+    assert_eq!(line_of(noted[0]), "\"scopes\": [");
+    assert!(noted[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("legacy flat `scopes` list"));
+    // Its own generation's meaning: a private app with a static token.
+    assert_eq!(findings(&r, "static-auth-app").len(), 1, "{}", messages(&r));
+}
+
+#[test]
+fn a_2025_2_config_auth_in_app_json_is_read_with_a_note() {
+    let (r, scopes) = hubspot_app(&format!("{HUBSPOT}/config-in-app-json"));
+    let names: Vec<(&str, &str)> = scopes.iter().map(|(s, q)| (s.as_str(), q.as_str())).collect();
+    assert_eq!(
+        names,
+        [
+            ("oauth", "required"),
+            ("crm.objects.deals.read", "required"),
+            ("crm.objects.companies.read", "optional")
+        ]
+    );
+    let noted = findings(&r, "config-anomaly/misplaced");
+    assert_eq!(noted.len(), 1, "{}", messages(&r));
+    assert_eq!(line_of(noted[0]), "\"config\": {");
+    assert!(noted[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("`app.json` holds a developer platform 2025.2 app"));
+    // Read as what it is: an OAuth app, not a static-token private app.
+    assert!(findings(&r, "static-auth-app").is_empty(), "{}", messages(&r));
+}
