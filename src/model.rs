@@ -481,7 +481,9 @@ pub struct AuthorizeHost {
 /// documented default makes it). `None` and empty lists mean "not stated".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppSettings {
-    /// Whether the app has an OAuth configuration at all (a SAML-only connected app has none).
+    /// Whether the app can issue OAuth tokens at all: false for a SAML-only connected app (no
+    /// OAuth configuration), or an External Client App switched off (`isEnabled`) or with its
+    /// OAuth plugin switched off (`isOauthPluginEnabled`).
     pub oauth_enabled: Option<bool>,
     pub admin_approved: Option<bool>,
     pub ip_relaxation: Option<IpRelaxation>,

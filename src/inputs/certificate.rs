@@ -1,10 +1,14 @@
-//! The `<certificate>` element of Salesforce Connected App metadata: what kind of PEM text it
-//! holds and, for an X.509 certificate, its validity period.
+//! The `<certificate>` element of Salesforce Connected App metadata: what kind of certificate
+//! text it holds and, for an X.509 certificate, its validity period.
 //!
-//! Vendors paste anything there: real certificates, placeholders, redacted bodies, private keys
-//! by mistake, garbage. The text is untrusted (and fuzzed), so base64 and the few DER structures
-//! needed are read by hand here, bounds-checked, without recursion and without panicking; no
-//! message ever quotes key or certificate bytes.
+//! Three forms are met in real repositories: PEM text (`-----BEGIN CERTIFICATE-----`, sometimes
+//! after an OpenSSL export's `Bag Attributes` lines), the bare base64 of the DER certificate
+//! with no armour (what a Metadata API retrieve writes), and the base64 of a whole PEM export.
+//! Vendors also paste placeholders, redacted bodies, private keys by mistake, garbage. The text
+//! is untrusted (and fuzzed), so base64 and the few DER structures needed are read by hand here,
+//! bounds-checked, without panicking; no message ever quotes key or certificate bytes. (A crate
+//! would bring a full X.509 parser for two dates; this reader is small, fuzzed and never
+//! allocates more than the input.)
 
 use crate::model::Date;
 
@@ -17,7 +21,7 @@ pub enum PemKind {
     PrivateKey,
     /// Another PEM block, with its BEGIN label (e.g. `PUBLIC KEY`, `CERTIFICATE REQUEST`).
     Other(String),
-    /// No usable BEGIN line: a placeholder, bare base64 or garbage.
+    /// No usable BEGIN line and no base64 of a certificate: a placeholder or garbage.
     NotPem,
 }
 
@@ -54,6 +58,14 @@ const TAG_GENERALIZED_TIME: u8 = 0x18;
 /// kind (so a certificate pasted with its key can still be found expired). `problem` is set
 /// when the kind is [`PemKind::NotPem`], or [`PemKind::Certificate`] without a readable validity.
 pub fn inspect(text: &str) -> CertificateFacts {
+    inspect_at(text, 0)
+}
+
+/// How many times base64 text is unwrapped to find a PEM export inside: a retrieve wraps once;
+/// more is garbage, and the bound keeps the work linear.
+const MAX_UNWRAP: u8 = 2;
+
+fn inspect_at(text: &str, depth: u8) -> CertificateFacts {
     let bytes = text.as_bytes();
     let mut facts = CertificateFacts {
         kind: PemKind::NotPem,
@@ -62,12 +74,14 @@ pub fn inspect(text: &str) -> CertificateFacts {
         problem: None,
     };
     let Some(first) = find(bytes, BEGIN, 0).map(|at| begin_line(bytes, at)) else {
-        let problem = if text.trim().is_empty() {
-            "certificate is empty"
-        } else {
-            "not a PEM certificate (no BEGIN line)"
-        };
-        facts.problem = Some(problem.to_string());
+        if text.trim().is_empty() {
+            facts.problem = Some("certificate is empty".to_string());
+            return facts;
+        }
+        if let Some(unwrapped) = bare_base64(bytes, depth) {
+            return unwrapped;
+        }
+        facts.problem = Some("not a certificate: neither PEM text nor base64 DER".to_string());
         return facts;
     };
 
@@ -95,6 +109,50 @@ pub fn inspect(text: &str) -> CertificateFacts {
         }
     }
     facts
+}
+
+/// Text without a BEGIN line that is base64: of a DER certificate (as a Metadata API retrieve
+/// writes it), of a DER private key or key store, or of a whole PEM export (read as PEM text).
+/// `None` when it is not base64 of any of these.
+fn bare_base64(bytes: &[u8], depth: u8) -> Option<CertificateFacts> {
+    let decoded = decode_body(bytes).filter(|d| !d.is_empty())?;
+    if decoded.first() == Some(&TAG_SEQUENCE) {
+        let mut facts = CertificateFacts {
+            kind: PemKind::Certificate,
+            not_before: None,
+            not_after: None,
+            problem: None,
+        };
+        if is_der_key(&decoded) {
+            facts.kind = PemKind::PrivateKey;
+            return Some(facts);
+        }
+        match validity(&decoded) {
+            Ok((not_before, not_after)) => {
+                facts.not_before = Some(not_before);
+                facts.not_after = Some(not_after);
+            }
+            Err(reason) => facts.problem = Some(format!("certificate could not be parsed ({reason})")),
+        }
+        return Some(facts);
+    }
+    if depth >= MAX_UNWRAP {
+        return None;
+    }
+    // The base64 of a PEM export (`Bag Attributes ... -----BEGIN CERTIFICATE-----`).
+    let text = std::str::from_utf8(&decoded).ok()?;
+    find(text.as_bytes(), BEGIN, 0)?;
+    Some(inspect_at(text, depth + 1))
+}
+
+/// Whether DER bytes are a private key or a key store rather than a certificate: PKCS#1,
+/// SEC1, PKCS#8 and PKCS#12 all open their outer SEQUENCE with a small version INTEGER, where a
+/// certificate opens it with its tbsCertificate SEQUENCE.
+fn is_der_key(der: &[u8]) -> bool {
+    let Ok(outer) = Der::new(der).expect(TAG_SEQUENCE, "not a SEQUENCE") else {
+        return false;
+    };
+    matches!(Der::new(outer).next(), Ok((TAG_INTEGER, [0..=3])))
 }
 
 /// A BEGIN line: its label when well-formed, and where the body starts.
@@ -573,14 +631,13 @@ MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEuAaHItlpTtf+XrLUIuuiKsSZOC7B
 
     #[test]
     fn placeholders_are_not_pem() {
-        for text in [
-            "REPLACE_ME",
-            "<certificate>",
-            "MIIBOTCB4KADAgECAgIQAjAKBggqhkjOPQQDAjAP",
-        ] {
+        for text in ["REPLACE_ME", "<certificate>", "AAAA", "c2VjcmV0IHRleHQ="] {
             let facts = inspect(text);
             assert_eq!(facts.kind, PemKind::NotPem, "{text}");
-            assert_eq!(facts.problem.as_deref(), Some("not a PEM certificate (no BEGIN line)"));
+            assert_eq!(
+                facts.problem.as_deref(),
+                Some("not a certificate: neither PEM text nor base64 DER")
+            );
             assert_eq!((facts.not_before, facts.not_after), (None, None));
         }
         let facts = inspect("-----BEGIN -----\nAAAA\n-----END -----");
@@ -589,6 +646,68 @@ MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEuAaHItlpTtf+XrLUIuuiKsSZOC7B
             facts.problem.as_deref(),
             Some("not a PEM certificate (malformed BEGIN line)")
         );
+    }
+
+    #[test]
+    fn bare_base64_der_is_read_as_a_retrieve_writes_it() {
+        // One line, as a Metadata API retrieve writes it; wrapped, as editors do.
+        let one_line = base64(&der_of(CERT_2020));
+        let facts = inspect(&one_line);
+        assert_eq!(facts.kind, PemKind::Certificate);
+        assert_eq!(
+            (facts.not_before, facts.not_after),
+            (date("2020-01-01"), date("2021-01-01"))
+        );
+        assert_eq!(facts.problem, None);
+        let wrapped = body(CERT_2070)
+            .as_bytes()
+            .chunks(64)
+            .map(|c| format!("        {}\r\n", std::str::from_utf8(c).unwrap()))
+            .collect::<String>();
+        assert_eq!(inspect(&wrapped).not_after, date("2070-01-01"));
+        // A truncated one is a certificate that cannot be read, not a placeholder.
+        let facts = inspect("MIIBOTCB4KADAgECAgIQAjAKBggqhkjOPQQDAjAP");
+        assert_eq!(facts.kind, PemKind::Certificate);
+        assert_eq!(
+            facts.problem.as_deref(),
+            Some("certificate could not be parsed (truncated)")
+        );
+    }
+
+    #[test]
+    fn base64_of_a_pem_export_with_bag_attributes_is_unwrapped() {
+        let export = format!(
+            "Bag Attributes\n    friendlyName: ledger jwt\n    localKeyID: 01 02 03 \nsubject=CN = test\nissuer=CN = test\n{CERT_2070}"
+        );
+        // As PEM text, Bag Attributes first.
+        assert_eq!(inspect(&export).not_after, date("2070-01-01"));
+        // As base64 of that text.
+        let facts = inspect(&base64(export.as_bytes()));
+        assert_eq!(facts.kind, PemKind::Certificate);
+        assert_eq!(
+            (facts.not_before, facts.not_after),
+            (date("2020-01-01"), date("2070-01-01"))
+        );
+        // A wrapped export that holds the key too is a leaked key.
+        let with_key = format!("{export}{PKCS8_KEY}");
+        assert_eq!(inspect(&base64(with_key.as_bytes())).kind, PemKind::PrivateKey);
+        // Base64 of base64 of base64 of PEM: deeper than any tool writes; not unwrapped.
+        let thrice = base64(base64(base64(CERT_2020.as_bytes()).as_bytes()).as_bytes());
+        assert_eq!(inspect(&thrice).kind, PemKind::NotPem);
+    }
+
+    #[test]
+    fn bare_base64_der_keys_are_private_keys() {
+        // PKCS#8 (version 0, then the algorithm), PKCS#1 RSA, SEC1 EC (version 1), PKCS#12 (3).
+        let pkcs8 = tlv(TAG_SEQUENCE, &[tlv(TAG_INTEGER, &[0]), tlv(TAG_SEQUENCE, &[])].concat());
+        let rsa = tlv(TAG_SEQUENCE, &[tlv(TAG_INTEGER, &[0]), tlv(TAG_INTEGER, &[5])].concat());
+        let sec1 = tlv(TAG_SEQUENCE, &[tlv(TAG_INTEGER, &[1]), tlv(0x04, &[7; 32])].concat());
+        let pkcs12 = tlv(TAG_SEQUENCE, &[tlv(TAG_INTEGER, &[3]), tlv(TAG_SEQUENCE, &[])].concat());
+        for der in [pkcs8, rsa, sec1, pkcs12] {
+            let facts = inspect(&base64(&der));
+            assert_eq!(facts.kind, PemKind::PrivateKey, "{der:?}");
+            assert_eq!(facts.problem, None);
+        }
     }
 
     #[test]

@@ -13,6 +13,9 @@ use crate::model::{
 };
 use crate::source_file::FileError;
 
+/// The elements of `ConnectedApp`, after the Metadata API Developer Guide (API 67.0,
+/// `meta_connectedapp.htm`) and the metadata WSDL (`canvas`, `mobileAppConfig`), plus the
+/// `fullName` every type inherits and the elements older retrieves wrote.
 const ROOT_CHILDREN: [&str; 26] = [
     "attributes",
     "canvas",
@@ -42,6 +45,7 @@ const ROOT_CHILDREN: [&str; 26] = [
     "version",
 ];
 
+/// `ConnectedAppOauthConfig`, the same guide's full list.
 const OAUTH_CONFIG_CHILDREN: [&str; 22] = [
     "assetTokenConfig",
     "callbackUrl",
@@ -67,9 +71,15 @@ const OAUTH_CONFIG_CHILDREN: [&str; 22] = [
     "customAttributes",
 ];
 
-const OAUTH_POLICY_CHILDREN: [&str; 3] = ["ipRelaxation", "refreshTokenPolicy", "singleLogoutUrl"];
+/// `ConnectedAppOauthPolicy`: the guide lists three; retrieves since API 60 also write
+/// `isTokenExchangeFlowEnabled` (the admin's switch for the token exchange flow).
+const OAUTH_POLICY_CHILDREN: [&str; 4] = [
+    "ipRelaxation",
+    "isTokenExchangeFlowEnabled",
+    "refreshTokenPolicy",
+    "singleLogoutUrl",
+];
 
-/// Whether a file name is Connected App metadata.
 /// Whether a file name is a Connected App's, in any case (case-insensitive file systems and zip
 /// tools change it).
 pub fn is_connected_app_name(file_name: &str) -> bool {
@@ -140,10 +150,17 @@ impl Reading {
     }
 
     fn oauth_policy_field(&mut self, name: &str, e: &Element) {
+        if name == "isTokenExchangeFlowEnabled" {
+            self.common_field(e);
+            return;
+        }
         let Some(value) = self.notes.text(e) else { return };
         match name {
             "ipRelaxation" => match IpRelaxation::parse(&value) {
-                Some(v) => self.offer(Setting::IpRelaxation, e.line, |s| &mut s.ip_relaxation, v),
+                Some(v) => {
+                    self.notes.case(e.line, name, &value, v.as_str());
+                    self.offer(Setting::IpRelaxation, e.line, |s| &mut s.ip_relaxation, v)
+                }
                 None => self.notes.add(
                     e.line,
                     NoteCode::InvalidValue,
@@ -151,7 +168,10 @@ impl Reading {
                 ),
             },
             "refreshTokenPolicy" => match RefreshTokenPolicy::parse(&value) {
-                Some(v) => self.offer(Setting::RefreshTokenPolicy, e.line, |s| &mut s.refresh_token_policy, v),
+                Some(v) => {
+                    self.notes.case(e.line, name, &value, &v.to_string());
+                    self.offer(Setting::RefreshTokenPolicy, e.line, |s| &mut s.refresh_token_policy, v)
+                }
                 None => self.notes.add(
                     e.line,
                     NoteCode::InvalidValue,
@@ -231,6 +251,9 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
                 for method in child.children_named("accessMethod") {
                     r.check_repeat("canvasConfig", "accessMethod", method.line);
                     let Some(v) = method.value() else { continue };
+                    if let Some(spelled) = ["Get", "Post"].into_iter().find(|m| m.eq_ignore_ascii_case(v)) {
+                        r.notes.case(method.line, "accessMethod", v, spelled);
+                    }
                     let riskier = r
                         .settings
                         .canvas_access_method

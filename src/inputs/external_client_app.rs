@@ -1,7 +1,11 @@
-//! Salesforce External Client App metadata: the `.eca`, `.ecaOauth`, `.ecaGlblOauth` and
-//! `.ecaOauthPlcy` files of one app (each `-meta.xml` in source format), joined into one `App`
-//! (SPEC section 2). Policy values use the PascalCase spelling (`Bypass_2factor`,
-//! `SpecificInactivity`).
+//! Salesforce External Client App metadata: the `.eca`, `.ecaOauth`, `.ecaGlblOauth`,
+//! `.ecaOauthPlcy` and `.ecaPlcy` files of one app (each `-meta.xml` in source format), joined
+//! into one `App` (SPEC section 2). Policy values use the PascalCase spelling
+//! (`Bypass_2factor`, `SpecificInactivity`).
+//!
+//! The `.ecaPlcy` file (`ExtlClntAppConfigurablePolicies`, API 60+) switches the app and its
+//! plugins on and off: with `isEnabled` or `isOauthPluginEnabled` false the app issues no OAuth
+//! tokens, which is audited as OAuth being off (`oauth_enabled` false), at that line.
 //!
 //! Files join only when they name the same app *and* sit in the same place (see [`AppKey`]),
 //! so a file in an unrelated directory cannot stand in for a vendor's own. Where one app has
@@ -21,20 +25,23 @@ use strum::VariantArray as _;
 
 /// The folders Salesforce DX and the Metadata API put each file type in, one per type, side
 /// by side in a package directory.
-const TYPE_FOLDERS: [&str; 4] = [
+const TYPE_FOLDERS: [&str; 5] = [
     "externalClientApps",
     "extlClntAppOauthSettings",
     "extlClntAppGlobalOauthSets",
     "extlClntAppOauthPolicies",
+    "extlClntAppPolicies",
 ];
 
-/// The four file types of an External Client App, in the order an app's files are read.
+/// The five file types of an External Client App, in the order an app's files are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::VariantArray)]
 pub enum PartKind {
     App,
     OauthSettings,
     GlobalOauth,
     OauthPolicies,
+    /// `ExtlClntAppConfigurablePolicies`: which plugins (OAuth, SAML, ...) are switched on.
+    PluginPolicies,
 }
 
 impl PartKind {
@@ -44,6 +51,7 @@ impl PartKind {
             PartKind::OauthSettings => ".ecaOauth",
             PartKind::GlobalOauth => ".ecaGlblOauth",
             PartKind::OauthPolicies => ".ecaOauthPlcy",
+            PartKind::PluginPolicies => ".ecaPlcy",
         }
     }
 
@@ -53,6 +61,7 @@ impl PartKind {
             PartKind::OauthSettings => "ExtlClntAppOauthSettings",
             PartKind::GlobalOauth => "ExtlClntAppGlobalOauthSettings",
             PartKind::OauthPolicies => "ExtlClntAppOauthConfigurablePolicies",
+            PartKind::PluginPolicies => "ExtlClntAppConfigurablePolicies",
         }
     }
 
@@ -134,6 +143,20 @@ impl PartKind {
                 "requiredSessionLevel",
                 "sessionTimeoutInMinutes",
                 "singleLogoutUrl",
+                "startUrl",
+            ],
+            // The Metadata API guide's full list (API 67.0): plugins added in 63.0 and 66.0.
+            PartKind::PluginPolicies => &[
+                "externalClientApplication",
+                "isCanvasPluginEnabled",
+                "isEnabled",
+                "isMobilePluginEnabled",
+                "isNotificationPluginEnabled",
+                "isOauthPluginEnabled",
+                "isPushPluginEnabled",
+                "isSamlPluginEnabled",
+                "label",
+                "startPage",
                 "startUrl",
             ],
         }
@@ -290,9 +313,19 @@ impl Reading {
     }
 
     /// One field, wherever it was found (a field in the wrong file is noted by the caller).
-    fn eca_field(&mut self, e: &Element, policy: &mut RefreshParts) {
+    fn eca_field(&mut self, e: &Element, policy: &mut RefreshParts, switches: &mut Switches) {
         let line = e.line;
         if self.common_field(e) {
+            return;
+        }
+        if let Some(slot) = switches.slot(&e.name) {
+            if let Some(on) = self.notes.flag(e) {
+                let pos = self.notes.pos(line);
+                // Two files disagree: the app is audited as on, the riskier reading.
+                if slot.is_none_or(|(held, _)| on && !held) {
+                    *slot = Some((on, pos));
+                }
+            }
             return;
         }
         match e.name.as_str() {
@@ -326,22 +359,31 @@ impl Reading {
                     self.add_flow(Flow::Device);
                 }
             }
-            "permittedUsersPolicyType" => match e.value() {
-                Some("AdminApprovedPreAuthorized") => self.offer_flag(Setting::AdminApproved, line, |s| &mut s.admin_approved, true),
-                Some("AllSelfAuthorized") => self.offer_flag(Setting::AdminApproved, line, |s| &mut s.admin_approved, false),
+            "permittedUsersPolicyType" => match e.value().map(|v| (v, v.to_ascii_lowercase())) {
+                Some((v, lower)) if lower == "adminapprovedpreauthorized" => {
+                    self.notes.case(line, &e.name, v, "AdminApprovedPreAuthorized");
+                    self.offer_flag(Setting::AdminApproved, line, |s| &mut s.admin_approved, true)
+                }
+                Some((v, lower)) if lower == "allselfauthorized" => {
+                    self.notes.case(line, &e.name, v, "AllSelfAuthorized");
+                    self.offer_flag(Setting::AdminApproved, line, |s| &mut s.admin_approved, false)
+                }
                 other => self.notes.add(
                     line,
                     NoteCode::InvalidValue,
                     format!(
                         "<permittedUsersPolicyType> `{}` is not AdminApprovedPreAuthorized or AllSelfAuthorized; not audited",
-                        other.unwrap_or("")
+                        other.map_or("", |(v, _)| v)
                     ),
                 ),
             },
             "commaSeparatedProfile" => self.names(e, "profile", Setting::PreauthorizedProfiles),
             "commaSeparatedPermissionSet" => self.names(e, "permission set", Setting::PreauthorizedPermissionSets),
             "ipRelaxationPolicyType" => match e.value().and_then(IpRelaxation::parse) {
-                Some(v) => self.offer(Setting::IpRelaxation, line, |s| &mut s.ip_relaxation, v),
+                Some(v) => {
+                    self.notes.case(line, &e.name, &e.text, eca_ip_relaxation(v));
+                    self.offer(Setting::IpRelaxation, line, |s| &mut s.ip_relaxation, v)
+                }
                 None => self.notes.add(
                     line,
                     NoteCode::InvalidValue,
@@ -351,11 +393,66 @@ impl Reading {
                     ),
                 ),
             },
-            "refreshTokenPolicyType" => policy.kinds.extend(e.value().map(|v| (v.to_string(), line))),
+            "refreshTokenPolicyType" => {
+                if let Some(v) = e.value() {
+                    if let Some(spelled) = ["Infinite", "SpecificInactivity", "SpecificLifetime", "Zero"]
+                        .into_iter()
+                        .find(|k| k.eq_ignore_ascii_case(v))
+                    {
+                        self.notes.case(line, &e.name, v, spelled);
+                    }
+                    policy.kinds.push((v.to_string(), line));
+                }
+            }
             "refreshTokenValidityPeriod" => policy.periods.extend(e.value().map(str::to_string)),
-            "refreshTokenValidityUnit" => policy.units.extend(e.value().map(str::to_string)),
+            "refreshTokenValidityUnit" => {
+                if let Some(v) = e.value() {
+                    if let Some(spelled) = ["Hours", "Days", "Months"].into_iter().find(|u| u.eq_ignore_ascii_case(v)) {
+                        self.notes.case(line, &e.name, v, spelled);
+                    }
+                    policy.units.push(v.to_string());
+                }
+            }
             _ => {}
         }
+    }
+}
+
+/// How an External Client App policy spells an IP relaxation (`Bypass_2factor`, not the
+/// Connected App's `BYPASS_2FACTOR`).
+fn eca_ip_relaxation(v: IpRelaxation) -> &'static str {
+    match v {
+        IpRelaxation::Enforce => "Enforce",
+        IpRelaxation::EnforceRelaxRefresh => "Enforce_RelaxRefresh",
+        IpRelaxation::Bypass2Factor => "Bypass_2factor",
+        IpRelaxation::Bypass => "Bypass",
+    }
+}
+
+/// The `.ecaPlcy` switches that decide whether the app can issue OAuth tokens at all, each
+/// with where it is stated. Both default to on.
+#[derive(Default)]
+struct Switches {
+    app: Option<(bool, Pos)>,
+    oauth_plugin: Option<(bool, Pos)>,
+}
+
+impl Switches {
+    fn slot(&mut self, element: &str) -> Option<&mut Option<(bool, Pos)>> {
+        match element {
+            "isEnabled" => Some(&mut self.app),
+            "isOauthPluginEnabled" => Some(&mut self.oauth_plugin),
+            _ => None,
+        }
+    }
+
+    /// Where the app or its OAuth plugin is switched off, if it is.
+    fn off(&self) -> Option<Pos> {
+        [self.app, self.oauth_plugin]
+            .into_iter()
+            .flatten()
+            .find(|(on, _)| !on)
+            .map(|(_, pos)| pos)
     }
 }
 
@@ -481,7 +578,8 @@ fn build(mut parts: Vec<Part>) -> App {
     let mut description = None;
     let mut oauth_line = None;
     // The files of each kind, by index into `parts`.
-    let mut by_kind: [Vec<usize>; 4] = Default::default();
+    let mut by_kind: Vec<Vec<usize>> = vec![Vec::new(); PartKind::VARIANTS.len()];
+    let mut switches = Switches::default();
     for (index, part) in parts.iter().enumerate() {
         if let Some(slot) = PartKind::VARIANTS
             .iter()
@@ -533,14 +631,14 @@ fn build(mut parts: Vec<Part>) -> App {
                     line: part.root.line,
                 }))
             }
-            PartKind::GlobalOauth | PartKind::OauthPolicies => {}
+            PartKind::GlobalOauth | PartKind::OauthPolicies | PartKind::PluginPolicies => {}
         }
         let mut refresh = RefreshParts::default();
         for field in &part.root.children {
             let name = field.name.as_str();
             if part.kind.fields().contains(&name) {
                 r.check_repeat(part.kind.root(), name, field.line);
-                r.eca_field(field, &mut refresh);
+                r.eca_field(field, &mut refresh, &mut switches);
             } else if let Some(home) = PartKind::home_of(name) {
                 r.notes.add(
                     field.line,
@@ -552,7 +650,7 @@ fn build(mut parts: Vec<Part>) -> App {
                     ),
                 );
                 r.check_repeat(home.root(), name, field.line);
-                r.eca_field(field, &mut refresh);
+                r.eca_field(field, &mut refresh, &mut switches);
             } else if r.notes.unknown(field, part.kind.root(), part.kind.fields()) == Some("commaSeparatedOauthScopes")
             {
                 r.eca_field(
@@ -561,6 +659,7 @@ fn build(mut parts: Vec<Part>) -> App {
                         ..field.clone()
                     },
                     &mut refresh,
+                    &mut switches,
                 );
             }
         }
@@ -588,6 +687,11 @@ fn build(mut parts: Vec<Part>) -> App {
         Some(false)
     };
     if let Some(pos) = oauth_line.or(Some(Pos::line(parts[0].root.line))) {
+        r.settings.at.insert(Setting::OauthEnabled, pos);
+    }
+    // A disabled app or OAuth plugin issues no tokens, whatever its OAuth settings say.
+    if let Some(pos) = switches.off() {
+        r.settings.oauth_enabled = Some(false);
         r.settings.at.insert(Setting::OauthEnabled, pos);
     }
     let mut notes = r.notes.items;
@@ -669,6 +773,17 @@ mod tests {
         assert_eq!(part_kind("A.ecaOauthPlcy"), Some(PartKind::OauthPolicies));
         assert_eq!(part_kind("A.connectedApp-meta.xml"), None);
         assert_eq!(part_kind("A.ECAOAUTH-META.XML"), Some(PartKind::OauthSettings));
+        // The plugin policies, beside (and never mistaken for) the OAuth policies.
+        assert_eq!(part_kind("A_plcy.ecaPlcy-meta.xml"), Some(PartKind::PluginPolicies));
+        assert_eq!(
+            part_kind("A_oauthPlcy.ecaOauthPlcy-meta.xml"),
+            Some(PartKind::OauthPolicies)
+        );
+        assert_eq!(
+            place_of("pkg/extlClntAppPolicies/A_plcy.ecaPlcy-meta.xml"),
+            "pkg",
+            "its type folder is a type folder"
+        );
     }
 
     #[test]

@@ -3,6 +3,10 @@
 //! (developer platform 2025.2 and later, `config.auth`). Required, optional and conditionally
 //! required scopes are kept apart. Comments, which HubSpot's own parser rejects, are read
 //! past with a note.
+//!
+//! A file in the other generation's layout is read by its content, with a note, never skipped:
+//! a 2025.2 app (`config.auth`) saved as `app.json` or `public-app.json`, and a legacy flat
+//! `scopes` list in a `*-hsmeta.json`.
 
 use crate::json_lines;
 use crate::model::{
@@ -179,6 +183,31 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
             format!("expected a JSON object, found {}", self::kind(&root)),
         ));
     };
+    // The layout decides how the file is read, whatever its name says.
+    let named = kind;
+    let mut kind = kind;
+    let type_is_app = top.get("type").and_then(Value::as_str) == Some("app");
+    let config_shaped = matches!(top.get("config"), Some(Value::Object(c)) if type_is_app || c.contains_key("auth"));
+    if kind != InputKind::HubspotProjectApp && config_shaped {
+        r.note(
+            "/config",
+            NoteCode::Misplaced,
+            format!(
+                "`{}` holds a developer platform 2025.2 app (`config.auth`), which HubSpot reads from a `*-hsmeta.json` file; read as one",
+                crate::source_file::file_name(path)
+            ),
+        );
+        kind = InputKind::HubspotProjectApp;
+    }
+    if kind == InputKind::HubspotProjectApp
+        && top.get("type").is_none()
+        && !top.contains_key("config")
+        && !top.contains_key("auth")
+        && top.contains_key("scopes")
+    {
+        // A legacy private app.json under a 2025.2 name: its flat list is noted below.
+        kind = InputKind::HubspotPrivateApp;
+    }
     // Where the app's fields and its `auth` block live, by shape.
     let (config, config_ptr): (&serde_json::Map<String, Value>, &str) = match kind {
         InputKind::HubspotProjectApp => {
@@ -299,6 +328,17 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
     if let Some(list) = config.get("scopes") {
         // The legacy private app.json: a flat list, all required.
         let ptr = format!("{config_ptr}/scopes");
+        if named == InputKind::HubspotProjectApp {
+            r.note(
+                &ptr,
+                NoteCode::Misplaced,
+                "a legacy flat `scopes` list in a `*-hsmeta.json`: the developer platform 2025.2 reads scopes only from config.auth (requiredScopes, optionalScopes); read as required scopes",
+            );
+            if auth.is_none() {
+                // No auth block: the list's own generation, a private app with a static token.
+                kind = InputKind::HubspotPrivateApp;
+            }
+        }
         if auth.is_some() {
             r.note(
                 &ptr,

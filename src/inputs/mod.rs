@@ -184,6 +184,7 @@ fn sniff(text: &str) -> Option<NamedKind> {
             ("<ExtlClntAppOauthSettings", PartKind::OauthSettings),
             ("<ExtlClntAppGlobalOauthSettings", PartKind::GlobalOauth),
             ("<ExtlClntAppOauthConfigurablePolicies", PartKind::OauthPolicies),
+            ("<ExtlClntAppConfigurablePolicies", PartKind::PluginPolicies),
         ] {
             if head.contains(root) {
                 return Some(NamedKind::ExternalClientApp(part));

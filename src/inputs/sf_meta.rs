@@ -199,6 +199,8 @@ pub fn repeat_reading(name: &str) -> Option<&'static str> {
         | "refreshTokenValidityPeriod"
         | "refreshTokenValidityUnit"
         | "permittedUsersPolicyType"
+        | "isEnabled"
+        | "isOauthPluginEnabled"
         | "accessMethod" => "the riskier value is audited",
         _ => "it is not audited either way",
     })
@@ -230,9 +232,30 @@ impl Notes {
         });
     }
 
-    /// A `true`/`false` element; anything else is noted and read as not stated.
+    /// Notes a value Salesforce spells in another case: metadata values are case-sensitive, so
+    /// `ENFORCE` where `Enforce` is expected (or `True` for `true`) fails the deploy. The value
+    /// is still read as the one it names, and the note says so.
+    pub fn case(&mut self, line: u32, element: &str, written: &str, expected: &str) {
+        let written = written.trim();
+        if written != expected && written.eq_ignore_ascii_case(expected) {
+            self.add(
+                line,
+                NoteCode::InvalidValue,
+                format!(
+                    "<{element}> `{written}` is not how Salesforce spells it: metadata values are case-sensitive and the deploy fails; read as `{expected}`"
+                ),
+            );
+        }
+    }
+
+    /// A `true`/`false` element; anything else is noted and read as not stated. `True` or
+    /// `FALSE` is read as meant, with a note: Salesforce rejects it.
     pub fn flag(&mut self, e: &Element) -> Option<bool> {
-        match e.value().map(str::to_ascii_lowercase).as_deref() {
+        let value = e.value().map(str::to_ascii_lowercase);
+        if let (Some(written), Some(v @ ("true" | "false"))) = (e.value(), value.as_deref()) {
+            self.case(e.line, &e.name, written, v);
+        }
+        match value.as_deref() {
             Some("true") => Some(true),
             Some("false") => Some(false),
             None => {
@@ -532,9 +555,95 @@ pub fn is_placeholder(value: &str) -> bool {
     v.len() < 8 || markers.iter().any(|m| lower.contains(m)) || chars.all(|c| Some(c) == first)
 }
 
+/// How a Connected App's `<scopes>` values are spelled: the `ConnectedAppOauthAccessScope`
+/// enumeration (Metadata API Developer Guide, `ConnectedApp`; the full list from the metadata
+/// type definitions, `reference/salesforce.md` section 1.2).
+pub const CONNECTED_APP_SCOPES: [&str; 33] = [
+    "Address",
+    "Api",
+    "Basic",
+    "CDP",
+    "CDPCalculatedInsight",
+    "CDPIdentityResolution",
+    "CDPIngest",
+    "CDPProfile",
+    "CDPQuery",
+    "CDPSegment",
+    "Chatbot",
+    "Chatter",
+    "Content",
+    "CustomApplications",
+    "CustomPermissions",
+    "Eclair",
+    "EinsteinGPT",
+    "Email",
+    "ForgotPassword",
+    "Full",
+    "Interaction",
+    "Lightning",
+    "OfflineAccess",
+    "OpenID",
+    "Pardot",
+    "Phone",
+    "Profile",
+    "PwdlessLogin",
+    "RefreshToken",
+    "SFAP",
+    "UserRegistration",
+    "Wave",
+    "Web",
+];
+
+/// How an External Client App's `commaSeparatedOauthScopes` tokens are spelled: the 36 tokens
+/// a deploy error enumerates (`reference/salesforce.md` section 1.2).
+pub const EXTERNAL_CLIENT_APP_SCOPES: [&str; 36] = [
+    "Address",
+    "Api",
+    "Basic",
+    "CDP",
+    "CDPCalculatedInsight",
+    "CDPIdentityResolution",
+    "CDPIngest",
+    "CDPProfile",
+    "CDPQuery",
+    "CDPSegment",
+    "Chatbot",
+    "Chatter",
+    "Content",
+    "CustomApplications",
+    "CustomPermissions",
+    "DataCloudUserClaims",
+    "Eclair",
+    "EinsteinGPT",
+    "Email",
+    "ForgotPassword",
+    "Full",
+    "Interaction",
+    "Lightning",
+    "MCP",
+    "OfflineAccess",
+    "OpenID",
+    "Pardot",
+    "Phone",
+    "Profile",
+    "PwdlessLogin",
+    "RefreshToken",
+    "SCRT",
+    "SFApiPlatform",
+    "UserRegistration",
+    "Wave",
+    "Web",
+];
+
 /// Reads scope names from an element's text, split on commas and whitespace-free segments.
-/// Each name goes through [`super::scope_name`], which notes annotations.
+/// Each name goes through [`super::scope_name`], which notes annotations; a name Salesforce
+/// spells in another case (`API`, `openid`) is noted, since the deploy fails on it.
 pub fn scopes_from(text: &str, line: u32, comma_separated: bool, notes: &mut Notes, out: &mut Vec<RequestedScope>) {
+    let (element, spellings): (&str, &[&str]) = if comma_separated {
+        ("commaSeparatedOauthScopes", &EXTERNAL_CLIENT_APP_SCOPES)
+    } else {
+        ("scopes", &CONNECTED_APP_SCOPES)
+    };
     let parts: Vec<&str> = if comma_separated {
         text.split([',', ';']).collect()
     } else {
@@ -549,6 +658,9 @@ pub fn scopes_from(text: &str, line: u32, comma_separated: bool, notes: &mut Not
             notes.add(line, NoteCode::AnnotatedScope, note);
         }
         if let Some(name) = name {
+            if let Some(spelled) = spellings.iter().find(|s| s.eq_ignore_ascii_case(&name)) {
+                notes.case(line, element, &name, spelled);
+            }
             out.push(RequestedScope {
                 name,
                 requirement: Requirement::Required,
@@ -583,7 +695,10 @@ pub fn callback_urls(e: &Element, notes: &mut Notes, out: &mut Vec<CallbackUrl>)
 /// in its place is a committed secret (its kind is recorded, never its value).
 pub fn certificate(e: &Element, notes: &mut Notes, secrets: &mut Vec<String>) -> Option<CertificateInfo> {
     let text = e.value()?;
-    if is_placeholder(text) && !text.contains("-----BEGIN") {
+    let facts = certificate::inspect(text);
+    // Only text that is no certificate at all can be a placeholder: base64 DER may contain
+    // `xxx` or `your` by chance.
+    if facts.kind == certificate::PemKind::NotPem && is_placeholder(text) {
         notes.add(
             e.line,
             NoteCode::EmptyValue,
@@ -591,7 +706,6 @@ pub fn certificate(e: &Element, notes: &mut Notes, secrets: &mut Vec<String>) ->
         );
         return None;
     }
-    let facts = certificate::inspect(text);
     match facts.kind {
         certificate::PemKind::PrivateKey => {
             push_unique(secrets, "private key");
