@@ -50,6 +50,8 @@ const CERTIFICATE_FIELDS: &[&str] = &["not_before", "not_after"];
 /// The problems found so far in one manifest, each with its place.
 struct Problems<'a> {
     path: &'a str,
+    /// The manifest's text, for the spelling of a value YAML read as a number or flag.
+    source: &'a str,
     errors: Vec<FileError>,
 }
 
@@ -166,12 +168,25 @@ fn child(within: &str, key: &str) -> String {
     }
 }
 
-/// A text value (a number or flag written where text goes is its text).
+/// The plain scalar written at a 1-based line and column: a number or flag as spelled
+/// (`1.10`, `yes`), which YAML would otherwise turn into `1.1` or `true`.
+fn spelled(source: &str, line: usize, column: usize) -> Option<String> {
+    let text = source.lines().nth(line.checked_sub(1)?)?;
+    let token: String = text
+        .chars()
+        .skip(column.checked_sub(1)?)
+        .take_while(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '+' | '-'))
+        .collect();
+    (!token.is_empty()).then_some(token)
+}
+
+/// A text value (a number or flag written where text goes is its text, as written).
 fn text(problems: &mut Problems, node: &Located<Value>, within: &str) -> Option<String> {
     match &node.value {
         Value::Null => None,
-        Value::String(s) | Value::Number(s) => Some(s.clone()),
-        Value::Bool(b) => Some(b.to_string()),
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(spelled(problems.source, node.line, node.column).unwrap_or_else(|| n.clone())),
+        Value::Bool(b) => Some(spelled(problems.source, node.line, node.column).unwrap_or_else(|| b.to_string())),
         Value::List(_) | Value::Map(_) => {
             problems.at(node, within, "expected a string".to_string());
             None
@@ -409,6 +424,7 @@ pub fn parse(path: &str, text: &str) -> Result<App, Vec<FileError>> {
     };
     let mut problems = Problems {
         path,
+        source: text,
         errors: Vec::new(),
     };
     let app = read(&mut problems, &root);
@@ -753,6 +769,37 @@ settings:
         assert_eq!(app.settings.ip_relaxation, Some(IpRelaxation::Bypass));
         assert_eq!(app.settings.at.get(&Setting::RefreshTokenPolicy), Some(&Pos::line(19)));
         assert!(app.integration.sign_in);
+    }
+
+    #[test]
+    fn numbers_and_flags_where_text_goes_keep_their_spelling() {
+        let app = parse(
+            "m.yaml",
+            "app: 1.10\nvendor: yes\nplatform: hubspot\nscopes:\n  - {scope: oauth, justification: 007}\n",
+        )
+        .unwrap();
+        assert_eq!(app.name, "1.10");
+        assert_eq!(app.vendor.as_deref(), Some("yes"));
+        assert_eq!(app.scopes[0].justification.as_deref(), Some("007"));
+    }
+
+    #[test]
+    fn every_problem_is_returned_in_file_order() {
+        let text = "app: \"\"\nplatfrom: hubspot\nscopes:\n  - scope: oauth\n    required: maybe\n";
+        let errors: Vec<String> = parse("m.yaml", text)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                "m.yaml:1: `app` is empty: give the app's display name",
+                "m.yaml:1:1: missing field `platform`",
+                "m.yaml:2:1: unknown field `platfrom`, expected one of `app`, `vendor`, `platform`, `description`, `integration`, `scopes`, `tools`, `settings`; did you mean `platform`?",
+                "m.yaml:5:15: scopes[0].required: invalid value: string \"maybe\", expected true, false or conditional",
+            ]
+        );
     }
 
     #[test]
