@@ -83,14 +83,18 @@ fn loose(name: &str) -> String {
 /// Why OLD and NEW look like two different apps, when they do: neither their identity (API
 /// name, HubSpot uid, client id or label) nor their name matches. A renamed app keeps its
 /// identity, and one app read from two formats (a manifest and its connected app) keeps its
-/// name, so neither is warned about.
+/// name, so neither is warned about; nor is an authorize URL beside another kind of input.
 pub fn different_apps(old: &AppResult, new: &AppResult) -> Option<String> {
     let (a, b) = (&old.app, &new.app);
     let same_identity = a.identity.key() == b.identity.key();
     let same_name = loose(&a.name) == loose(&b.name)
         || loose(&a.name) == loose(&b.identity.value)
         || loose(&a.identity.value) == loose(&b.name);
-    if same_identity || same_name {
+    // An authorize URL has no name of its own, only a client id: beside another kind of input
+    // there is nothing to compare.
+    let url = |app: &crate::model::App| app.source.kind == crate::model::InputKind::AuthorizeUrl;
+    let comparable = a.identity.kind == b.identity.kind || !(url(a) || url(b));
+    if same_identity || same_name || !comparable {
         return None;
     }
     let who = |app: &crate::model::App| {

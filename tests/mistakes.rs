@@ -256,6 +256,20 @@ fn a_misspelled_object_is_answered_and_not_taken_for_a_custom_object() {
     assert!(!app.to_string().contains("crm.objects.custom"), "{app}");
     assert_eq!(app["tools"][0]["scopes"], serde_json::json!([]));
 
+    // A policy can raise the kind like any other.
+    let policy = write(
+        dir.path(),
+        "policy.yaml",
+        "rules:\n  config-anomaly/unknown-object: {severity: high}\n",
+    );
+    let raised = audit(&[hs.to_str().unwrap(), "--config", policy.to_str().unwrap()]);
+    assert_eq!(raised.code, 1, "{}", raised.stdout);
+    assert!(
+        raised.stdout.contains("HIGH     config-anomaly/unknown-object"),
+        "{}",
+        raised.stdout
+    );
+
     let sf = write(
         dir.path(),
         "sf.yaml",
@@ -393,4 +407,18 @@ fn diff_warns_when_the_two_sides_are_different_apps() {
     ]));
     assert!(!same.stderr.contains("warning"), "{}", same.stderr);
     assert!(!same.stdout.contains("WARNING"), "{}", same.stdout);
+
+    // Two consent links for different clients are different apps; a link beside a manifest
+    // has no name to compare, so no warning.
+    let link = |client: &str| format!("https://app.hubspot.com/oauth/authorize?client_id={client}&scope=oauth");
+    let (one, other) = (link("5f0c-one"), link("9a9a-other"));
+    let urls = run(scopeaudit().args(["diff", &one, &other, "--no-config"]));
+    assert!(
+        urls.stderr
+            .starts_with("warning: OLD is `HubSpot authorize URL (client 5f0c-one)` (client id `5f0c-one`)"),
+        "{}",
+        urls.stderr
+    );
+    let mixed = run(scopeaudit().args(["diff", "examples/meeting-assistant-hubspot.yaml", &one, "--no-config"]));
+    assert!(!mixed.stderr.contains("warning"), "{}", mixed.stderr);
 }
