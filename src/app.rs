@@ -391,6 +391,9 @@ pub fn run_diff(options: &DiffOptions, streams: &mut Streams) -> Result<u8, Fail
         today: session.today,
     });
     refuse_overwriting_inputs(&outputs, &files)?;
+    for warning in &diff.warnings {
+        let _ = writeln!(streams.stderr, "warning: {}", crate::untrusted::visible(warning));
+    }
     for (path, format) in &outputs {
         write_atomically(path, |out| render_diff(&diff, *format, out))?;
     }
@@ -594,9 +597,14 @@ pub fn run_rules(
             out
         }
         Some(id) => {
-            let rule = rules
-                .get(id)
-                .ok_or_else(|| Failure::usage(format!("no rule `{id}` (`scopeaudit rules` lists them)")))?;
+            let rule = rules.get(id).ok_or_else(|| {
+                let nearest = crate::suggest::nearest(id, rules.rules.iter().map(|r| r.id.as_str()));
+                let shown = crate::untrusted::quoted(id);
+                Failure::usage(match nearest {
+                    Some(near) => format!("no rule `{shown}`; did you mean `{near}`? (`scopeaudit rules` lists them)"),
+                    None => format!("no rule `{shown}` (`scopeaudit rules` lists them)"),
+                })
+            })?;
             let platforms: Vec<&str> = rule.platforms.iter().map(|p| p.as_str()).collect();
             let severity = match rule.severity_from {
                 Some(crate::rule::SeverityFrom::ScopeRisk) => {

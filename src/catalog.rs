@@ -190,10 +190,34 @@ pub struct ObjectEntry {
     pub object: String,
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// The shapes of the platform's custom-object names that this entry serves (Salesforce
+    /// `Invoice__c`, HubSpot `p_pets` and `2-123456`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shapes: Vec<ObjectShape>,
     #[serde(default)]
     pub read: Vec<String>,
     #[serde(default)]
     pub write: Vec<String>,
+}
+
+/// One shape of custom-object name: a regular expression a whole name must match, and an
+/// example for messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectShape {
+    pub pattern: String,
+    pub example: String,
+}
+
+/// What a tool's object name is to the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectMatch<'a> {
+    /// An object or alias the catalog lists.
+    Known(&'a ObjectEntry),
+    /// A custom object, by the shape of its name.
+    Custom(&'a ObjectEntry),
+    /// Neither; with the listed name it is a slip of, if any.
+    Unknown(Option<&'a str>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -220,6 +244,8 @@ pub struct Catalog {
     names: HashMap<String, usize>,
     /// Lower-cased object name or alias -> index into `objects`.
     object_names: HashMap<String, usize>,
+    /// Custom-object shapes, compiled, with the index of the entry each serves.
+    object_shapes: Vec<(regex::Regex, usize)>,
     /// Canonical id -> every id that holding it grants (itself, synonyms, implications).
     grants: HashMap<String, BTreeSet<String>>,
 }
@@ -236,6 +262,7 @@ impl Catalog {
             objects: Vec::new(),
             names: HashMap::new(),
             object_names: HashMap::new(),
+            object_shapes: Vec::new(),
             grants: HashMap::new(),
         }
     }
@@ -324,7 +351,33 @@ impl Catalog {
             }
         }
         let mut object_names = HashMap::new();
+        let mut object_shapes = Vec::new();
         for (i, object) in file.objects.iter().enumerate() {
+            if object.object.trim() == "*" {
+                problems.push(
+                    "object `*`: no entry stands for every object; give custom-object names their shapes (`shapes:`), so a misspelled object is reported rather than taken for a custom one"
+                        .to_string(),
+                );
+            }
+            for shape in &object.shapes {
+                let p = &shape.pattern;
+                let anchored = (p.starts_with('^') || p.starts_with("(?i)^")) && p.ends_with('$');
+                match regex::Regex::new(p) {
+                    Err(e) => problems.push(format!(
+                        "object `{}`: shape `{p}` is not a regular expression: {e}",
+                        object.object
+                    )),
+                    Ok(_) if !anchored => problems.push(format!(
+                        "object `{}`: shape `{p}` must match whole names: start it with `^` and end it with `$`",
+                        object.object
+                    )),
+                    Ok(re) if !re.is_match(&shape.example) => problems.push(format!(
+                        "object `{}`: shape `{p}` does not match its example `{}`",
+                        object.object, shape.example
+                    )),
+                    Ok(re) => object_shapes.push((re, i)),
+                }
+            }
             for name in std::iter::once(&object.object).chain(object.aliases.iter()) {
                 if object_names.insert(name.to_ascii_lowercase(), i).is_some() {
                     problems.push(format!("object `{}`: name `{name}` is used twice", object.object));
@@ -356,6 +409,7 @@ impl Catalog {
             objects: file.objects,
             names,
             object_names,
+            object_shapes,
             grants: HashMap::new(),
         };
         catalog.grants = catalog.compute_grants();
@@ -412,12 +466,80 @@ impl Catalog {
         self.lookup(name)
     }
 
+    /// The entry that serves a tool's object: one listed by name or alias (any case), or the
+    /// one whose custom-object shape the name has. An unknown name serves nothing: it is never
+    /// taken for a custom object, so a misspelling cannot change the recommendation.
     pub fn object(&self, name: &str) -> Option<&ObjectEntry> {
-        let key = name.trim().to_ascii_lowercase();
-        self.object_names
-            .get(&key)
-            .or_else(|| self.object_names.get("*"))
-            .map(|&i| &self.objects[i])
+        match self.match_object(name) {
+            ObjectMatch::Known(entry) | ObjectMatch::Custom(entry) => Some(entry),
+            ObjectMatch::Unknown(_) => None,
+        }
+    }
+
+    /// What a tool's object name is: listed, a custom object by its shape, or unknown (with
+    /// the listed name it is a slip of, if any).
+    pub fn match_object(&self, name: &str) -> ObjectMatch<'_> {
+        let name = name.trim();
+        if let Some(&i) = self.object_names.get(&name.to_ascii_lowercase()) {
+            return ObjectMatch::Known(&self.objects[i]);
+        }
+        if let Some((_, i)) = self.object_shapes.iter().find(|(re, _)| re.is_match(name)) {
+            return ObjectMatch::Custom(&self.objects[*i]);
+        }
+        // Type ids (`0-7`) are numbers, not words: one digit off is another object.
+        if name.starts_with(|c: char| c.is_ascii_digit()) {
+            return ObjectMatch::Unknown(None);
+        }
+        let listed = self
+            .objects
+            .iter()
+            .flat_map(|o| std::iter::once(o.object.as_str()).chain(o.aliases.iter().map(String::as_str)))
+            .filter(|n| !n.starts_with(|c: char| c.is_ascii_digit()));
+        ObjectMatch::Unknown(crate::suggest::nearest(name, listed))
+    }
+
+    /// Examples of the custom-object names this catalog recognises by shape.
+    pub fn custom_object_examples(&self) -> Vec<&str> {
+        self.objects
+            .iter()
+            .flat_map(|o| o.shapes.iter().map(|s| s.example.as_str()))
+            .collect()
+    }
+
+    /// A note for each tool whose object is neither listed nor shaped like a custom object:
+    /// least privilege leaves such a tool out rather than guessing what it needs.
+    pub fn object_notes(&self, app: &crate::model::App) -> Vec<crate::model::Note> {
+        use crate::untrusted::capped;
+        let mut notes = Vec::new();
+        for tool in &app.tools {
+            let ObjectMatch::Unknown(suggestion) = self.match_object(&tool.object) else {
+                continue;
+            };
+            let (name, object) = (capped(&tool.name, 80), capped(&tool.object, 80));
+            let message = match suggestion {
+                Some(near) => format!(
+                    "tool `{name}` names object `{object}`, which is not known: did you mean `{near}`? Least privilege leaves the tool out"
+                ),
+                None => {
+                    let examples: Vec<String> = self.custom_object_examples().iter().map(|e| format!("`{e}`")).collect();
+                    let shapes = if examples.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", examples.join(", "))
+                    };
+                    format!(
+                        "tool `{name}` names object `{object}`, neither a {} object nor a custom-object name{shapes}: least privilege leaves the tool out",
+                        self.platform.display_name(),
+                    )
+                }
+            };
+            notes.push(crate::model::Note {
+                code: crate::model::NoteCode::UnknownObject,
+                message,
+                at: tool.at,
+            });
+        }
+        notes
     }
 
     /// Every canonical id that holding `id` grants, including itself.

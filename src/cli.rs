@@ -31,6 +31,7 @@ pub enum Command {
     Diff(DiffArgs),
     /// List a platform's scope catalog, or explain one scope (any alias works).
     Scopes {
+        #[arg(value_enum, ignore_case = true)]
         platform: PlatformArg,
         /// A scope id or alias, e.g. `api`, `Api`, `offline_access`.
         scope: Option<String>,
@@ -52,7 +53,7 @@ pub enum Command {
     },
     /// Write a commented starter manifest.
     Init {
-        #[arg(long, value_enum, default_value_t = PlatformArg::Salesforce)]
+        #[arg(long, value_enum, ignore_case = true, default_value_t = PlatformArg::Salesforce)]
         platform: PlatformArg,
         /// Where to write it; `-` prints it.
         #[arg(short, long, value_name = "PATH", default_value = "scopeaudit-app.yaml")]
@@ -179,7 +180,7 @@ pub struct AuditArgs {
     /// Audit an ad-hoc list of scopes ("api refresh_token"); needs --platform.
     #[arg(long, value_name = "SCOPES")]
     pub scopes: Option<String>,
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     pub platform: Option<PlatformArg>,
     /// What to print on stdout.
     #[arg(short, long, value_enum, default_value_t = FormatArg::Text)]

@@ -65,7 +65,51 @@ pub struct DiffReport {
     pub new_findings: Vec<Finding>,
     /// Findings on OLD that NEW no longer has.
     pub resolved_findings: Vec<Finding>,
+    /// What the reader of the diff should know first: the two sides look like different apps.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     pub gate: DiffGate,
+}
+
+/// A name compared loosely: case, spaces and punctuation aside (`Notable_Meetings` is
+/// `Notable Meetings`).
+fn loose(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Why OLD and NEW look like two different apps, when they do: neither their identity (API
+/// name, HubSpot uid, client id or label) nor their name matches. A renamed app keeps its
+/// identity, and one app read from two formats (a manifest and its connected app) keeps its
+/// name, so neither is warned about; nor is an authorize URL beside another kind of input.
+pub fn different_apps(old: &AppResult, new: &AppResult) -> Option<String> {
+    let (a, b) = (&old.app, &new.app);
+    let same_identity = a.identity.key() == b.identity.key();
+    let same_name = loose(&a.name) == loose(&b.name)
+        || loose(&a.name) == loose(&b.identity.value)
+        || loose(&a.identity.value) == loose(&b.name);
+    // An authorize URL has no name of its own, only a client id: beside another kind of input
+    // there is nothing to compare.
+    let url = |app: &crate::model::App| app.source.kind == crate::model::InputKind::AuthorizeUrl;
+    let comparable = a.identity.kind == b.identity.kind || !(url(a) || url(b));
+    if same_identity || same_name || !comparable {
+        return None;
+    }
+    let who = |app: &crate::model::App| {
+        let kind = <&str>::from(app.identity.kind).replace('_', " ");
+        if app.identity.value == app.name {
+            format!("`{}`", app.name)
+        } else {
+            format!("`{}` ({kind} `{}`)", app.name, app.identity.value)
+        }
+    };
+    Some(format!(
+        "OLD is {} and NEW is {}: they look like different apps, so what changed below may be the difference between two apps rather than two versions of one",
+        who(a),
+        who(b)
+    ))
 }
 
 fn side(result: &AppResult) -> Side {
@@ -215,6 +259,7 @@ pub fn compare(input: &DiffInput) -> DiffReport {
         changed_settings,
         new_findings,
         resolved_findings,
+        warnings: different_apps(input.old, input.new).into_iter().collect(),
         gate: DiffGate {
             fail_on: input.fail_on.as_str(),
             passed,
@@ -244,6 +289,9 @@ impl DiffReport {
             v(&self.new.source),
             self.new.grade
         );
+        for w in &self.warnings {
+            let _ = writeln!(out, "  WARNING: {}", v(w));
+        }
         let list = |items: &[ScopeChange]| items.iter().map(|s| v(&s.scope)).collect::<Vec<_>>().join(" ");
         let _ = writeln!(out, "  added scopes:   {}", or_none(&list(&self.added_scopes)));
         let _ = writeln!(out, "  removed scopes: {}", or_none(&list(&self.removed_scopes)));
@@ -302,6 +350,9 @@ impl DiffReport {
             "**{verdict} {}.** Grade {} → {}.\n",
             self.gate.fail_on, self.old.grade, self.new.grade
         );
+        for w in &self.warnings {
+            let _ = writeln!(out, "> **Warning:** {}\n", md_escape(w.clone()));
+        }
         let scopes = |items: &[ScopeChange]| {
             if items.is_empty() {
                 "none".to_string()

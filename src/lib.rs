@@ -17,6 +17,7 @@
 //! | `finding` | findings, severities, locations (a file position or an org record) |
 //! | `report` | the one `Report` every output renders: text, JSON, SARIF, Markdown, HTML |
 //! | `diff` | what changed between two versions of an app |
+//! | `suggest` | "did you mean": the nearest known name to a mistyped one |
 //! | `untrusted` | neutralising input text for terminals and reports |
 //! | `app`, `cli` | commands, output streams, atomic report files, exit codes |
 
@@ -36,6 +37,7 @@ pub mod report;
 pub mod rule;
 pub mod session;
 pub mod source_file;
+pub mod suggest;
 #[cfg(test)]
 mod test_rng;
 pub mod text;

@@ -6,18 +6,7 @@ use std::fmt;
 use strum::VariantArray as _;
 
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::VariantArray,
-    strum::IntoStaticStr,
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, strum::VariantArray, strum::IntoStaticStr,
 )]
 #[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "lowercase")]
@@ -26,7 +15,33 @@ pub enum Platform {
     Hubspot,
 }
 
+/// A platform's name in any case (`Salesforce`, `HUBSPOT`): in manifests, rules, catalogs,
+/// policies and snapshots alike.
+impl<'de> Deserialize<'de> for Platform {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Platform;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("salesforce or hubspot")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Platform, E> {
+                Platform::named(v).ok_or_else(|| E::unknown_variant(v, &["salesforce", "hubspot"]))
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
 impl Platform {
+    /// The platform a name means, in any case: `salesforce` or `hubspot` only (no nicknames).
+    pub fn named(name: &str) -> Option<Platform> {
+        Platform::VARIANTS
+            .iter()
+            .copied()
+            .find(|p| p.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+
     pub fn as_str(self) -> &'static str {
         self.into()
     }
@@ -172,6 +187,9 @@ pub enum NoteCode {
     AnnotatedScope,
     /// Syntax the platform's own parser rejects (comments in JSON), read leniently.
     LenientSyntax,
+    /// A tool names an object the catalog does not know and no custom-object shape matches
+    /// (a misspelling gets "did you mean"); least privilege leaves that tool out.
+    UnknownObject,
 }
 
 impl NoteCode {
@@ -493,6 +511,8 @@ pub struct AppSettings {
     pub pkce_used: Option<bool>,
     /// Where an authorize URL sends the browser (authorize URLs only).
     pub authorize_host: Option<AuthorizeHost>,
+    /// Whether an authorize URL has a `scope` parameter (authorize URLs only).
+    pub scope_parameter: Option<bool>,
     pub callback_urls: Vec<CallbackUrl>,
     pub client_credentials_enabled: Option<bool>,
     pub client_credentials_user: Option<String>,
@@ -573,6 +593,7 @@ pub enum Setting {
     PkceUsed,
     AuthorizeHost,
     AuthorizeHostKnown,
+    ScopeParameter,
     CallbackUrls,
     ClientCredentialsEnabled,
     ClientCredentialsUser,
@@ -737,6 +758,7 @@ impl AppSettings {
             Setting::PkceUsed => flag(self.pkce_used),
             Setting::AuthorizeHost => text(self.authorize_host.as_ref().map(|h| h.host.as_str())),
             Setting::AuthorizeHostKnown => flag(self.authorize_host.as_ref().map(|h| h.known)),
+            Setting::ScopeParameter => flag(self.scope_parameter),
             Setting::CallbackUrls => {
                 SettingValue::List(self.callback_urls.iter().map(|u| u.url.clone()).collect()).non_empty()
             }

@@ -67,7 +67,12 @@ impl Session {
         })
     }
 
-    pub fn evaluate(&self, apps: Vec<App>) -> Evaluation {
+    pub fn evaluate(&self, mut apps: Vec<App>) -> Evaluation {
+        // A tool's object the catalog cannot place is reported, never guessed at.
+        for app in &mut apps {
+            let notes = self.catalogs.get(app.platform).object_notes(app);
+            app.notes.extend(notes);
+        }
         Engine {
             catalogs: &self.catalogs,
             rules: &self.rules,

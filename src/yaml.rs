@@ -162,6 +162,112 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for KeyMap<'_, A> {
     }
 }
 
+/// A YAML value with where each part of it starts, for readers that check a whole document
+/// and report every problem at once rather than stop at the first.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    /// A number, as text.
+    Number(String),
+    String(String),
+    List(Vec<Located<Value>>),
+    /// Keys in document order (a repeated key is refused by the parser).
+    Map(Vec<(Located<String>, Located<Value>)>),
+}
+
+/// A value and the 1-based line and column it starts at (where an alias is used, for one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located<T> {
+    pub value: T,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Located<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let spanned = Spanned::<T>::deserialize(deserializer)?;
+        Ok(Located {
+            line: usize::try_from(spanned.referenced.line()).unwrap_or(0),
+            column: usize::try_from(spanned.referenced.column()).unwrap_or(0),
+            value: spanned.value,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ValueVisitor;
+        impl<'de> Visitor<'de> for ValueVisitor {
+            type Value = Value;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a YAML value")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+                Ok(Value::Bool(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+                Ok(Value::Number(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+                Ok(Value::Number(v.to_string()))
+            }
+            fn visit_i128<E: de::Error>(self, v: i128) -> Result<Value, E> {
+                Ok(Value::Number(v.to_string()))
+            }
+            fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
+                Ok(Value::Number(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+                Ok(Value::Number(v.to_string()))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+                Ok(Value::String(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+                Ok(Value::String(v))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+                Ok(Value::Null)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+                Ok(Value::Null)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+                Value::deserialize(d)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element::<Located<Value>>()? {
+                    items.push(item);
+                }
+                Ok(Value::List(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<Located<String>>()? {
+                    let value = map.next_value::<Located<Value>>()?;
+                    entries.push((key, value));
+                }
+                Ok(Value::Map(entries))
+            }
+        }
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+/// Reads one YAML document into a [`Value`] with positions, with the same limits as
+/// [`from_str`].
+pub fn value_from_str(path: &str, text: &str) -> Result<Located<Value>, FileError> {
+    from_str(path, text)
+}
+
+/// The names a key or value could have been, as serde words them: for readers that check
+/// values themselves.
+pub fn expected_one_of(names: &[&str]) -> String {
+    one_of(names)
+}
+
 /// The parser's error as a located one-line error, its message in words for the user.
 fn error(path: &str, text: &str, err: &Error) -> FileError {
     let mut inner = err;

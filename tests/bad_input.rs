@@ -60,13 +60,13 @@ fn malformed_and_mistyped_manifests() {
         d,
         "nested-unknown.yaml",
         GOOD.replace("    justification", "    justfication").as_bytes(),
-        ":5:5: scopes[0]: unknown field `justfication`, expected one of `scope`, `justification`, `required`",
+        ":5:5: scopes[0]: unknown field `justfication`, expected one of `scope`, `justification`, `required`; did you mean `justification`?",
     );
     check(
         d,
         "flow.yaml",
         b"{app: X, platform: hubspot,\n scopes: [{scope: oauth, justfication: x}]}\n",
-        ":2:26: scopes[0]: unknown field `justfication`, expected one of `scope`, `justification`, `required`",
+        ":2:26: scopes[0]: unknown field `justfication`, expected one of `scope`, `justification`, `required`; did you mean `justification`?",
     );
     check(
         d,
@@ -150,7 +150,14 @@ fn empty_binary_huge_deep_and_bombs() {
         "[".repeat(5000),
         "]".repeat(5000)
     );
-    check(d, "deep.yaml", deep.as_bytes(), ":4:14: description: expected a string");
+    // The document is read before its fields are checked: nesting past the parser's limit is
+    // the problem reported.
+    check(
+        d,
+        "deep.yaml",
+        deep.as_bytes(),
+        ":4:269: nested too deeply: more than 255 levels of `[` or `{`",
+    );
     // Deep nesting where no field is: still refused cleanly.
     let deep_top = format!("{}{}\n", "[".repeat(5000), "]".repeat(5000));
     check(
@@ -168,9 +175,17 @@ fn empty_binary_huge_deep_and_bombs() {
             "{i}: &{i} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
         ));
     }
-    check(d, "bomb.yaml", bomb.as_bytes(), ":4:1: unknown field `a`, expected one of `app`, `vendor`, `platform`, `description`, `integration`, `scopes`, `tools`, `settings`");
+    // The whole document is read before its fields are checked, so the aliases are refused
+    // as the bomb they are, whatever key holds them.
+    let refused = "aliases (`*name`) expand to more than 100000 values: refused, as an alias bomb would be";
+    check(d, "bomb.yaml", bomb.as_bytes(), &format!(":9:8: f[0]: {refused}"));
     bomb.push_str("description: *i\n");
-    check(d, "bomb-used.yaml", bomb.replace("\na: &a", "\nx-a: &a").as_bytes(), ":4:1: unknown field `x-a`, expected one of `app`, `vendor`, `platform`, `description`, `integration`, `scopes`, `tools`, `settings`");
+    check(
+        d,
+        "bomb-used.yaml",
+        bomb.replace("\na: &a", "\nx-a: &a").as_bytes(),
+        &format!(":9:8: f[0]: {refused}"),
+    );
 }
 
 #[test]
@@ -189,8 +204,9 @@ fn every_bad_file_is_reported_not_just_the_first() {
         banner,
         [
             "INCOMPLETE: 2 inputs could not be read; this report covers only the rest:",
-            &format!("  {root}/a.yaml:2:11: platform: unknown variant `nowhere`, expected `salesforce` or `hubspot`")[..],
-            &format!("  {root}/b.yaml:1:1: missing field `platform`")[..],
+            // One line per unread file: its first problem, and how many more it has.
+            &format!("  {root}/a.yaml:2:11: platform: unknown variant `nowhere`, expected `salesforce` or `hubspot` (and 1 more problem in this file: audit it alone to see them all)")[..],
+            &format!("  {root}/b.yaml:1:1: missing field `platform` (and 1 more problem in this file: audit it alone to see them all)")[..],
         ],
         "{}",
         out.stdout

@@ -18,6 +18,7 @@ use crate::model::{
     NoteCode, Platform, Pos, RequestedScope, Requirement, Setting, Source,
 };
 use crate::source_file::FileError;
+use crate::untrusted::capped;
 use url::{Host, Url};
 
 /// Whether a command-line input is a URL rather than a path.
@@ -120,6 +121,44 @@ fn is_region(label: &str) -> bool {
     digits.len() < label.len() && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
 }
 
+/// The parameters this reader knows an authorize request to have (Salesforce's and HubSpot's
+/// together: a near miss of either is a slip).
+const PARAMETERS: [&str; 14] = [
+    "client_id",
+    "client_secret",
+    "redirect_uri",
+    "response_type",
+    "scope",
+    "optional_scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+    "prompt",
+    "login_hint",
+    "nonce",
+    "display",
+    "immediate",
+];
+
+/// The longest parameter or scope name repeated in a note.
+const MAX_SHOWN_NAME: usize = 80;
+
+/// Parameters that are a slip of a known one (`scopes`, `redirect_url`, `Scope`), each once,
+/// with the one meant. Parameters far from every known one (`utm_source`) are the vendor's own
+/// and left alone.
+fn misspelled_parameters(query: &[(String, String)]) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    for (key, _) in query {
+        if PARAMETERS.contains(&key.as_str()) || out.iter().any(|(k, _)| k == key) {
+            continue;
+        }
+        if let Some(meant) = crate::suggest::nearest(key, PARAMETERS) {
+            out.push((key.clone(), meant));
+        }
+    }
+    out
+}
+
 /// Whether a URL names a user or password before its host.
 fn has_credentials(url: &Url) -> bool {
     !url.username().is_empty() || url.password().is_some()
@@ -156,9 +195,34 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
         ))
     })?;
     let host = authority(&parsed);
-    let query: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
+    let mut query: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
     let at = line.map(Pos::line);
     let mut notes = Vec::new();
+    // Whether the platform sees `scope`: a misspelled one is read below, but not by it.
+    let scope_given = query.iter().any(|(k, _)| k == "scope");
+    let response_type_given = query.iter().any(|(k, _)| k == "response_type");
+    for (key, meant) in misspelled_parameters(&query) {
+        let read_as = matches!(meant, "scope" | "optional_scope" | "redirect_uri" | "client_secret");
+        let how = if read_as {
+            format!(" (audited here as `{meant}`)")
+        } else {
+            String::new()
+        };
+        notes.push(Note {
+            code: NoteCode::UnknownElement,
+            message: format!(
+                "`{}` is not a parameter {} reads; did you mean `{meant}`?{how}",
+                capped(&key, MAX_SHOWN_NAME),
+                platform.display_name()
+            ),
+            at,
+        });
+        if read_as {
+            for (k, _) in query.iter_mut().filter(|(k, _)| *k == key) {
+                *k = meant.to_string();
+            }
+        }
+    }
     let mut note = |code: NoteCode, message: String| notes.push(Note { code, message, at });
     let values = |key: &str| -> Vec<&str> {
         query
@@ -176,27 +240,39 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
                 format!("`{key}` appears {} times; all were read", found.len()),
             );
         }
+        let mut comma_joined: Option<&str> = None;
         for name in found.iter().flat_map(|v| v.split_whitespace()) {
-            scopes.push(RequestedScope {
-                name: name.to_string(),
-                requirement,
-                justification: None,
-                at,
-            });
+            // `api,refresh_token`: one name to the platform, two scopes to the vendor. Each
+            // is audited, and the separator is reported.
+            if name.contains(',') {
+                comma_joined.get_or_insert(name);
+            }
+            for name in name.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                scopes.push(RequestedScope {
+                    name: name.to_string(),
+                    requirement,
+                    justification: None,
+                    at,
+                });
+            }
+        }
+        if let Some(joined) = comma_joined {
+            let joined = capped(joined, MAX_SHOWN_NAME);
+            note(
+                NoteCode::InvalidValue,
+                match platform {
+                    Platform::Salesforce => format!(
+                        "`{key}` separates scopes with commas (`{joined}`), but Salesforce splits on spaces: it sees one scope no app allows and fails with `invalid_scope`"
+                    ),
+                    Platform::Hubspot => format!(
+                        "`{key}` separates scopes with commas (`{joined}`), but HubSpot splits on spaces: it sees one scope the app is not configured with and fails the install"
+                    ),
+                },
+            );
         }
         found.len()
     };
-    if read_scopes("scope", Requirement::Required, &mut note) == 0 {
-        note(
-            NoteCode::Missing,
-            match platform {
-                Platform::Salesforce => {
-                    "no `scope` parameter: Salesforce grants every scope the connected app allows".to_string()
-                }
-                Platform::Hubspot => "no `scope` parameter: HubSpot rejects the install".to_string(),
-            },
-        );
-    }
+    read_scopes("scope", Requirement::Required, &mut note);
     match platform {
         Platform::Hubspot => {
             read_scopes("optional_scope", Requirement::Optional, &mut note);
@@ -214,6 +290,7 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
             known: is_known_host(platform, &parsed),
             host: host.clone(),
         }),
+        scope_parameter: Some(scope_given),
         ..AppSettings::default()
     };
     // Kinds of secret, in the order found; the values are never kept.
@@ -266,7 +343,7 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
     if response_types.contains(&"code") || (platform == Platform::Hubspot && response_types.is_empty()) {
         flows.push(Flow::AuthorizationCode);
     }
-    if platform == Platform::Salesforce && response_types.is_empty() {
+    if platform == Platform::Salesforce && !response_type_given {
         note(
             NoteCode::Missing,
             "no `response_type`: Salesforce rejects the request".to_string(),
@@ -279,6 +356,7 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
             Setting::CommittedSecrets,
             Setting::AuthorizeHost,
             Setting::AuthorizeHostKnown,
+            Setting::ScopeParameter,
         ] {
             settings.at.insert(name, pos);
         }

@@ -1,148 +1,270 @@
 //! The native app manifest (`*.yaml` with a top-level `app:`), SPEC section 2.
 
 use crate::model::{
-    App, AppIdentity, AppOwner, AppSettings, CallbackUrl, CertificateInfo, Credential, Date, Delegation, Flow,
-    IdentityKind, InputKind, Integration, IpRelaxation, Platform, Pos, RefreshTokenPolicy, RequestedScope, Requirement,
-    Setting, Source, Tool, ToolAccess,
+    App, AppIdentity, AppOwner, AppSettings, Credential, CallbackUrl, CertificateInfo, Date, Delegation, Flow, IdentityKind, InputKind,
+    Integration, IpRelaxation, Platform, Pos, RefreshTokenPolicy, RequestedScope, Requirement, Setting, Source, Tool,
+    ToolAccess,
 };
 use crate::source_file::FileError;
-use crate::yaml::{self, Keyed};
-use serde::Deserialize;
+use crate::yaml::{self, Located, Value};
+use serde::de;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    expecting = "an app manifest: a map with `app`, `platform`, `scopes`"
-)]
-struct ManifestFile {
-    app: String,
-    #[serde(default)]
-    vendor: Option<String>,
-    platform: Platform,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    integration: Option<Keyed<IntegrationFile>>,
-    scopes: Vec<Keyed<ScopeFile>>,
-    #[serde(default)]
-    tools: Vec<Keyed<ToolFile>>,
-    #[serde(default)]
-    settings: Option<Keyed<SettingsFile>>,
+const MANIFEST_FIELDS: &[&str] = &[
+    "app",
+    "vendor",
+    "platform",
+    "description",
+    "integration",
+    "scopes",
+    "tools",
+    "settings",
+];
+const INTEGRATION_FIELDS: &[&str] = &[
+    "delegation",
+    "flows",
+    "token_storage",
+    "sign_in",
+    "identifies_users",
+    "app_owner",
+    "vendor_holds",
+];
+const SCOPE_FIELDS: &[&str] = &["scope", "justification", "required"];
+const TOOL_FIELDS: &[&str] = &["name", "object", "access"];
+const SETTINGS_FIELDS: &[&str] = &[
+    "admin_approved",
+    "ip_relaxation",
+    "refresh_token_policy",
+    "pkce_required",
+    "callback_urls",
+    "client_credentials_enabled",
+    "client_credentials_user",
+    "introspect_all_tokens",
+    "consumer_secret_optional",
+    "secret_required_for_refresh_token",
+    "refresh_token_rotation",
+    "token_exchange_enabled",
+    "preauthorized_profiles",
+    "preauthorized_permission_sets",
+    "ip_ranges",
+    "certificate",
+    "canvas_access_method",
+    "auth_type",
+    "distribution",
+    "permitted_urls",
+];
+const CERTIFICATE_FIELDS: &[&str] = &["not_before", "not_after"];
+
+/// The problems found so far in one manifest, each with its place.
+struct Problems<'a> {
+    path: &'a str,
+    /// The manifest's text, for the spelling of a value YAML read as a number or flag.
+    source: &'a str,
+    errors: Vec<FileError>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    expecting = "a map with `delegation`, `flows`, `token_storage`, `sign_in`, `identifies_users`, `app_owner`, `vendor_holds`"
-)]
-struct IntegrationFile {
-    /// Reads who the user is (name, email) without signing them in.
-    #[serde(default)]
-    identifies_users: bool,
-    #[serde(default)]
-    app_owner: Option<AppOwner>,
-    #[serde(default)]
-    vendor_holds: Vec<Credential>,
-    #[serde(default)]
-    delegation: Option<Delegation>,
-    #[serde(default)]
-    flows: Vec<Flow>,
-    #[serde(default)]
-    token_storage: Option<String>,
-    #[serde(default)]
-    sign_in: bool,
-}
+impl Problems<'_> {
+    /// A problem with a value or a key at a line and column; `within` says where in the
+    /// document (`scopes[0].required`), empty for the document itself.
+    fn at<T>(&mut self, node: &Located<T>, within: &str, message: String) {
+        let message = if within.is_empty() {
+            message
+        } else {
+            format!("{within}: {message}")
+        };
+        self.errors.push(FileError::at(
+            self.path,
+            node.line.max(1),
+            Some(node.column.max(1)),
+            message,
+        ));
+    }
 
-/// `required: true | false | conditional` (HubSpot's conditionally required scopes).
-#[derive(Debug, Clone, Copy, Default)]
-struct RequiredValue(Option<Requirement>);
-
-impl<'de> Deserialize<'de> for RequiredValue {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = RequiredValue;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("true, false or conditional")
-            }
-            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<RequiredValue, E> {
-                Ok(RequiredValue(Some(if v {
-                    Requirement::Required
-                } else {
-                    Requirement::Optional
-                })))
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RequiredValue, E> {
-                match v.trim() {
-                    "conditional" => Ok(RequiredValue(Some(Requirement::Conditional))),
-                    _ => Err(E::invalid_value(serde::de::Unexpected::Str(v), &self)),
-                }
-            }
-        }
-        deserializer.deserialize_any(Visitor)
+    /// A problem known by its line only (a value that parsed but means nothing).
+    fn line(&mut self, line: Option<u32>, message: String) {
+        self.errors.push(match line {
+            Some(l) => FileError::at(self.path, l as usize, None, message),
+            None => FileError::new(self.path, message),
+        });
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[serde(expecting = "a scope entry: a map with `scope`, `justification`, `required`")]
-struct ScopeFile {
-    scope: String,
-    #[serde(default)]
-    justification: Option<String>,
-    #[serde(default)]
-    required: RequiredValue,
+/// How serde names a value of the wrong type.
+fn unexpected(value: &Value) -> String {
+    match value {
+        Value::Null => "unit value".to_string(),
+        Value::Bool(b) => format!("boolean `{b}`"),
+        Value::Number(n) => format!("number `{n}`"),
+        Value::String(s) => format!("string {s:?}"),
+        Value::List(_) => "sequence".to_string(),
+        Value::Map(_) => "map".to_string(),
+    }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    expecting = "a tool entry: a map with `name`, `object`, `access`"
-)]
-struct ToolFile {
-    name: String,
-    object: String,
-    access: ToolAccess,
+/// A mapping's entries, checked against the fields it may have: unknown keys (with "did you
+/// mean") and missing required ones are problems.
+struct Fields<'v> {
+    entries: Vec<(&'v Located<String>, &'v Located<Value>)>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a map of settings")]
-struct SettingsFile {
-    admin_approved: Option<bool>,
-    ip_relaxation: Option<String>,
-    refresh_token_policy: Option<String>,
-    pkce_required: Option<bool>,
-    #[serde(default)]
-    callback_urls: Vec<String>,
-    client_credentials_enabled: Option<bool>,
-    client_credentials_user: Option<String>,
-    introspect_all_tokens: Option<bool>,
-    consumer_secret_optional: Option<bool>,
-    secret_required_for_refresh_token: Option<bool>,
-    refresh_token_rotation: Option<bool>,
-    token_exchange_enabled: Option<bool>,
-    #[serde(default)]
-    preauthorized_profiles: Vec<String>,
-    #[serde(default)]
-    preauthorized_permission_sets: Vec<String>,
-    #[serde(default)]
-    ip_ranges: Vec<String>,
-    #[serde(default)]
-    certificate: Option<CertificateFile>,
-    canvas_access_method: Option<String>,
-    auth_type: Option<String>,
-    distribution: Option<String>,
-    #[serde(default)]
-    permitted_urls: Vec<String>,
+impl<'v> Fields<'v> {
+    fn get(&self, key: &str) -> Option<&'v Located<Value>> {
+        self.entries.iter().find(|(k, _)| k.value == key).map(|(_, v)| *v)
+    }
+
+    /// The line of a key, as `Keyed` gave it.
+    fn line(&self, key: &str) -> Option<u32> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.value == key)
+            .and_then(|(k, _)| u32::try_from(k.line).ok())
+    }
+
+    /// A field's value, unless it is absent or null.
+    fn value(&self, key: &str) -> Option<&'v Located<Value>> {
+        self.get(key).filter(|v| v.value != Value::Null)
+    }
 }
 
-/// The validity of the certificate the app registers (for the JWT bearer flow).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a map with `not_before`, `not_after`")]
-struct CertificateFile {
-    not_before: Option<String>,
-    not_after: Option<String>,
+fn fields<'v>(
+    problems: &mut Problems,
+    node: &'v Located<Value>,
+    within: &str,
+    expecting: &str,
+    allowed: &[&str],
+    required: &[&str],
+) -> Option<Fields<'v>> {
+    let Value::Map(entries) = &node.value else {
+        problems.at(
+            node,
+            within,
+            format!("invalid type: {}, expected {expecting}", unexpected(&node.value)),
+        );
+        return None;
+    };
+    let mut kept = Vec::with_capacity(entries.len());
+    for (key, value) in entries {
+        if allowed.contains(&key.value.as_str()) {
+            kept.push((key, value));
+            continue;
+        }
+        let near = crate::suggest::did_you_mean(&key.value, allowed.iter().copied());
+        problems.at(
+            key,
+            within,
+            format!(
+                "unknown field `{}`, {}{near}",
+                key.value,
+                yaml::expected_one_of(allowed)
+            ),
+        );
+    }
+    for name in required {
+        if !kept.iter().any(|(k, _)| k.value == *name) {
+            problems.at(node, within, format!("missing field `{name}`"));
+        }
+    }
+    Some(Fields { entries: kept })
+}
+
+/// `scopes[0]` and `required` make `scopes[0].required`.
+fn child(within: &str, key: &str) -> String {
+    if within.is_empty() {
+        key.to_string()
+    } else {
+        format!("{within}.{key}")
+    }
+}
+
+/// The plain scalar written at a 1-based line and column: a number or flag as spelled
+/// (`1.10`, `yes`), which YAML would otherwise turn into `1.1` or `true`.
+fn spelled(source: &str, line: usize, column: usize) -> Option<String> {
+    let text = source.lines().nth(line.checked_sub(1)?)?;
+    let token: String = text
+        .chars()
+        .skip(column.checked_sub(1)?)
+        .take_while(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '+' | '-'))
+        .collect();
+    (!token.is_empty()).then_some(token)
+}
+
+/// A text value (a number or flag written where text goes is its text, as written).
+fn text(problems: &mut Problems, node: &Located<Value>, within: &str) -> Option<String> {
+    match &node.value {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(spelled(problems.source, node.line, node.column).unwrap_or_else(|| n.clone())),
+        Value::Bool(b) => Some(spelled(problems.source, node.line, node.column).unwrap_or_else(|| b.to_string())),
+        Value::List(_) | Value::Map(_) => {
+            problems.at(node, within, "expected a string".to_string());
+            None
+        }
+    }
+}
+
+fn flag(problems: &mut Problems, node: &Located<Value>, within: &str) -> Option<bool> {
+    match &node.value {
+        Value::Null => None,
+        Value::Bool(b) => Some(*b),
+        _ => {
+            problems.at(node, within, "expected true or false".to_string());
+            None
+        }
+    }
+}
+
+fn list<'v>(problems: &mut Problems, node: &'v Located<Value>, within: &str) -> &'v [Located<Value>] {
+    match &node.value {
+        Value::List(items) => items,
+        Value::Null => &[],
+        _ => {
+            problems.at(node, within, "expected a list".to_string());
+            &[]
+        }
+    }
+}
+
+fn texts(problems: &mut Problems, node: &Located<Value>, within: &str) -> Vec<String> {
+    list(problems, node, within)
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| text(problems, item, &format!("{within}[{i}]")))
+        .collect()
+}
+
+/// One of an enum's spellings, worded as serde words a wrong one, with "did you mean" for a
+/// slip.
+fn word<T>(problems: &mut Problems, node: &Located<Value>, within: &str) -> Option<T>
+where
+    T: for<'de> serde::Deserialize<'de> + strum::VariantArray + Copy + Into<&'static str>,
+{
+    let value = text(problems, node, within)?;
+    match T::deserialize(de::value::StrDeserializer::<de::value::Error>::new(&value)) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let near = crate::suggest::did_you_mean(&value, T::VARIANTS.iter().map(|v| (*v).into()));
+            problems.at(node, within, format!("{e}{near}"));
+            None
+        }
+    }
+}
+
+/// `required: true | false | conditional` (HubSpot's conditionally required scopes).
+fn requirement(problems: &mut Problems, node: &Located<Value>, within: &str) -> Option<Requirement> {
+    match &node.value {
+        Value::Null => None,
+        Value::Bool(true) => Some(Requirement::Required),
+        Value::Bool(false) => Some(Requirement::Optional),
+        Value::String(s) if s.trim() == "conditional" => Some(Requirement::Conditional),
+        other => {
+            let what = match other {
+                Value::String(s) => format!("invalid value: string {s:?}"),
+                other => format!("invalid type: {}", unexpected(other)),
+            };
+            problems.at(node, within, format!("{what}, expected true, false or conditional"));
+            None
+        }
+    }
 }
 
 /// Whether a YAML text is an app manifest: the top-level mapping of a document has an `app`
@@ -195,97 +317,355 @@ fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
-/// Parses a manifest's text. `path` is how the user named the file.
-pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
-    let manifest: Keyed<ManifestFile> = yaml::from_str(path, text)?;
-    let line_of = |key: &str| manifest.line(key);
-    let at = |line: Option<u32>, message: String| match line {
-        Some(l) => FileError::at(path, l as usize, None, message),
-        None => FileError::new(path, message),
+/// The settings a manifest states, as read.
+#[derive(Debug, Default)]
+struct SettingsFile {
+    admin_approved: Option<bool>,
+    ip_relaxation: Option<String>,
+    refresh_token_policy: Option<String>,
+    pkce_required: Option<bool>,
+    callback_urls: Vec<String>,
+    client_credentials_enabled: Option<bool>,
+    client_credentials_user: Option<String>,
+    introspect_all_tokens: Option<bool>,
+    consumer_secret_optional: Option<bool>,
+    secret_required_for_refresh_token: Option<bool>,
+    refresh_token_rotation: Option<bool>,
+    token_exchange_enabled: Option<bool>,
+    preauthorized_profiles: Vec<String>,
+    preauthorized_permission_sets: Vec<String>,
+    ip_ranges: Vec<String>,
+    certificate: Option<(Option<String>, Option<String>)>,
+    canvas_access_method: Option<String>,
+    auth_type: Option<String>,
+    distribution: Option<String>,
+    permitted_urls: Vec<String>,
+}
+
+fn read_settings(problems: &mut Problems, node: &Located<Value>) -> (SettingsFile, BTreeMap<String, u32>) {
+    let within = "settings";
+    let Some(f) = fields(problems, node, within, "a map of settings", SETTINGS_FIELDS, &[]) else {
+        return (SettingsFile::default(), BTreeMap::new());
     };
-    let (app_at, integration_at, tools_at) = (line_of("app"), line_of("integration"), line_of("tools"));
-    let scopes_at = line_of("scopes");
-    let file = manifest.value;
-    if file.app.trim().is_empty() {
-        return Err(at(app_at, "`app` is empty: give the app's display name".to_string()));
-    }
-    if file.scopes.is_empty() {
-        return Err(at(
-            scopes_at,
-            "`scopes` is empty: list the scopes the app requests".to_string(),
-        ));
-    }
-    let mut scopes = Vec::with_capacity(file.scopes.len());
-    for (i, entry) in file.scopes.into_iter().enumerate() {
-        let line = entry.line("scope").or(scopes_at);
-        let scope = entry.value;
-        let name = scope.scope.trim().to_string();
-        if name.is_empty() {
-            return Err(at(line, format!("scopes[{i}].scope is empty")));
+    let lines = f
+        .entries
+        .iter()
+        .filter_map(|(k, _)| Some((k.value.clone(), u32::try_from(k.line).ok()?)))
+        .collect();
+    let mut flag_of = |key: &str| f.value(key).and_then(|v| flag(problems, v, &child(within, key)));
+    let admin_approved = flag_of("admin_approved");
+    let pkce_required = flag_of("pkce_required");
+    let client_credentials_enabled = flag_of("client_credentials_enabled");
+    let introspect_all_tokens = flag_of("introspect_all_tokens");
+    let consumer_secret_optional = flag_of("consumer_secret_optional");
+    let secret_required_for_refresh_token = flag_of("secret_required_for_refresh_token");
+    let refresh_token_rotation = flag_of("refresh_token_rotation");
+    let token_exchange_enabled = flag_of("token_exchange_enabled");
+    let mut text_of = |key: &str| f.value(key).and_then(|v| text(problems, v, &child(within, key)));
+    let ip_relaxation = text_of("ip_relaxation");
+    let refresh_token_policy = text_of("refresh_token_policy");
+    let client_credentials_user = text_of("client_credentials_user");
+    let canvas_access_method = text_of("canvas_access_method");
+    let auth_type = text_of("auth_type");
+    let distribution = text_of("distribution");
+    let mut texts_of = |key: &str| {
+        f.value(key)
+            .map(|v| texts(problems, v, &child(within, key)))
+            .unwrap_or_default()
+    };
+    let callback_urls = texts_of("callback_urls");
+    let preauthorized_profiles = texts_of("preauthorized_profiles");
+    let preauthorized_permission_sets = texts_of("preauthorized_permission_sets");
+    let ip_ranges = texts_of("ip_ranges");
+    let permitted_urls = texts_of("permitted_urls");
+    let certificate = f.value("certificate").and_then(|v| {
+        let within = child(within, "certificate");
+        let c = fields(
+            problems,
+            v,
+            &within,
+            "a map with `not_before`, `not_after`",
+            CERTIFICATE_FIELDS,
+            &[],
+        )?;
+        let not_before = c
+            .value("not_before")
+            .and_then(|v| text(problems, v, &child(&within, "not_before")));
+        let not_after = c
+            .value("not_after")
+            .and_then(|v| text(problems, v, &child(&within, "not_after")));
+        Some((not_before, not_after))
+    });
+    let file = SettingsFile {
+        admin_approved,
+        ip_relaxation,
+        refresh_token_policy,
+        pkce_required,
+        callback_urls,
+        client_credentials_enabled,
+        client_credentials_user,
+        introspect_all_tokens,
+        consumer_secret_optional,
+        secret_required_for_refresh_token,
+        refresh_token_rotation,
+        token_exchange_enabled,
+        preauthorized_profiles,
+        preauthorized_permission_sets,
+        ip_ranges,
+        certificate,
+        canvas_access_method,
+        auth_type,
+        distribution,
+        permitted_urls,
+    };
+    (file, lines)
+}
+
+/// Parses a manifest's text. `path` is how the user named the file. Every problem is
+/// returned, not just the first, in the order of the file.
+pub fn parse(path: &str, text: &str) -> Result<App, Vec<FileError>> {
+    // The document as positioned values; what YAML itself refuses (syntax, a repeated key,
+    // an alias bomb, deep nesting) is one error: nothing after it can be read.
+    let root = match yaml::value_from_str(path, text) {
+        Ok(root) => root,
+        Err(e) => return Err(vec![e]),
+    };
+    let mut problems = Problems {
+        path,
+        source: text,
+        errors: Vec::new(),
+    };
+    let app = read(&mut problems, &root);
+    let mut errors = problems.errors;
+    if errors.is_empty() {
+        if let Some(app) = app {
+            return Ok(app);
         }
-        let requirement = scope.required.0.unwrap_or(Requirement::Required);
-        scopes.push(RequestedScope {
-            name,
-            requirement,
-            justification: non_empty(scope.justification),
-            at: line.map(Pos::line),
-        });
     }
-    let mut tools = Vec::with_capacity(file.tools.len());
-    for (i, entry) in file.tools.into_iter().enumerate() {
-        let line = entry.line("name").or(tools_at);
-        let tool = entry.value;
-        if tool.object.trim().is_empty() || tool.name.trim().is_empty() {
-            return Err(at(line, format!("tools[{i}]: `name` and `object` must not be empty")));
+    errors.sort_by_key(|e| (e.line.unwrap_or(0), e.column.unwrap_or(0)));
+    if errors.is_empty() {
+        errors.push(FileError::new(path, "not a readable app manifest"));
+    }
+    Err(errors)
+}
+
+/// Reads the document into an app, noting every problem; `None` when a required part could
+/// not be read.
+fn read(problems: &mut Problems, root: &Located<Value>) -> Option<App> {
+    let f = fields(
+        problems,
+        root,
+        "",
+        "an app manifest: a map with `app`, `platform`, `scopes`",
+        MANIFEST_FIELDS,
+        &["app", "platform", "scopes"],
+    )?;
+    let (app_at, integration_at, tools_at) = (f.line("app"), f.line("integration"), f.line("tools"));
+    let scopes_at = f.line("scopes");
+    let name = f.get("app").and_then(|v| text(problems, v, "app"));
+    if f.get("app").is_some() && name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        problems.line(app_at, "`app` is empty: give the app's display name".to_string());
+    }
+    let vendor = f.value("vendor").and_then(|v| text(problems, v, "vendor"));
+    let description = f.value("description").and_then(|v| text(problems, v, "description"));
+    let platform = f.get("platform").and_then(|v| {
+        let value = text(problems, v, "platform")?;
+        let platform = Platform::named(&value);
+        if platform.is_none() {
+            problems.at(
+                v,
+                "platform",
+                format!(
+                    "unknown variant `{value}`, {}",
+                    yaml::expected_one_of(&["salesforce", "hubspot"])
+                ),
+            );
         }
-        tools.push(Tool {
-            name: tool.name.trim().to_string(),
-            object: tool.object.trim().to_string(),
-            access: tool.access,
-            at: line.map(Pos::line),
-        });
+        platform
+    });
+
+    let mut scopes = Vec::new();
+    if let Some(node) = f.get("scopes") {
+        let entries = list(problems, node, "scopes");
+        if entries.is_empty() && matches!(node.value, Value::List(_) | Value::Null) {
+            problems.line(
+                scopes_at,
+                "`scopes` is empty: list the scopes the app requests".to_string(),
+            );
+        }
+        for (i, entry) in entries.iter().enumerate() {
+            let within = format!("scopes[{i}]");
+            let Some(e) = fields(
+                problems,
+                entry,
+                &within,
+                "a scope entry: a map with `scope`, `justification`, `required`",
+                SCOPE_FIELDS,
+                &["scope"],
+            ) else {
+                continue;
+            };
+            let line = e.line("scope").or(scopes_at);
+            let Some(scope_node) = e.get("scope") else {
+                continue;
+            };
+            let name = text(problems, scope_node, &child(&within, "scope"))
+                .map(|n| n.trim().to_string())
+                .unwrap_or_default();
+            if name.is_empty() {
+                if !matches!(scope_node.value, Value::List(_) | Value::Map(_)) {
+                    problems.line(line, format!("scopes[{i}].scope is empty"));
+                }
+                continue;
+            }
+            let justification = e
+                .value("justification")
+                .and_then(|v| text(problems, v, &child(&within, "justification")));
+            let requirement = e
+                .get("required")
+                .and_then(|v| requirement(problems, v, &child(&within, "required")))
+                .unwrap_or(Requirement::Required);
+            scopes.push(RequestedScope {
+                name,
+                requirement,
+                justification: non_empty(justification),
+                at: line.map(Pos::line),
+            });
+        }
     }
-    // Who owns the app and who holds its credentials are stated under `integration` but
-    // tested like settings.
-    let mut ownership = (None, Vec::new(), BTreeMap::new());
-    let integration = file.integration.map_or_else(Integration::default, |keyed| {
-        let flows_at = keyed.line("flows").map(Pos::line);
-        for (key, setting) in [("app_owner", Setting::AppOwner), ("vendor_holds", Setting::VendorHolds)] {
-            if let Some(line) = keyed.line(key) {
-                ownership.2.insert(setting, Pos::line(line));
+
+    let mut tools = Vec::new();
+    if let Some(node) = f.get("tools") {
+        for (i, entry) in list(problems, node, "tools").iter().enumerate() {
+            let within = format!("tools[{i}]");
+            let Some(t) = fields(
+                problems,
+                entry,
+                &within,
+                "a tool entry: a map with `name`, `object`, `access`",
+                TOOL_FIELDS,
+                &["name", "object", "access"],
+            ) else {
+                continue;
+            };
+            let line = t.line("name").or(tools_at);
+            let name = t.get("name").and_then(|v| text(problems, v, &child(&within, "name")));
+            let object = t
+                .get("object")
+                .and_then(|v| text(problems, v, &child(&within, "object")));
+            let access = t
+                .get("access")
+                .and_then(|v| word::<ToolAccess>(problems, v, &child(&within, "access")));
+            let (name, object) = (
+                name.map(|n| n.trim().to_string()).unwrap_or_default(),
+                object.map(|o| o.trim().to_string()).unwrap_or_default(),
+            );
+            let stated = t.get("name").is_some() && t.get("object").is_some();
+            if stated && (name.is_empty() || object.is_empty()) {
+                problems.line(line, format!("tools[{i}]: `name` and `object` must not be empty"));
+                continue;
+            }
+            if let (false, Some(access)) = (name.is_empty() || object.is_empty(), access) {
+                tools.push(Tool {
+                    name,
+                    object,
+                    access,
+                    at: line.map(Pos::line),
+                });
             }
         }
-        let i = keyed.value;
-        ownership.0 = i.app_owner;
-        ownership.1 = i.vendor_holds;
-        Integration {
-            delegation: i.delegation,
-            flows: i.flows,
-            token_storage: non_empty(i.token_storage),
-            sign_in: i.sign_in,
-            identifies_users: i.identifies_users,
-            flows_at,
+    }
+
+    let mut ownership = AppSettings::default();
+    let integration = match f.value("integration") {
+        None => Integration::default(),
+        Some(node) => {
+            let within = "integration";
+            match fields(
+                problems,
+                node,
+                within,
+                "a map with `delegation`, `flows`, `token_storage`, `sign_in`, `identifies_users`, `app_owner`, `vendor_holds`",
+                INTEGRATION_FIELDS,
+                &[],
+            ) {
+                None => Integration::default(),
+                Some(i) => {
+                    let delegation = i
+                        .value("delegation")
+                        .and_then(|v| word::<Delegation>(problems, v, &child(within, "delegation")));
+                    let flows = match i.value("flows") {
+                        None => Vec::new(),
+                        Some(v) => list(problems, v, "integration.flows")
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(n, item)| word::<Flow>(problems, item, &format!("integration.flows[{n}]")))
+                            .collect(),
+                    };
+                    let token_storage = i
+                        .value("token_storage")
+                        .and_then(|v| text(problems, v, &child(within, "token_storage")));
+                    let sign_in = i
+                        .value("sign_in")
+                        .and_then(|v| flag(problems, v, &child(within, "sign_in")))
+                        .unwrap_or(false);
+                    let identifies_users = i
+                        .value("identifies_users")
+                        .and_then(|v| flag(problems, v, &child(within, "identifies_users")))
+                        .unwrap_or(false);
+                    // Who owns the app and who holds its credentials are stated here but
+                    // tested like settings.
+                    ownership.app_owner = i
+                        .value("app_owner")
+                        .and_then(|v| word::<AppOwner>(problems, v, &child(within, "app_owner")));
+                    if let Some(v) = i.value("vendor_holds") {
+                        ownership.vendor_holds = list(problems, v, "integration.vendor_holds")
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(n, item)| {
+                                word::<Credential>(problems, item, &format!("integration.vendor_holds[{n}]"))
+                            })
+                            .collect();
+                    }
+                    for (key, setting) in [("app_owner", Setting::AppOwner), ("vendor_holds", Setting::VendorHolds)] {
+                        if let Some(line) = i.line(key) {
+                            ownership.at.insert(setting, Pos::line(line));
+                        }
+                    }
+                    Integration {
+                        delegation,
+                        flows,
+                        token_storage: non_empty(token_storage),
+                        sign_in,
+                        identifies_users,
+                        flows_at: i.line("flows").map(Pos::line),
+                    }
+                }
+            }
         }
-    });
-    let mut settings = match file.settings {
-        Some(keyed) => settings(
-            path,
-            &keyed.key_lines().map(|(k, l)| (k.to_string(), l)).collect(),
-            keyed.value,
-        )?,
-        None => settings(path, &BTreeMap::new(), SettingsFile::default())?,
     };
-    let (app_owner, vendor_holds, ownership_at) = ownership;
-    settings.app_owner = app_owner;
-    settings.vendor_holds = vendor_holds;
-    settings.at.extend(ownership_at);
-    Ok(App {
-        name: file.app.trim().to_string(),
-        identity: AppIdentity::new(IdentityKind::Label, file.app.trim()),
-        vendor: non_empty(file.vendor),
-        platform: file.platform,
-        description: non_empty(file.description),
-        source: Source::single(path, InputKind::Manifest),
+
+    let (file, lines) = match f.value("settings") {
+        Some(node) => read_settings(problems, node),
+        None => (SettingsFile::default(), BTreeMap::new()),
+    };
+    let mut settings = settings(problems, &lines, file);
+    settings.app_owner = ownership.app_owner;
+    settings.vendor_holds = ownership.vendor_holds;
+    settings.at.extend(ownership.at);
+
+    let name = name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty())?;
+    let platform = platform?;
+    if scopes.is_empty() {
+        return None;
+    }
+    Some(App {
+        identity: AppIdentity::new(IdentityKind::Label, name.as_str()),
+        name,
+        vendor: non_empty(vendor),
+        platform,
+        description: non_empty(description),
+        source: Source::single(problems.path, InputKind::Manifest),
         at: app_at.map(Pos::line),
         integration,
         integration_at: integration_at.map(Pos::line),
@@ -297,73 +677,74 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
     })
 }
 
-fn settings(path: &str, lines: &BTreeMap<String, u32>, file: SettingsFile) -> Result<AppSettings, FileError> {
-    // Keys are checked against the settings struct (unknown keys are errors), so each names a
-    // setting; one that does not is no position to keep.
+fn settings(problems: &mut Problems, lines: &BTreeMap<String, u32>, file: SettingsFile) -> AppSettings {
+    // Keys are checked against the settings fields (unknown keys are problems), so each names
+    // a setting; one that does not is no position to keep.
     let at = lines
         .iter()
         .filter_map(|(k, &l)| Some((Setting::parse(k)?, Pos::line(l))))
         .collect();
-    let invalid = |key: &str, message: String| match lines.get(key) {
-        Some(&l) => FileError::at(path, l as usize, None, format!("settings.{key}: {message}")),
-        None => FileError::new(path, format!("settings.{key}: {message}")),
-    };
-    let ip_relaxation = match file.ip_relaxation {
-        None => None,
-        Some(v) => Some(IpRelaxation::parse(&v).ok_or_else(|| {
+    let mut invalid =
+        |key: &str, message: String| problems.line(lines.get(key).copied(), format!("settings.{key}: {message}"));
+    let ip_relaxation = file.ip_relaxation.and_then(|v| {
+        let parsed = IpRelaxation::parse(&v);
+        if parsed.is_none() {
             invalid(
                 "ip_relaxation",
                 format!("`{v}` is not one of ENFORCE, ENFORCE_RELAXREFRESH, BYPASS_2FACTOR, BYPASS"),
-            )
-        })?),
-    };
-    let refresh_token_policy = match file.refresh_token_policy {
-        None => None,
-        Some(v) => Some(RefreshTokenPolicy::parse(&v).ok_or_else(|| {
+            );
+        }
+        parsed
+    });
+    let refresh_token_policy = file.refresh_token_policy.and_then(|v| {
+        let parsed = RefreshTokenPolicy::parse(&v);
+        if parsed.is_none() {
             invalid(
                 "refresh_token_policy",
                 format!("`{v}` is not one of infinite, zero, specific_lifetime:N:UNIT, specific_inactivity:N:UNIT (UNIT: HOURS, DAYS, MONTHS)"),
-            )
-        })?),
-    };
+            );
+        }
+        parsed
+    });
     let trimmed = |list: Vec<String>| -> Vec<String> {
         list.into_iter()
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
             .collect()
     };
-    let date = |key: &str, value: Option<String>| -> Result<Option<Date>, FileError> {
-        match value {
-            None => Ok(None),
-            Some(v) => Date::parse(&v)
-                .map(Some)
-                .ok_or_else(|| invalid("certificate", format!("{key} `{v}` is not a date (YYYY-MM-DD)"))),
+    let mut date = |key: &str, value: Option<String>| -> Option<Date> {
+        let v = value?;
+        let parsed = Date::parse(&v);
+        if parsed.is_none() {
+            invalid("certificate", format!("{key} `{v}` is not a date (YYYY-MM-DD)"));
         }
+        parsed
     };
-    let certificate = match file.certificate {
-        None => None,
-        Some(c) => Some(CertificateInfo {
-            not_before: date("not_before", c.not_before)?,
-            not_after: date("not_after", c.not_after)?,
-            problem: None,
-        }),
-    };
+    let certificate = file.certificate.map(|(not_before, not_after)| CertificateInfo {
+        not_before: date("not_before", not_before),
+        not_after: date("not_after", not_after),
+        problem: None,
+    });
     let callback_at = lines.get("callback_urls").map(|&l| Pos::line(l));
-    let word = |key: &str, value: Option<String>, allowed: &[&str]| -> Result<Option<String>, FileError> {
+    let mut word = |key: &str, value: Option<String>, allowed: &[&str]| -> Option<String> {
         match non_empty(value) {
-            None => Ok(None),
-            Some(v) if allowed.iter().any(|a| a.eq_ignore_ascii_case(&v)) => Ok(Some(v.to_ascii_lowercase())),
-            Some(v) => Err(invalid(key, format!("`{v}` is not one of {}", allowed.join(", ")))),
+            None => None,
+            Some(v) if allowed.iter().any(|a| a.eq_ignore_ascii_case(&v)) => Some(v.to_ascii_lowercase()),
+            Some(v) => {
+                invalid(key, format!("`{v}` is not one of {}", allowed.join(", ")));
+                None
+            }
         }
     };
-    Ok(AppSettings {
+    AppSettings {
         oauth_enabled: None,
         pkce_used: None,
         authorize_host: None,
+        scope_parameter: None,
         certificate,
-        canvas_access_method: word("canvas_access_method", file.canvas_access_method, &["get", "post"])?,
-        auth_type: word("auth_type", file.auth_type, &["oauth", "static"])?,
-        distribution: word("distribution", file.distribution, &["marketplace", "private"])?,
+        canvas_access_method: word("canvas_access_method", file.canvas_access_method, &["get", "post"]),
+        auth_type: word("auth_type", file.auth_type, &["oauth", "static"]),
+        distribution: word("distribution", file.distribution, &["marketplace", "private"]),
         permitted_urls: trimmed(file.permitted_urls),
         committed_secrets: Vec::new(),
         app_owner: None,
@@ -387,7 +768,7 @@ fn settings(path: &str, lines: &BTreeMap<String, u32>, file: SettingsFile) -> Re
         preauthorized_permission_sets: trimmed(file.preauthorized_permission_sets),
         ip_ranges: trimmed(file.ip_ranges),
         at,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -429,8 +810,41 @@ settings:
     }
 
     #[test]
+    fn numbers_and_flags_where_text_goes_keep_their_spelling() {
+        let app = parse(
+            "m.yaml",
+            "app: 1.10\nvendor: yes\nplatform: hubspot\nscopes:\n  - {scope: oauth, justification: 007}\n",
+        )
+        .unwrap();
+        assert_eq!(app.name, "1.10");
+        assert_eq!(app.vendor.as_deref(), Some("yes"));
+        assert_eq!(app.scopes[0].justification.as_deref(), Some("007"));
+    }
+
+    #[test]
+    fn every_problem_is_returned_in_file_order() {
+        let text = "app: \"\"\nplatfrom: hubspot\nscopes:\n  - scope: oauth\n    required: maybe\n";
+        let errors: Vec<String> = parse("m.yaml", text)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                "m.yaml:1: `app` is empty: give the app's display name",
+                "m.yaml:1:1: missing field `platform`",
+                "m.yaml:2:1: unknown field `platfrom`, expected one of `app`, `vendor`, `platform`, `description`, `integration`, `scopes`, `tools`, `settings`; did you mean `platform`?",
+                "m.yaml:5:15: scopes[0].required: invalid value: string \"maybe\", expected true, false or conditional",
+            ]
+        );
+    }
+
+    #[test]
     fn unknown_key_is_located() {
-        let err = parse("m.yaml", &GOOD.replace("vendor:", "vendr:")).unwrap_err();
+        let err = parse("m.yaml", &GOOD.replace("vendor:", "vendr:"))
+            .unwrap_err()
+            .remove(0);
         assert_eq!(err.line, Some(2));
         assert!(err.message.contains("unknown field `vendr`"), "{err}");
     }
@@ -464,7 +878,7 @@ settings:
 
     #[test]
     fn bad_setting_value_names_the_setting_line() {
-        let err = parse("m.yaml", &GOOD.replace("BYPASS", "OPEN")).unwrap_err();
+        let err = parse("m.yaml", &GOOD.replace("BYPASS", "OPEN")).unwrap_err().remove(0);
         assert_eq!(err.to_string().split(": ").next(), Some("m.yaml:18"));
     }
 }

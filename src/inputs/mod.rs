@@ -210,36 +210,85 @@ fn sniff(text: &str) -> Option<NamedKind> {
 
 const SUPPORTED: &str = "expected an app manifest (.yaml), a *.connectedApp-meta.xml, External Client App files (.eca, .ecaOauth, .ecaGlblOauth, .ecaOauthPlcy), a HubSpot public-app.json, app.json or *-hsmeta.json, or authorize URLs (.url)";
 
-fn load_one(candidate: &Candidate) -> Result<Loaded, FileError> {
+/// The problems of one file: one for most formats, every one for a manifest.
+struct FileErrors(Vec<FileError>);
+
+impl From<FileError> for FileErrors {
+    fn from(e: FileError) -> FileErrors {
+        FileErrors(vec![e])
+    }
+}
+
+/// At most this many problems of one file are listed; the rest are counted.
+const MAX_FILE_ERRORS: usize = 50;
+
+impl FileErrors {
+    /// Every problem of a file the user named, up to [`MAX_FILE_ERRORS`], then how many more.
+    fn all(self) -> Vec<FileError> {
+        let mut errors = self.0;
+        if errors.len() > MAX_FILE_ERRORS {
+            let more = errors.len() - MAX_FILE_ERRORS;
+            let path = errors[0].path.clone();
+            errors.truncate(MAX_FILE_ERRORS);
+            errors.push(FileError::new(
+                path,
+                format!("and {more} more problem{}", if more == 1 { "" } else { "s" }),
+            ));
+        }
+        errors
+    }
+
+    /// One line for a file met while walking (the report lists one per unread input): the
+    /// first problem, and how many more there are.
+    fn first(self) -> Option<FileError> {
+        let mut errors = self.0.into_iter();
+        let mut first = errors.next()?;
+        let more = errors.count();
+        if more > 0 {
+            first.message = format!(
+                "{} (and {more} more problem{} in this file: audit it alone to see them all)",
+                first.message,
+                if more == 1 { "" } else { "s" }
+            );
+        }
+        Some(first)
+    }
+}
+
+fn load_one(candidate: &Candidate) -> Result<Loaded, FileErrors> {
     let display = candidate.display.as_str();
     let named = kind_of_name(&candidate.path);
     // A file that cannot be read is reported, whether named or found: it may be the app.
     let text = source_file::read_text(&candidate.path, display, MAX_INPUT_BYTES)?;
     let kind = match named.or_else(|| sniff(&text)) {
         Some(kind) => kind,
-        None => return Err(FileError::new(display, format!("unsupported input: {SUPPORTED}"))),
+        None => return Err(FileError::new(display, format!("unsupported input: {SUPPORTED}")).into()),
     };
     match kind {
         NamedKind::Manifest => {
             if !manifest::looks_like_manifest(&text) {
                 return if candidate.explicit {
-                    Err(FileError::new(display, "not an app manifest: no top-level `app:` key"))
+                    Err(FileError::new(display, "not an app manifest: no top-level `app:` key").into())
                 } else {
                     Ok(Loaded::Skipped)
                 };
             }
-            manifest::parse(display, &text).map(|app| Loaded::Apps(vec![app]))
+            manifest::parse(display, &text)
+                .map(|app| Loaded::Apps(vec![app]))
+                .map_err(FileErrors)
         }
-        NamedKind::ConnectedApp => connected_app::parse(display, &text).map(|app| Loaded::Apps(vec![app])),
+        NamedKind::ConnectedApp => Ok(connected_app::parse(display, &text).map(|app| Loaded::Apps(vec![app]))?),
         NamedKind::ExternalClientApp(part) => {
-            external_client_app::parse_part(display, &text, part).map(Loaded::EcaPart)
+            Ok(external_client_app::parse_part(display, &text, part).map(Loaded::EcaPart)?)
         }
         NamedKind::Hubspot(kind) => match hubspot::parse(display, &text, kind)? {
             hubspot::Parsed::App(app) => Ok(Loaded::Apps(vec![*app])),
             hubspot::Parsed::NotAnApp(_) if !candidate.explicit => Ok(Loaded::Skipped),
-            hubspot::Parsed::NotAnApp(why) => Err(FileError::new(display, format!("not a HubSpot app config: {why}"))),
+            hubspot::Parsed::NotAnApp(why) => {
+                Err(FileError::new(display, format!("not a HubSpot app config: {why}")).into())
+            }
         },
-        NamedKind::UrlFile => authorize_url::parse_file(display, &text).map(Loaded::Apps),
+        NamedKind::UrlFile => Ok(authorize_url::parse_file(display, &text).map(Loaded::Apps)?),
     }
 }
 
@@ -314,8 +363,8 @@ pub fn load_paths(paths: &[String]) -> Inputs {
             }
             Ok(Loaded::EcaPart(part)) => parts.push(part),
             Ok(Loaded::Skipped) => {}
-            Err(e) if candidates[index].explicit => inputs.named_errors.push(e),
-            Err(e) => inputs.walk_errors.push(e),
+            Err(e) if candidates[index].explicit => inputs.named_errors.extend(e.all()),
+            Err(e) => inputs.walk_errors.extend(e.first()),
         }
     }
     // An External Client App stands where its first file was found.
