@@ -98,7 +98,7 @@ fn hostile_input_is_text_in_html() {
     let allowed = [
         "!DOCTYPE", "html", "head", "meta", "title", "style", "body", "main", "header", "footer", "section", "div",
         "p", "strong", "span", "b", "i", "h1", "h2", "h3", "table", "thead", "tbody", "tr", "th", "td", "a", "br",
-        "code", "dl", "dt", "dd", "ul", "li",
+        "code", "dl", "dt", "dd", "ul", "li", "time",
     ];
     for (i, _) in html.match_indices('<') {
         let rest = &html[i + 1..];
