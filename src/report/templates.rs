@@ -341,7 +341,7 @@ struct RuleView<'a> {
 
 #[derive(Serialize)]
 struct LinkView {
-    /// The platform the link documents; absent when the rule's one link serves every platform.
+    /// The platform whose documentation the link is; absent for a standard (an RFC).
     platform_name: Option<&'static str>,
     uri: String,
 }
@@ -451,8 +451,9 @@ impl<'a> View<'a> {
                     links: report
                         .help_links(rule)
                         .into_iter()
-                        .map(|(platform, uri)| LinkView {
-                            platform_name: platform.map(|p| p.display_name()),
+                        .map(|(_, uri)| LinkView {
+                            // Named by where the link leads: a platform's docs, or a standard.
+                            platform_name: super::wording::link_platform(&uri).map(|p| p.display_name()),
                             uri,
                         })
                         .collect(),

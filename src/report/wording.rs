@@ -224,7 +224,7 @@ pub fn help_uri(rule_help: &str, platform: Platform) -> String {
 }
 
 /// The platform whose documentation a link points into, if any.
-fn link_platform(link: &str) -> Option<Platform> {
+pub fn link_platform(link: &str) -> Option<Platform> {
     let host = url::Url::parse(link).ok()?.host_str()?.to_ascii_lowercase();
     let on = |domain: &str| host == domain || host.ends_with(&format!(".{domain}"));
     if on("salesforce.com") {
