@@ -156,7 +156,7 @@ fn may_hold_secret(line: &str) -> bool {
 /// The finding's source line with a marker under it and its line number, drawn by
 /// annotate-snippets as rustc draws its diagnostics. The line is untrusted: hazards are made
 /// visible before it is drawn.
-fn snippet(sources: &mut Sources, paint: &Paint, f: &Finding) -> Option<String> {
+fn snippet(sources: &mut Sources, paint: &Paint, app: Option<&AppReport>, f: &Finding) -> Option<String> {
     use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
     let crate::finding::Location::File {
         path,
@@ -171,11 +171,18 @@ fn snippet(sources: &mut Sources, paint: &Paint, f: &Finding) -> Option<String> 
         return None;
     }
     let visible = t(source);
-    let (shown, start, end) = marked(
-        &visible,
-        f.scope.as_deref(),
-        column.and_then(|c| usize::try_from(c).ok()),
-    );
+    // The scope as the finding names it (its canonical id), then as the app wrote it on this
+    // line (`RefreshToken`, `OfflineAccess`).
+    let mut names: Vec<&str> = f.scope.as_deref().into_iter().collect();
+    if let (Some(app), Some(scope)) = (app, f.scope.as_deref()) {
+        names.extend(
+            app.scopes
+                .iter()
+                .filter(|s| s.canonical.as_deref() == Some(scope) && s.line == Some(*line))
+                .map(|s| s.scope.as_str()),
+        );
+    }
+    let (shown, start, end) = marked(&visible, &names, column.and_then(|c| usize::try_from(c).ok()));
     // The line is already cut to a window around the mark (`marked`): the renderer must not
     // cut it again.
     let renderer = if paint.on {
@@ -207,9 +214,9 @@ fn word_at(text: &str, at: usize, len: usize) -> bool {
 /// The line as shown and the byte range the marker underlines: the scope the finding is about
 /// where the line names it, else from the column (or the first non-blank character) to the
 /// end. A long line is cut to a window around the mark, each cut shown as `…`.
-fn marked(line: &str, scope: Option<&str>, column: Option<usize>) -> (String, usize, usize) {
+fn marked(line: &str, names: &[&str], column: Option<usize>) -> (String, usize, usize) {
     let indent = line.len() - line.trim_start().len();
-    let found = scope.filter(|s| !s.is_empty()).and_then(|scope| {
+    let found = names.iter().filter(|s| !s.is_empty()).find_map(|scope| {
         let (lower, scope) = (line.to_ascii_lowercase(), scope.to_ascii_lowercase());
         lower
             .match_indices(scope.as_str())
@@ -254,7 +261,13 @@ fn marked(line: &str, scope: Option<&str>, column: Option<usize>) -> (String, us
     (shown, start, end)
 }
 
-fn finding_block(out: &mut dyn Write, paint: &Paint, sources: &mut Sources, f: &Finding) -> io::Result<()> {
+fn finding_block(
+    out: &mut dyn Write,
+    paint: &Paint,
+    sources: &mut Sources,
+    app: Option<&AppReport>,
+    f: &Finding,
+) -> io::Result<()> {
     let scope = f.scope.as_deref().map(|s| format!("  {}", t(s))).unwrap_or_default();
     writeln!(
         out,
@@ -265,7 +278,7 @@ fn finding_block(out: &mut dyn Write, paint: &Paint, sources: &mut Sources, f: &
         paint.dim(&t(&f.location.to_string()))
     )?;
     writeln!(out, "{INDENT}{}", t(&f.message))?;
-    if let Some(snippet) = snippet(sources, paint, f) {
+    if let Some(snippet) = snippet(sources, paint, app, f) {
         for line in snippet.lines() {
             writeln!(out, "{INDENT}{}", line.trim_end())?;
         }
@@ -365,7 +378,7 @@ fn app_block(
         writeln!(out)?;
     }
     for f in findings {
-        finding_block(out, paint, sources, f)?;
+        finding_block(out, paint, sources, Some(app), f)?;
     }
     if !waived.is_empty() {
         let n = waived.len();
@@ -433,7 +446,7 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
     if !policy.is_empty() {
         writeln!(out, "{}", paint.bold("Policy file"))?;
         for f in policy {
-            finding_block(out, &paint, &mut sources, f)?;
+            finding_block(out, &paint, &mut sources, None, f)?;
         }
         writeln!(out)?;
     }
@@ -504,14 +517,21 @@ mod tests {
     #[test]
     fn the_marker_finds_the_scope_as_a_word() {
         let line = "  - scope: api_full api";
-        let (shown, start, end) = marked(line, Some("api"), None);
+        let (shown, start, end) = marked(line, &["api"], None);
         assert_eq!((&shown[start..end], start), ("api", line.len() - 3));
         let url = format!("https://x/authorize?{}&scope=api%20full", "a".repeat(300));
-        let (shown, start, end) = marked(&url, Some("full"), None);
+        let (shown, start, end) = marked(&url, &["full"], None);
         assert_eq!(&shown[start..end], "full");
         assert!(shown.starts_with('…') && shown.chars().count() <= MAX_SNIPPET_CHARS + 2);
+        // The name as written, when the canonical id is not on the line.
+        let (shown, start, end) = marked(
+            "  <scopes>RefreshToken</scopes>",
+            &["refresh_token", "RefreshToken"],
+            None,
+        );
+        assert_eq!(&shown[start..end], "RefreshToken");
         // No scope: from the first non-blank character to the end of the line.
-        let (shown, start, end) = marked("    key: value", None, None);
+        let (shown, start, end) = marked("    key: value", &[], None);
         assert_eq!(&shown[start..end], "key: value");
     }
 
