@@ -125,6 +125,7 @@ fn may_hold_secret(line: &str) -> bool {
     }) {
         return true;
     }
+    // Keys whose name holds one of these words (`consumerSecret`, `client_secret`).
     const KEYS: [&str; 9] = [
         "secret",
         "password",
@@ -136,21 +137,30 @@ fn may_hold_secret(line: &str) -> bool {
         "access_token",
         "accesstoken",
     ];
-    KEYS.iter().any(|key| {
-        lower.match_indices(key).any(|(at, _)| {
-            // The rest of the key's name, a closing quote, then what gives it a value.
-            let rest =
-                lower[at + key.len()..].trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-            let rest = rest.trim_start_matches(['"', '\'']).trim_start();
-            let Some(value) = rest.strip_prefix([':', '=', '>']) else {
-                return false;
-            };
-            let value = value.split('<').next().unwrap_or("");
-            let value = value.split('&').next().unwrap_or("");
-            let value = value.trim().trim_matches(['"', '\'', ',']).trim();
-            !matches!(value, "" | "true" | "false" | "yes" | "no" | "null" | "~")
-        })
-    })
+    // Keys that are secrets only under exactly this name (`token: x`, not `token_storage`).
+    const EXACT: [&str; 3] = ["token", "authorization", "bearer"];
+    let name_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let given_value = |at: usize, key: &str, exact: bool| {
+        let rest = &lower[at + key.len()..];
+        if exact && (rest.starts_with(name_char) || lower[..at].ends_with(name_char)) {
+            return false;
+        }
+        // The rest of the key's name, a closing quote, then what gives it a value.
+        let rest = rest.trim_start_matches(name_char);
+        let rest = rest.trim_start_matches(['"', '\'']).trim_start();
+        let Some(value) = rest.strip_prefix([':', '=', '>']) else {
+            return false;
+        };
+        let value = value.split('<').next().unwrap_or("");
+        let value = value.split('&').next().unwrap_or("");
+        let value = value.trim().trim_matches(['"', '\'', ',']).trim();
+        !matches!(value, "" | "true" | "false" | "yes" | "no" | "null" | "~")
+    };
+    let keyed = |keys: &[&str], exact: bool| {
+        keys.iter()
+            .any(|key| lower.match_indices(key).any(|(at, _)| given_value(at, key, exact)))
+    };
+    keyed(&KEYS, false) || keyed(&EXACT, true)
 }
 
 /// The finding's source line with a marker under it and its line number, drawn by
@@ -553,6 +563,10 @@ mod tests {
             "https://host/authorize?scope=api&redirect_uri=https%3A%2F%2Fa%40b"
         ));
         assert!(!may_hold_secret("  - scope: refresh_token"));
+        assert!(may_hold_secret("  token: pat-na1-1234"));
+        assert!(may_hold_secret("Authorization: Bearer abc"));
+        assert!(!may_hold_secret("  refresh_token_policy: infinite"));
+        assert!(!may_hold_secret("  token_storage: encrypted at rest"));
     }
 
     #[test]
