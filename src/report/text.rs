@@ -201,7 +201,14 @@ fn snippet(sources: &mut Sources, paint: &Paint, app: Option<&AppReport>, f: &Fi
         Renderer::plain()
     }
     .term_width(usize::MAX / 2);
-    let group = Group::with_level(Level::NOTE).element(
+    // The marker takes the finding's colour, as rustc's takes the diagnostic's.
+    let level = match f.severity {
+        Severity::Critical | Severity::High => Level::ERROR,
+        Severity::Medium => Level::WARNING,
+        Severity::Low => Level::NOTE,
+        Severity::Info => Level::INFO,
+    };
+    let group = Group::with_level(level).element(
         Snippet::source(shown.as_str())
             .line_start(usize::try_from(*line).ok()?)
             .annotation(AnnotationKind::Primary.span(start..end)),
