@@ -31,6 +31,7 @@ pub mod engine;
 pub mod finding;
 pub mod inputs;
 pub mod json_lines;
+pub mod labels;
 pub mod model;
 pub mod policy;
 pub mod report;

@@ -98,7 +98,7 @@ fn hostile_input_is_text_in_html() {
     let allowed = [
         "!DOCTYPE", "html", "head", "meta", "title", "style", "body", "main", "header", "footer", "section", "div",
         "p", "strong", "span", "b", "i", "h1", "h2", "h3", "table", "thead", "tbody", "tr", "th", "td", "a", "br",
-        "code", "dl", "dt", "dd", "ul", "li",
+        "code", "dl", "dt", "dd", "ul", "li", "time",
     ];
     for (i, _) in html.match_indices('<') {
         let rest = &html[i + 1..];
@@ -355,4 +355,302 @@ fn sarif_output_is_valid_against_the_official_schema() {
     let mut broken = json_of(&report(&["examples/over-privileged-salesforce.yaml", "--no-config"], "sarif").stdout);
     broken["runs"][0]["results"][0]["level"] = "fatal".into();
     assert!(!validator.is_valid(&broken));
+}
+
+#[test]
+fn backticks_in_input_cannot_open_markup_or_break_code_spans() {
+    let args = ["tests/fixtures/reports/backticks.yaml", "--no-config"];
+    let html = report(&args, "html").stdout;
+    assert!(!html.contains("<script"), "HTML carries input markup");
+    assert!(!html.contains("<b>App"), "HTML carries input markup");
+    assert_eq!(html.matches("<code>").count(), html.matches("</code>").count());
+    // Rule texts show their code as code, not as backticks.
+    assert!(html.contains("<code>api</code>"));
+    // Waived, the messages quoting those names sit in a table.
+    let waived = [
+        "tests/fixtures/reports/backticks.yaml",
+        "--config",
+        "tests/fixtures/reports/backticks.policy.yaml",
+    ];
+    let md = report(&args, "markdown").stdout + &report(&waived, "markdown").stdout;
+    assert!(md.contains("| MEDIUM `unknown-scope`: "), "{md}");
+    // Every table row keeps its cells: a pipe inside a code span in a cell is escaped.
+    let mut columns = None;
+    for line in md.lines() {
+        if !line.starts_with('|') {
+            columns = None;
+            continue;
+        }
+        let separators = line.replace("\\|", "").matches('|').count();
+        match columns {
+            None => columns = Some(separators),
+            Some(n) => assert_eq!(separators, n, "broken row: {line}"),
+        }
+    }
+    // Outside code spans nothing from input is markup.
+    for line in md.lines() {
+        let mut rest = line;
+        let mut prose = String::new();
+        // Drop code spans the way CommonMark pairs them (same-length backtick runs).
+        while let Some(open) = rest.find('`') {
+            let run = rest[open..].chars().take_while(|c| *c == '`').count();
+            prose.push_str(&rest[..open]);
+            let after = &rest[open + run..];
+            let fence = "`".repeat(run);
+            match after.find(&fence) {
+                Some(close) => rest = &after[close + run..],
+                None => {
+                    rest = after;
+                }
+            }
+        }
+        prose.push_str(rest);
+        let prose = prose.replace("\\<", "").replace("\\`", "");
+        assert!(
+            !prose.contains("<script") && !prose.contains("<b>"),
+            "markup in prose: {line}"
+        );
+    }
+}
+
+#[test]
+fn the_platform_is_never_said_twice() {
+    let scope_list = ["--scopes", "api web", "--platform", "salesforce", "--no-config"];
+    let cases: [&[&str]; 3] = [
+        &["examples/", "--no-config"],
+        &scope_list,
+        &["tests/fixtures/formats", "--no-config"],
+    ];
+    for args in cases {
+        for (format, _) in FORMATS {
+            let out = report(args, format).stdout;
+            for platform in ["Salesforce", "HubSpot"] {
+                let twice = format!("({platform}) ({platform})");
+                assert!(!out.contains(&twice), "{args:?} {format} says {twice}");
+            }
+        }
+    }
+    let text = report(&scope_list, "text").stdout;
+    assert!(text.starts_with("Scope list (Salesforce) — --scopes\n"), "{text}");
+}
+
+#[test]
+fn the_checklist_fits_the_platform() {
+    let hubspot = report(&["tests/fixtures/reports/clean.yaml", "--no-config"], "markdown").stdout;
+    assert!(hubspot.contains("- [ ] **Scopes:**"));
+    assert!(!hubspot.contains("IP policy"), "HubSpot has no IP policy:\n{hubspot}");
+    let salesforce = report(&["examples/meeting-assistant-salesforce.yaml", "--no-config"], "html").stdout;
+    assert!(salesforce.contains("<li><b>IP policy:</b> IP restrictions enforced.</li>"));
+    let hubspot = report(&["tests/fixtures/reports/clean.yaml", "--no-config"], "html").stdout;
+    assert!(!hubspot.contains("IP policy"));
+}
+
+#[test]
+fn every_human_format_states_the_review_date_and_each_catalog_date() {
+    let out = run(scopeaudit().env("SCOPEAUDIT_TODAY", "2027-02-03").args([
+        "audit",
+        "examples/",
+        "--no-config",
+        "--format",
+        "text",
+    ]));
+    assert!(out.stdout.contains(
+        "reviewed 2027-02-03 · Salesforce catalog checked 2026-11-30 · HubSpot catalog checked 2026-11-30\n"
+    ));
+    for format in ["markdown", "html", "json"] {
+        let out = run(scopeaudit().env("SCOPEAUDIT_TODAY", "2027-02-03").args([
+            "audit",
+            "examples/",
+            "--no-config",
+            "--format",
+            format,
+        ]));
+        assert!(out.stdout.contains("2027-02-03"), "{format}");
+        if format != "json" {
+            assert!(out.stdout.contains("HubSpot scope catalog checked on"), "{format}");
+            assert!(out.stdout.contains("Salesforce scope catalog checked on"), "{format}");
+        }
+    }
+}
+
+#[test]
+fn each_app_has_its_own_verdict_beside_the_overall_one() {
+    let json = json_of(&report(&["examples/", "--no-config"], "json").stdout);
+    assert_eq!(json["verdict"], "not_acceptable");
+    let verdicts: Vec<&str> = json["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["verdict"].as_str().unwrap())
+        .collect();
+    assert!(
+        verdicts.contains(&"acceptable") && verdicts.contains(&"not_acceptable"),
+        "{verdicts:?}"
+    );
+    let text = report(&["examples/", "--no-config"], "text").stdout;
+    assert!(text.contains("\n  Acceptable as requested · grade"));
+    assert!(text.contains("\n  Not acceptable as requested · grade"));
+    assert!(text.contains("\nverdict: Not acceptable as requested\n"));
+}
+
+#[test]
+fn text_shows_the_source_line_but_never_a_secret() {
+    let out = report(
+        &[
+            "tests/fixtures/formats/urls/links.url",
+            "--no-config",
+            "--fail-on",
+            "never",
+        ],
+        "text",
+    )
+    .stdout;
+    // A snippet with its line number and a marker under the scope.
+    assert!(out.contains("           2 | "), "{out}");
+    assert!(out.contains("^^^"), "{out}");
+    // The client secret on line 4 is never shown.
+    assert!(!out.contains("9f8e7d6c5b4a"), "{out}");
+    assert!(!out.contains("client_secret="), "{out}");
+    let out = report(
+        &[
+            "tests/fixtures/formats/connected-app",
+            "--no-config",
+            "--fail-on",
+            "never",
+        ],
+        "text",
+    )
+    .stdout;
+    assert!(!out.contains("REPLACE_ME") && !out.contains("PRIVATE KEY"), "{out}");
+}
+
+#[test]
+fn snippets_are_coloured_only_when_asked() {
+    let args = ["audit", "examples/meeting-assistant-salesforce.yaml", "--no-config"];
+    let plain = run(scopeaudit().args(args));
+    assert!(!plain.stdout.contains('\u{1b}'));
+    let coloured = run(scopeaudit()
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .args(args));
+    let snippet_line = coloured
+        .stdout
+        .lines()
+        .find(|l| l.contains("- scope: api"))
+        .expect("a snippet line");
+    assert!(snippet_line.contains('\u{1b}'), "{snippet_line:?}");
+}
+
+#[test]
+fn waived_findings_are_listed_with_their_reason_in_text() {
+    let out = report(
+        &[
+            "examples/meeting-assistant-salesforce.yaml",
+            "--config",
+            "tests/fixtures/reports/waived.policy.yaml",
+        ],
+        "text",
+    )
+    .stdout;
+    assert!(out.contains("  2 findings waived by policy:\n"));
+    assert!(out.contains("waived: Approved in SEC-123"));
+    assert!(out.contains("(until 2027-06-30)"));
+}
+
+#[test]
+fn sarif_uris_stay_inside_the_repository_and_non_files_are_logical() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().canonicalize().unwrap();
+    let repo = base.join("repo");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::create_dir_all(repo.join("apps")).unwrap();
+    std::fs::create_dir_all(repo.join("sub")).unwrap();
+    let manifest = std::fs::read_to_string(root().join("examples/over-privileged-salesforce.yaml")).unwrap();
+    write(&repo.join("apps"), "x.yaml", &manifest);
+    write(&base, "outside.yaml", &manifest);
+    let sarif = |cwd: &std::path::Path, args: &[&str]| {
+        let out = run(scopeaudit()
+            .current_dir(cwd)
+            .arg("audit")
+            .args(args)
+            .args(["--no-config", "--format", "sarif"]));
+        assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
+        json_of(&out.stdout)
+    };
+    let uris = |sarif: &serde_json::Value| -> Vec<String> {
+        sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    // From a subfolder, `../apps/x.yaml` is `apps/x.yaml` from the repository root.
+    let inside = sarif(&repo.join("sub"), &["../apps/x.yaml"]);
+    let found = uris(&inside);
+    assert!(!found.is_empty());
+    assert!(found.iter().all(|u| u == "apps/x.yaml"), "{found:?}");
+    let base_id = &inside["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"];
+    assert_eq!(base_id, "%SRCROOT%");
+    // A file outside the repository: an absolute file URI, never `../`.
+    let outside = sarif(&repo.join("sub"), &["../../outside.yaml"]);
+    for uri in uris(&outside) {
+        assert!(uri.starts_with("file:///") && !uri.contains(".."), "{uri}");
+    }
+    // An authorize URL and a scope list are not files: logical locations.
+    let url = "https://app.hubspot.com/oauth/authorize?client_id=abc&redirect_uri=https://a.example/cb&scope=oauth%20crm.objects.contacts.write";
+    for args in [vec![url], vec!["--scopes", "api web", "--platform", "salesforce"]] {
+        let out = sarif(&root(), &args);
+        let results = out["runs"][0]["results"].as_array().unwrap();
+        assert!(!results.is_empty(), "{args:?}");
+        for r in results {
+            assert!(r["locations"][0].get("physicalLocation").is_none(), "{args:?}: {r}");
+            let logical = &r["locations"][0]["logicalLocations"][0];
+            assert!(logical["name"].is_string(), "{args:?}: {r}");
+        }
+        let errors: Vec<String> = sarif_validator().iter_errors(&out).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{args:?}: {errors:?}");
+    }
+}
+
+#[test]
+fn sarif_help_links_fit_the_platform_of_the_findings() {
+    // `write-scope` applies to both platforms; its one link is HubSpot's documentation.
+    // Scope lists without tools, so that nothing more specific speaks of the write scope.
+    let sf = json_of(
+        &report(
+            &["--scopes", "chatter_api", "--platform", "salesforce", "--no-config"],
+            "sarif",
+        )
+        .stdout,
+    );
+    let hs = json_of(
+        &report(
+            &[
+                "--scopes",
+                "oauth crm.objects.contacts.write",
+                "--platform",
+                "hubspot",
+                "--no-config",
+            ],
+            "sarif",
+        )
+        .stdout,
+    );
+    let help = |sarif: &serde_json::Value| {
+        sarif["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == "write-scope")
+            .map(|r| r["helpUri"].as_str().unwrap().to_string())
+            .expect("write-scope fired")
+    };
+    assert!(help(&sf).contains("salesforce.com"), "{}", help(&sf));
+    assert!(help(&hs).contains("hubspot.com"), "{}", help(&hs));
 }

@@ -197,7 +197,8 @@ pub(super) fn placeholder(name: &str, facts: &Facts, target: &Target) -> String 
     if let Some(setting) = name.strip_prefix("setting:").and_then(Setting::parse) {
         return match effective_default(app, setting, facts.today) {
             Some(default) => format!("not set: {}", default.meaning),
-            None => app.settings.value(setting, facts.today).to_string(),
+            // Stated values in the reviewer's words, from the one label table.
+            None => crate::labels::value_label(setting, &app.settings.value(setting, facts.today)),
         };
     }
     let view = scope_view(facts, target);

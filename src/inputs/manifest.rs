@@ -1,9 +1,9 @@
 //! The native app manifest (`*.yaml` with a top-level `app:`), SPEC section 2.
 
 use crate::model::{
-    App, AppIdentity, AppOwner, AppSettings, Credential, CallbackUrl, CertificateInfo, Date, Delegation, Flow, IdentityKind, InputKind,
-    Integration, IpRelaxation, Platform, Pos, RefreshTokenPolicy, RequestedScope, Requirement, Setting, Source, Tool,
-    ToolAccess,
+    App, AppIdentity, AppOwner, AppSettings, CallbackUrl, CertificateInfo, Credential, Date, Delegation, Flow,
+    IdentityKind, InputKind, Integration, IpRelaxation, Platform, Pos, RefreshTokenPolicy, RequestedScope, Requirement,
+    Setting, Source, Tool, ToolAccess,
 };
 use crate::source_file::FileError;
 use crate::yaml::{self, Located, Value};

@@ -3,6 +3,7 @@
 pub mod sarif;
 pub mod templates;
 pub mod text;
+pub mod wording;
 
 use crate::analysis::AppResult;
 use crate::catalog::Catalogs;
@@ -40,6 +41,67 @@ pub struct Report {
     pub rules: Vec<RuleInfo>,
     pub stats: Stats,
     pub gate: Gate,
+    /// The overall verdict the human formats lead with (added in 0.1: additive to schema 1).
+    pub verdict: ReviewVerdict,
+    /// The day of the review: the session's "today" (`SCOPEAUDIT_TODAY` fixes it).
+    pub review_date: String,
+    /// The catalog of each platform the report's apps are on, with the date it was checked
+    /// against the platform's documentation.
+    pub catalogs: Vec<CatalogDate>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CatalogDate {
+    pub platform: crate::model::Platform,
+    pub checked: String,
+}
+
+/// What the review concludes, for the whole report and for each app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ReviewVerdict {
+    /// No finding fails the gate and the grade is A or B.
+    Acceptable,
+    /// No finding fails the gate, but the grade is C or lower.
+    AcceptableWithReservations,
+    /// A finding at or above `--fail-on`.
+    NotAcceptable,
+    /// `--fail-on never`: the reviewer judges the findings.
+    NoGate,
+    /// Some input could not be read (the whole report only).
+    Incomplete,
+}
+
+impl ReviewVerdict {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// The words every human format leads with.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReviewVerdict::Acceptable => "Acceptable as requested",
+            ReviewVerdict::AcceptableWithReservations => "Acceptable, with reservations",
+            ReviewVerdict::NotAcceptable => "Not acceptable as requested",
+            ReviewVerdict::NoGate => "No gate applied: review the findings",
+            ReviewVerdict::Incomplete => "Incomplete: no verdict",
+        }
+    }
+
+    fn judge(complete: bool, fails: bool, fail_on: FailOn, worst_grade: &str) -> ReviewVerdict {
+        if !complete {
+            ReviewVerdict::Incomplete
+        } else if fails {
+            ReviewVerdict::NotAcceptable
+        } else if fail_on == FailOn::Never {
+            ReviewVerdict::NoGate
+        } else if worst_grade <= "B" {
+            ReviewVerdict::Acceptable
+        } else {
+            ReviewVerdict::AcceptableWithReservations
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -133,6 +195,8 @@ pub struct AppReport {
     pub recommendation: Recommendation,
     pub score: u32,
     pub grade: String,
+    /// This app's own verdict: whether its findings fail the gate, and its grade.
+    pub verdict: ReviewVerdict,
     /// Unsuppressed findings about this app, by severity (all of them, whatever
     /// `--min-severity` hides).
     pub findings_by_severity: BTreeMap<Severity, usize>,
@@ -192,16 +256,38 @@ impl Report {
         // An incomplete audit never passes: what was not read may hold the dangerous app.
         let passed = complete && !findings.iter().any(|f| options.fail_on.fails(f.severity));
         let mut per_app: BTreeMap<&str, BTreeMap<Severity, usize>> = BTreeMap::new();
+        let mut failing_apps: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
         for f in &findings {
             if let Some(app) = f.app.as_deref() {
                 *per_app.entry(app).or_default().entry(f.severity).or_default() += 1;
+                if options.fail_on.fails(f.severity) {
+                    failing_apps.insert(app);
+                }
             }
         }
         let apps: Vec<AppReport> = apps
             .iter()
             .map(|a| {
                 let counts = per_app.get(a.id.as_str()).cloned().unwrap_or_default();
-                app_report(a, catalogs, counts, options.today)
+                let mut report = app_report(a, catalogs, counts, options.today);
+                // A failing app fails whatever else was not read; any other app of an
+                // incomplete audit gets no verdict, as the whole report does not.
+                report.verdict = if failing_apps.contains(a.id.as_str()) {
+                    ReviewVerdict::NotAcceptable
+                } else {
+                    ReviewVerdict::judge(complete, false, options.fail_on, &report.grade)
+                };
+                report
+            })
+            .collect();
+        let worst_grade = apps.iter().map(|a| a.grade.as_str()).max().unwrap_or("A");
+        let verdict = ReviewVerdict::judge(complete, !passed, options.fail_on, worst_grade);
+        let platforms: std::collections::BTreeSet<crate::model::Platform> = apps.iter().map(|a| a.platform).collect();
+        let catalog_dates = platforms
+            .into_iter()
+            .map(|platform| CatalogDate {
+                platform,
+                checked: catalogs.get(platform).checked.clone(),
             })
             .collect();
         let total = findings.len();
@@ -259,7 +345,39 @@ impl Report {
                 fail_on: options.fail_on.as_str(),
                 passed,
             },
+            verdict,
+            review_date: options.today.to_string(),
+            catalogs: catalog_dates,
         }
+    }
+
+    /// The platform of the app a finding is about (none for the policy file's findings).
+    pub fn platform_of(&self, finding: &Finding) -> Option<crate::model::Platform> {
+        let app = finding.app.as_deref()?;
+        self.apps.iter().find(|a| a.id == app).map(|a| a.platform)
+    }
+
+    /// A rule's help links for the platforms its findings (and waived findings) are on: one
+    /// per distinct link, the rule's own when no finding names a platform.
+    pub fn help_links(&self, rule: &RuleInfo) -> Vec<(Option<crate::model::Platform>, String)> {
+        let platforms: std::collections::BTreeSet<crate::model::Platform> = self
+            .findings
+            .iter()
+            .chain(self.suppressed.iter().map(|s| &s.finding))
+            .filter(|f| f.rule == rule.id)
+            .filter_map(|f| self.platform_of(f))
+            .collect();
+        let mut links: Vec<(Option<crate::model::Platform>, String)> = Vec::new();
+        for platform in platforms {
+            let uri = wording::help_uri(&rule.help_uri, platform);
+            if !links.iter().any(|(_, u)| *u == uri) {
+                links.push((Some(platform), uri));
+            }
+        }
+        if links.is_empty() {
+            links.push((None, rule.help_uri.clone()));
+        }
+        links
     }
 
     /// JSON keeps every input string as it is: escaping is the reader's business.
@@ -358,6 +476,7 @@ fn app_report(
         },
         score: result.score,
         grade: result.grade.to_string(),
+        verdict: ReviewVerdict::Acceptable,
         findings_by_severity: by_severity,
     }
 }

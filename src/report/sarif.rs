@@ -7,6 +7,7 @@ use crate::finding::{Finding, Location, Severity};
 use crate::untrusted::visible;
 use serde_json::{json, Value};
 use std::io::Write;
+use std::path::{Component, Path, PathBuf};
 
 /// The key of our partial fingerprint; the value is the finding's fingerprint, which leaves out
 /// lines and wording by design.
@@ -31,40 +32,119 @@ fn security_severity(severity: Severity) -> &'static str {
     }
 }
 
-/// A path as the user named it, as a URI reference: relative paths stay relative to the
-/// source root (GitHub resolves them against the checkout); absolute paths become `file:`
-/// URIs. Characters outside the URI set are percent-encoded.
-fn artifact_uri(path: &str) -> (String, bool) {
-    if path.starts_with("https://") || path.starts_with("http://") {
-        return (path.to_string(), false);
-    }
-    let trimmed = path.strip_prefix("./").unwrap_or(path);
-    let mut encoded = String::with_capacity(trimmed.len());
-    for b in trimmed.bytes() {
+/// Characters outside the URI set percent-encoded; `\\` as `/`.
+fn encode_path(path: &str) -> String {
+    let mut encoded = String::with_capacity(path.len());
+    for b in path.bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => encoded.push(char::from(b)),
             b'\\' => encoded.push('/'),
             _ => encoded.push_str(&format!("%{b:02X}")),
         }
     }
-    if trimmed.starts_with('/') {
-        (format!("file://{encoded}"), false)
-    } else {
-        (encoded, true)
+    encoded
+}
+
+/// `path` without `.` and with each `..` taking away the component before it, without asking
+/// the file system (for a path that no longer exists).
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Where artifact URIs are relative to: the git top-level of each input (the nearest folder
+/// above it with a `.git`, a directory or a worktree's file), else the current directory.
+/// Code scanning resolves `%SRCROOT%` against the checkout, so a URI never climbs out of it
+/// with `../`: a file outside the root gets an absolute `file://` URI instead.
+struct Roots {
+    cwd: Option<PathBuf>,
+}
+
+impl Roots {
+    fn new() -> Roots {
+        Roots {
+            cwd: std::env::current_dir().ok().map(|d| d.canonicalize().unwrap_or(d)),
+        }
+    }
+
+    /// The URI of a file as the user named it, and whether it is relative to `%SRCROOT%`.
+    fn artifact_uri(&self, path: &str) -> (String, bool) {
+        let given = Path::new(path);
+        let absolute = match (&self.cwd, given.is_absolute()) {
+            (_, true) => given.to_path_buf(),
+            (Some(cwd), false) => cwd.join(given),
+            (None, false) => return (encode_path(path.strip_prefix("./").unwrap_or(path)), true),
+        };
+        let absolute = absolute.canonicalize().unwrap_or_else(|_| lexical(&absolute));
+        let root = absolute
+            .ancestors()
+            .skip(1)
+            .find(|dir| dir.join(".git").exists())
+            .map(Path::to_path_buf)
+            .or_else(|| self.cwd.clone());
+        match root.as_deref().and_then(|r| absolute.strip_prefix(r).ok()) {
+            Some(relative) => {
+                let parts: Vec<String> = relative
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                (encode_path(&parts.join("/")), true)
+            }
+            None => {
+                let shown = absolute.to_string_lossy().replace('\\', "/");
+                let shown = if shown.starts_with('/') {
+                    shown
+                } else {
+                    format!("/{shown}")
+                };
+                (format!("file://{}", encode_path(&shown)), false)
+            }
+        }
     }
 }
 
-/// Where a result points: a file and line, or (for an org record) a logical location.
-fn locations(location: &Location) -> Value {
+/// An input that is not a file: an authorize URL given as an argument, or `--scopes`. Results
+/// about it get a logical location, never a file path that does not exist.
+fn logical_input(path: &str) -> Option<(&'static str, &'static str)> {
+    if path.starts_with("https://") || path.starts_with("http://") {
+        Some(("resource", "authorize URL"))
+    } else if path == "--scopes" {
+        Some(("parameter", "command-line scope list"))
+    } else {
+        None
+    }
+}
+
+/// Where a result points: a file and line, or (for an org record, an authorize URL or a scope
+/// list) a logical location.
+fn locations(roots: &Roots, location: &Location) -> Value {
     match location {
+        Location::File { path, .. } if logical_input(path).is_some() => {
+            let (kind, input) = logical_input(path).unwrap_or(("resource", "input"));
+            json!([{ "logicalLocations": [{
+                "name": visible(path),
+                "fullyQualifiedName": visible(path),
+                "kind": kind,
+                "properties": { "input": input },
+            }] }])
+        }
         Location::File { path, line, column } => {
-            let (uri, relative) = artifact_uri(path);
+            let (uri, relative) = roots.artifact_uri(path);
             let mut artifact = json!({ "uri": uri });
             if relative {
                 artifact["uriBaseId"] = json!("%SRCROOT%");
             }
-            // A finding without a line (an ad-hoc scope list) still needs a region for code
-            // scanning; the first line stands for the whole input.
+            // A finding without a line still needs a region for code scanning; the first line
+            // stands for the whole input.
             let mut region = json!({ "startLine": line.unwrap_or(1) });
             if let Some(column) = column {
                 region["startColumn"] = json!(column);
@@ -88,13 +168,13 @@ fn locations(location: &Location) -> Value {
     }
 }
 
-fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
+fn result(roots: &Roots, finding: &Finding, rule_index: Option<usize>) -> Value {
     let mut result = json!({
         "ruleId": finding.rule,
         "level": level(finding.severity),
         // Viewers show the message to people: hazards made visible.
         "message": { "text": visible(&finding.message) },
-        "locations": locations(&finding.location),
+        "locations": locations(roots, &finding.location),
         "partialFingerprints": { FINGERPRINT_KEY: finding.fingerprint },
         "properties": {
             "severity": finding.severity.as_str(),
@@ -111,7 +191,7 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> Value {
 
 /// The run's invocation: whether every input was read, and a notification per input that was
 /// not, so code scanning shows an incomplete run as one.
-fn invocation(report: &Report) -> Value {
+fn invocation(roots: &Roots, report: &Report) -> Value {
     let notifications: Vec<Value> = report
         .errors
         .iter()
@@ -124,7 +204,7 @@ fn invocation(report: &Report) -> Value {
             json!({
                 "level": "error",
                 "message": { "text": visible(&e.message) },
-                "locations": locations(&at),
+                "locations": locations(roots, &at),
             })
         })
         .collect();
@@ -135,6 +215,7 @@ fn invocation(report: &Report) -> Value {
 }
 
 pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    let roots = Roots::new();
     let rules: Vec<Value> = report
         .rules
         .iter()
@@ -147,14 +228,28 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ");
-            let markdown = format!("{}\n\n## Remediation\n\n{}", r.docs, r.remediation);
+            // The help link of the platform the rule's findings are on; a rule that fired on
+            // both platforms with different documentation lists each in its help.
+            let links = report.help_links(r);
+            let help_uri = match links.as_slice() {
+                [(_, uri)] => uri.clone(),
+                _ => r.help_uri.clone(),
+            };
+            let mut markdown = format!("{}\n\n## Remediation\n\n{}", r.docs, r.remediation);
+            if links.len() > 1 {
+                markdown.push_str("\n\n## Documentation\n");
+                for (platform, uri) in &links {
+                    let name = platform.map_or("Documentation", |p| p.display_name());
+                    markdown.push_str(&format!("\n- {name}: <{uri}>"));
+                }
+            }
             json!({
                 "id": r.id,
                 "name": r.id,
                 "shortDescription": { "text": r.title },
                 "fullDescription": { "text": first_paragraph },
                 "help": { "text": markdown, "markdown": markdown },
-                "helpUri": r.help_uri,
+                "helpUri": help_uri,
                 "defaultConfiguration": { "level": level(r.severity) },
                 "properties": {
                     "tags": ["security", "oauth"],
@@ -165,9 +260,13 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         })
         .collect();
     let index_of = |id: &str| report.rules.iter().position(|r| r.id == id);
-    let mut results: Vec<Value> = report.findings.iter().map(|f| result(f, index_of(&f.rule))).collect();
+    let mut results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| result(&roots, f, index_of(&f.rule)))
+        .collect();
     for s in &report.suppressed {
-        let mut r = result(&s.finding, index_of(&s.finding.rule));
+        let mut r = result(&roots, &s.finding, index_of(&s.finding.rule));
         let justification = match &s.expires {
             Some(date) => format!("{} (waiver expires {date})", s.reason),
             None => s.reason.clone(),
@@ -187,7 +286,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
                     "rules": rules,
                 }
             },
-            "invocations": [invocation(report)],
+            "invocations": [invocation(&roots, report)],
             "columnKind": "unicodeCodePoints",
             "results": results,
         }]
@@ -201,16 +300,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn uris_are_relative_or_file_and_encoded() {
+    fn uris_are_relative_to_the_root_or_file_and_encoded() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(base.join("repo/.git")).unwrap();
+        std::fs::create_dir_all(base.join("repo/my apps")).unwrap();
+        std::fs::write(base.join("repo/my apps/x.yaml"), "x").unwrap();
+        std::fs::write(base.join("outside.yaml"), "x").unwrap();
+        let roots = Roots {
+            cwd: Some(base.join("repo/my apps")),
+        };
+        // Named from a folder below the root: relative to the root, not to the folder.
+        assert_eq!(roots.artifact_uri("./x.yaml"), ("my%20apps/x.yaml".into(), true));
         assert_eq!(
-            artifact_uri("./src/app/app-hsmeta.json"),
-            ("src/app/app-hsmeta.json".into(), true)
+            roots.artifact_uri("../my apps/x.yaml"),
+            ("my%20apps/x.yaml".into(), true)
         );
-        assert_eq!(artifact_uri("my apps/x.yaml"), ("my%20apps/x.yaml".into(), true));
-        assert_eq!(artifact_uri("/tmp/a b.xml"), ("file:///tmp/a%20b.xml".into(), false));
-        assert_eq!(
-            artifact_uri("https://app.hubspot.com/oauth/authorize"),
-            ("https://app.hubspot.com/oauth/authorize".into(), false)
+        // Outside every root: absolute, never `../`.
+        let (uri, relative) = roots.artifact_uri("../../outside.yaml");
+        assert!(
+            !relative && uri.starts_with("file:///") && uri.ends_with("/outside.yaml"),
+            "{uri}"
         );
+        assert!(!uri.contains(".."));
+    }
+
+    #[test]
+    fn urls_and_scope_lists_are_logical_locations() {
+        let roots = Roots { cwd: None };
+        let at = locations(&roots, &Location::file("https://app.hubspot.com/oauth/authorize", None));
+        assert_eq!(at[0]["logicalLocations"][0]["kind"], "resource");
+        assert!(at[0].get("physicalLocation").is_none());
+        let at = locations(&roots, &Location::file("--scopes", None));
+        assert_eq!(at[0]["logicalLocations"][0]["kind"], "parameter");
     }
 }

@@ -90,6 +90,8 @@ impl Templates {
         });
         env.set_formatter(neutralizing_formatter);
         env.add_filter("md", md_escape);
+        env.add_filter("md_code", md_code);
+        env.add_filter("code_spans", html_code_spans);
         env.add_filter("safe_url", safe_url);
         for (name, source) in &self.sources {
             env.add_template(name, source)?;
@@ -172,6 +174,133 @@ pub fn md_escape(value: String) -> String {
     out
 }
 
+/// A piece of text in the rules' and analysis's Markdown-ish convention: `x` is code.
+#[derive(Debug, PartialEq, Eq)]
+enum Piece<'a> {
+    Text(&'a str),
+    Code(&'a str),
+}
+
+/// Splits `text` into prose and code spans as CommonMark does: a run of n backticks opens a
+/// span that the next run of exactly n backticks closes; a run with no partner is prose.
+fn code_pieces(text: &str) -> Vec<Piece<'_>> {
+    let bytes = text.as_bytes();
+    let run_at = |i: usize| bytes[i..].iter().take_while(|b| **b == b'`').count();
+    let mut pieces = Vec::new();
+    let mut prose_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'`' {
+            i += 1;
+            continue;
+        }
+        let n = run_at(i);
+        // The closing run: the next run of exactly n backticks.
+        let mut j = i + n;
+        let mut close = None;
+        while j < bytes.len() {
+            if bytes[j] == b'`' {
+                let m = run_at(j);
+                if m == n {
+                    close = Some(j);
+                    break;
+                }
+                j += m;
+            } else {
+                j += 1;
+            }
+        }
+        match close {
+            Some(j) => {
+                if prose_start < i {
+                    pieces.push(Piece::Text(&text[prose_start..i]));
+                }
+                let inner = &text[i + n..j];
+                // One space on both sides is padding, as in CommonMark.
+                let inner = match inner.strip_prefix(' ').and_then(|s| s.strip_suffix(' ')) {
+                    Some(stripped) if !stripped.trim().is_empty() => stripped,
+                    _ => inner,
+                };
+                pieces.push(Piece::Code(inner));
+                i = j + n;
+                prose_start = i;
+            }
+            None => i += n,
+        }
+    }
+    if prose_start < text.len() {
+        pieces.push(Piece::Text(&text[prose_start..]));
+    }
+    pieces
+}
+
+fn html_escape(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            '/' => out.push_str("&#x2f;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// HTML for text in the backtick convention: every character escaped first, then each code
+/// span set as `<code>`. Nothing from the text can open a tag: the only markup is ours.
+pub fn html_code_spans(value: String) -> Value {
+    let text = crate::untrusted::visible(&value);
+    let mut out = String::with_capacity(text.len() + 16);
+    for piece in code_pieces(&text) {
+        match piece {
+            Piece::Text(t) => html_escape(t, &mut out),
+            Piece::Code(c) => {
+                out.push_str("<code>");
+                html_escape(c, &mut out);
+                out.push_str("</code>");
+            }
+        }
+    }
+    Value::from_safe_string(out)
+}
+
+/// Markdown for text in the backtick convention: prose escaped as `md` does, each code span
+/// written so that GitHub shows exactly its text as code: fenced by more backticks than it
+/// holds, padded when it starts or ends with a backtick, and (in a table cell, `table=true`)
+/// with `|` as `\|` so the span cannot end the cell.
+pub fn md_code(value: String, table: Option<bool>) -> String {
+    let table = table.unwrap_or(false);
+    let mut out = String::with_capacity(value.len() + 16);
+    for piece in code_pieces(&value) {
+        match piece {
+            Piece::Text(t) => out.push_str(&md_escape(t.to_string())),
+            Piece::Code(c) => {
+                let code: String = c
+                    .chars()
+                    .map(|ch| if ch == '\r' || ch == '\n' { ' ' } else { ch })
+                    .collect();
+                let code = if table { code.replace('|', "\\|") } else { code };
+                let longest = code.split(|ch| ch != '`').map(str::len).max().unwrap_or(0);
+                let fence = "`".repeat(longest + 1);
+                let pad =
+                    if code.starts_with('`') || code.ends_with('`') || (code.starts_with(' ') && code.ends_with(' ')) {
+                        " "
+                    } else {
+                        ""
+                    };
+                out.push_str(&fence);
+                out.push_str(pad);
+                out.push_str(&code);
+                out.push_str(pad);
+                out.push_str(&fence);
+            }
+        }
+    }
+    out
+}
+
 /// Only https links are made links; anything else (`javascript:`, `data:`) renders as
 /// nothing, and the template shows the text without a link.
 pub fn safe_url(value: String) -> String {
@@ -190,17 +319,58 @@ struct View<'a> {
     /// Findings not about an app (the policy file's waivers).
     policy_findings: Vec<&'a Finding>,
     worst_grade: &'a str,
+    /// The overall verdict in words.
+    verdict: &'static str,
+    /// Each platform catalog used, by its display name, with the date it was checked.
+    catalogs: Vec<CatalogView>,
+    /// The rules behind the findings, each with its help link for each platform it fired on.
+    rules: Vec<RuleView<'a>>,
+}
+
+#[derive(Serialize)]
+struct CatalogView {
+    platform_name: &'static str,
+    checked: String,
+}
+
+#[derive(Serialize)]
+struct RuleView<'a> {
+    rule: &'a super::RuleInfo,
+    links: Vec<LinkView>,
+}
+
+#[derive(Serialize)]
+struct LinkView {
+    /// The platform whose documentation the link is; absent for a standard (an RFC).
+    platform_name: Option<&'static str>,
+    uri: String,
 }
 
 #[derive(Serialize)]
 struct AppView<'a> {
     anchor: String,
     platform_name: &'static str,
+    /// The app's name with its platform, never said twice.
+    title: String,
+    /// The app's own verdict in words.
+    verdict: &'static str,
     app: &'a AppReport,
     findings: Vec<&'a Finding>,
     waived: Vec<&'a super::SuppressedFinding>,
     offline: bool,
     needs_review: usize,
+    /// The app's settings as label and value, from the one label table.
+    settings: Vec<SettingView>,
+    /// Each scope's verdict reason as a sentence, in the order of `app.scopes`.
+    reasons: Vec<String>,
+    /// The reviewer's checklist for the app's platform.
+    checklist: Vec<super::wording::ChecklistLine>,
+}
+
+#[derive(Serialize)]
+struct SettingView {
+    label: &'static str,
+    value: String,
 }
 
 impl<'a> View<'a> {
@@ -209,29 +379,53 @@ impl<'a> View<'a> {
             .apps
             .iter()
             .enumerate()
-            .map(|(i, app)| AppView {
-                anchor: format!("app-{}", i + 1),
-                platform_name: app.platform.display_name(),
-                app,
-                findings: report
-                    .findings
-                    .iter()
-                    .filter(|f| f.app.as_deref() == Some(app.id.as_str()))
-                    .collect(),
-                waived: report
-                    .suppressed
-                    .iter()
-                    .filter(|s| s.finding.app.as_deref() == Some(app.id.as_str()))
-                    .collect(),
-                offline: app
+            .map(|(i, app)| {
+                let offline = app
                     .scopes
                     .iter()
-                    .any(|s| s.access == Some(crate::catalog::Access::Offline.as_str())),
-                needs_review: app
+                    .any(|s| s.access == Some(crate::catalog::Access::Offline.as_str()));
+                let needs_review = app
                     .scopes
                     .iter()
                     .filter(|s| s.verdict != crate::rule::Verdict::Needed)
-                    .count(),
+                    .count();
+                let facts = super::wording::ChecklistFacts { needs_review, offline };
+                AppView {
+                    anchor: format!("app-{}", i + 1),
+                    platform_name: app.platform.display_name(),
+                    title: super::wording::app_title(&app.name, app.platform),
+                    verdict: app.verdict.label(),
+                    settings: app
+                        .settings
+                        .iter()
+                        .filter_map(|(name, value)| {
+                            let setting = crate::model::Setting::parse(name)?;
+                            Some(SettingView {
+                                label: crate::labels::setting_label(setting),
+                                value: crate::labels::value_label(setting, value),
+                            })
+                        })
+                        .collect(),
+                    reasons: app
+                        .scopes
+                        .iter()
+                        .map(|s| super::wording::sentence(&s.verdict_reason))
+                        .collect(),
+                    checklist: super::wording::checklist(app, &facts),
+                    app,
+                    findings: report
+                        .findings
+                        .iter()
+                        .filter(|f| f.app.as_deref() == Some(app.id.as_str()))
+                        .collect(),
+                    waived: report
+                        .suppressed
+                        .iter()
+                        .filter(|s| s.finding.app.as_deref() == Some(app.id.as_str()))
+                        .collect(),
+                    offline,
+                    needs_review,
+                }
             })
             .collect();
         let worst_grade = report.apps.iter().map(|a| a.grade.as_str()).max().unwrap_or("A");
@@ -240,6 +434,31 @@ impl<'a> View<'a> {
             apps,
             policy_findings: report.findings.iter().filter(|f| f.app.is_none()).collect(),
             worst_grade,
+            verdict: report.verdict.label(),
+            catalogs: report
+                .catalogs
+                .iter()
+                .map(|c| CatalogView {
+                    platform_name: c.platform.display_name(),
+                    checked: c.checked.clone(),
+                })
+                .collect(),
+            rules: report
+                .rules
+                .iter()
+                .map(|rule| RuleView {
+                    rule,
+                    links: report
+                        .help_links(rule)
+                        .into_iter()
+                        .map(|(_, uri)| LinkView {
+                            // Named by where the link leads: a platform's docs, or a standard.
+                            platform_name: super::wording::link_platform(&uri).map(|p| p.display_name()),
+                            uri,
+                        })
+                        .collect(),
+                })
+                .collect(),
         }
     }
 }
@@ -262,6 +481,28 @@ mod tests {
             md_escape("see https://evil.example, www.evil.example or a@evil.example".into()),
             "see https\\://evil.example, www\\.evil.example or a\\@evil.example"
         );
+    }
+
+    #[test]
+    fn code_spans_become_code_after_escaping() {
+        assert_eq!(
+            html_code_spans("use `api` not `<b>full</b>`, & `unclosed".into()).as_str(),
+            Some("use <code>api</code> not <code>&lt;b&gt;full&lt;&#x2f;b&gt;</code>, &amp; `unclosed")
+        );
+        assert_eq!(
+            html_code_spans("`` a`b `` and `x`".into()).as_str(),
+            Some("<code>a`b</code> and <code>x</code>")
+        );
+    }
+
+    #[test]
+    fn markdown_code_spans_stay_valid_in_tables() {
+        assert_eq!(md_code("use `api` *now*".into(), None), "use `api` \\*now\\*");
+        assert_eq!(md_code("`a|b`".into(), Some(true)), "`a\\|b`");
+        assert_eq!(md_code("`a|b`".into(), Some(false)), "`a|b`");
+        assert_eq!(md_code("`` x`y ``".into(), None), "``x`y``");
+        assert_eq!(md_code("```` `x ````".into(), None), "`` `x ``");
+        assert_eq!(md_code("`a\nb`".into(), None), "`a b`");
     }
 
     #[test]

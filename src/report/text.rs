@@ -79,7 +79,212 @@ fn rule_label(f: &Finding) -> String {
     }
 }
 
-fn finding_block(out: &mut dyn Write, paint: &Paint, f: &Finding) -> io::Result<()> {
+/// Where finding text starts, under the severity column.
+const INDENT: &str = "           ";
+
+/// The source files findings point into, each read once (through the same bounded read as the
+/// inputs) and kept as lines; a file that cannot be read again shows no snippet.
+#[derive(Default)]
+struct Sources {
+    files: std::collections::HashMap<String, Option<Vec<String>>>,
+}
+
+impl Sources {
+    fn line(&mut self, path: &str, line: u32) -> Option<&str> {
+        let lines = self.files.entry(path.to_string()).or_insert_with(|| {
+            let file = std::path::Path::new(path);
+            if path.is_empty() || !file.is_file() {
+                return None;
+            }
+            crate::source_file::read_text(file, path, crate::inputs::MAX_INPUT_BYTES)
+                .ok()
+                .map(|text| text.lines().map(str::to_string).collect())
+        });
+        let index = usize::try_from(line).ok()?.checked_sub(1)?;
+        lines.as_ref()?.get(index).map(String::as_str)
+    }
+}
+
+/// The longest source line a snippet shows; the rest is elided (a URL input's line can be
+/// kilobytes).
+const MAX_SNIPPET_CHARS: usize = 160;
+
+/// Whether a source line may hold a secret: such a line is never shown, whatever the finding.
+/// A secret is a value given to a key that names one (`consumer_secret: x`,
+/// `<consumerSecret>x</consumerSecret>`, `client_secret=x` in a URL, `"password": "x"`) unless
+/// the value is a flag, a PEM block, or credentials in a URL's authority.
+fn may_hold_secret(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    if lower.contains("-----begin") {
+        return true;
+    }
+    if lower.split("://").skip(1).any(|rest| {
+        rest.split(['/', '?', '#'])
+            .next()
+            .is_some_and(|authority| authority.contains('@'))
+    }) {
+        return true;
+    }
+    // Keys whose name holds one of these words (`consumerSecret`, `client_secret`).
+    const KEYS: [&str; 9] = [
+        "secret",
+        "password",
+        "passwd",
+        "privatekey",
+        "private_key",
+        "apikey",
+        "api_key",
+        "access_token",
+        "accesstoken",
+    ];
+    // Keys that are secrets only under exactly this name (`token: x`, not `token_storage`).
+    const EXACT: [&str; 3] = ["token", "authorization", "bearer"];
+    let name_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let given_value = |at: usize, key: &str, exact: bool| {
+        let rest = &lower[at + key.len()..];
+        if exact && (rest.starts_with(name_char) || lower[..at].ends_with(name_char)) {
+            return false;
+        }
+        // The rest of the key's name, a closing quote, then what gives it a value.
+        let rest = rest.trim_start_matches(name_char);
+        let rest = rest.trim_start_matches(['"', '\'']).trim_start();
+        let Some(value) = rest.strip_prefix([':', '=', '>']) else {
+            return false;
+        };
+        let value = value.split('<').next().unwrap_or("");
+        let value = value.split('&').next().unwrap_or("");
+        let value = value.trim().trim_matches(['"', '\'', ',']).trim();
+        !matches!(value, "" | "true" | "false" | "yes" | "no" | "null" | "~")
+    };
+    let keyed = |keys: &[&str], exact: bool| {
+        keys.iter()
+            .any(|key| lower.match_indices(key).any(|(at, _)| given_value(at, key, exact)))
+    };
+    keyed(&KEYS, false) || keyed(&EXACT, true)
+}
+
+/// The finding's source line with a marker under it and its line number, drawn by
+/// annotate-snippets as rustc draws its diagnostics. The line is untrusted: hazards are made
+/// visible before it is drawn.
+fn snippet(sources: &mut Sources, paint: &Paint, app: Option<&AppReport>, f: &Finding) -> Option<String> {
+    use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+    let crate::finding::Location::File {
+        path,
+        line: Some(line),
+        column,
+    } = &f.location
+    else {
+        return None;
+    };
+    let source = sources.line(path, *line)?;
+    if source.trim().is_empty() || may_hold_secret(source) {
+        return None;
+    }
+    let visible = t(source);
+    // The scope as the finding names it (its canonical id), then as the app wrote it on this
+    // line (`RefreshToken`, `OfflineAccess`).
+    let mut names: Vec<&str> = f.scope.as_deref().into_iter().collect();
+    if let (Some(app), Some(scope)) = (app, f.scope.as_deref()) {
+        names.extend(
+            app.scopes
+                .iter()
+                .filter(|s| s.canonical.as_deref() == Some(scope) && s.line == Some(*line))
+                .map(|s| s.scope.as_str()),
+        );
+    }
+    let (shown, start, end) = marked(&visible, &names, column.and_then(|c| usize::try_from(c).ok()));
+    // The line is already cut to a window around the mark (`marked`): the renderer must not
+    // cut it again.
+    let renderer = if paint.on {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    }
+    .term_width(usize::MAX / 2);
+    // The marker takes the finding's colour, as rustc's takes the diagnostic's.
+    let level = match f.severity {
+        Severity::Critical | Severity::High => Level::ERROR,
+        Severity::Medium => Level::WARNING,
+        Severity::Low => Level::NOTE,
+        Severity::Info => Level::INFO,
+    };
+    let group = Group::with_level(level).element(
+        Snippet::source(shown.as_str())
+            .line_start(usize::try_from(*line).ok()?)
+            .annotation(AnnotationKind::Primary.span(start..end)),
+    );
+    Some(renderer.render(&[group]))
+}
+
+/// Whether `text[at..]` starts a whole word: what precedes is no part of a name (a URL's `%20`
+/// or `+` between scopes counts as a separator).
+fn word_at(text: &str, at: usize, len: usize) -> bool {
+    let name_char = |c: char| c.is_alphanumeric() || c == '_' || c == '.' || c == '-';
+    let before = &text[..at];
+    let starts = before.chars().next_back().is_none_or(|c| !name_char(c))
+        || ["%20", "%2C", "%2c", "%3A", "%3a"]
+            .iter()
+            .any(|sep| before.ends_with(sep));
+    starts && text[at + len..].chars().next().is_none_or(|c| !name_char(c))
+}
+
+/// The line as shown and the byte range the marker underlines: the scope the finding is about
+/// where the line names it, else from the column (or the first non-blank character) to the
+/// end. A long line is cut to a window around the mark, each cut shown as `…`.
+fn marked(line: &str, names: &[&str], column: Option<usize>) -> (String, usize, usize) {
+    let indent = line.len() - line.trim_start().len();
+    let found = names.iter().filter(|s| !s.is_empty()).find_map(|scope| {
+        let (lower, scope) = (line.to_ascii_lowercase(), scope.to_ascii_lowercase());
+        lower
+            .match_indices(scope.as_str())
+            .map(|(i, _)| i)
+            .find(|i| word_at(line, *i, scope.len()))
+            .map(|i| (i, i + scope.len()))
+    });
+    let (start, end) = found.unwrap_or_else(|| {
+        let start = column
+            .and_then(|c| c.checked_sub(1))
+            .and_then(|c| line.char_indices().nth(c).map(|(i, _)| i))
+            .filter(|i| *i >= indent)
+            .unwrap_or(indent);
+        (start, line.trim_end().len().max(start))
+    });
+    if line.chars().count() <= MAX_SNIPPET_CHARS {
+        return (
+            line.to_string(),
+            start,
+            end.max(start + 1).min(line.len().max(start + 1)),
+        );
+    }
+    // A window of MAX_SNIPPET_CHARS characters that starts a little before the mark.
+    let char_start = line[..start].chars().count();
+    let total = line.chars().count();
+    let window_start = char_start.saturating_sub(40).min(total - MAX_SNIPPET_CHARS);
+    let byte_at = |n: usize| line.char_indices().nth(n).map_or(line.len(), |(i, _)| i);
+    let from = byte_at(window_start);
+    let to = byte_at(window_start + MAX_SNIPPET_CHARS);
+    let mut shown = String::new();
+    if from > 0 {
+        shown.push('…');
+    }
+    let offset = shown.len();
+    shown.push_str(&line[from..to]);
+    let cut_end = shown.len();
+    if to < line.len() {
+        shown.push('…');
+    }
+    let start = start - from + offset;
+    let end = (end - from + offset).min(cut_end).max(start + 1);
+    (shown, start, end)
+}
+
+fn finding_block(
+    out: &mut dyn Write,
+    paint: &Paint,
+    sources: &mut Sources,
+    app: Option<&AppReport>,
+    f: &Finding,
+) -> io::Result<()> {
     let scope = f.scope.as_deref().map(|s| format!("  {}", t(s))).unwrap_or_default();
     writeln!(
         out,
@@ -89,37 +294,68 @@ fn finding_block(out: &mut dyn Write, paint: &Paint, f: &Finding) -> io::Result<
         scope,
         paint.dim(&t(&f.location.to_string()))
     )?;
-    writeln!(out, "           {}", t(&f.message))?;
+    writeln!(out, "{INDENT}{}", t(&f.message))?;
+    if let Some(snippet) = snippet(sources, paint, app, f) {
+        for line in snippet.lines() {
+            writeln!(out, "{INDENT}{}", line.trim_end())?;
+        }
+    }
     let fix = f.remediation.lines().next().unwrap_or("");
     if !fix.is_empty() {
-        writeln!(out, "           {} {}", paint.dim("fix:"), t(fix))?;
+        writeln!(out, "{INDENT}{} {}", paint.dim("fix:"), t(fix))?;
     }
     Ok(())
+}
+
+/// A waived finding: what it was, and the waiver's reason and expiry.
+fn waived_block(out: &mut dyn Write, paint: &Paint, w: &super::SuppressedFinding) -> io::Result<()> {
+    let f = &w.finding;
+    let scope = f.scope.as_deref().map(|s| format!("  {}", t(s))).unwrap_or_default();
+    writeln!(
+        out,
+        "    {} {}{}  {}",
+        paint.dim(&format!("{:<8}", f.severity.as_str().to_uppercase())),
+        t(&rule_label(f)),
+        scope,
+        paint.dim(&t(&f.location.to_string()))
+    )?;
+    let expires = match &w.expires {
+        Some(date) => format!(" (until {date})"),
+        None => " (no expiry)".to_string(),
+    };
+    writeln!(out, "    {INDENT}waived: {}{expires}", t(&w.reason))
 }
 
 fn app_block(
     out: &mut dyn Write,
     paint: &Paint,
+    sources: &mut Sources,
     app: &AppReport,
     findings: &[&Finding],
-    suppressed: usize,
+    waived: &[&super::SuppressedFinding],
 ) -> io::Result<()> {
     let vendor = app
         .vendor
         .as_deref()
         .map(|v| format!(" by {}", t(v)))
         .unwrap_or_default();
+    let platform = if super::wording::app_title(&app.name, app.platform) == app.name {
+        String::new()
+    } else {
+        format!(" ({})", app.platform.display_name())
+    };
     writeln!(
         out,
-        "{}{} ({}) {}",
+        "{}{}{} {}",
         paint.bold(&t(&app.name)),
         vendor,
-        app.platform.display_name(),
+        platform,
         paint.dim(&format!("— {}", t(&app.source.path)))
     )?;
     writeln!(
         out,
-        "  grade {} ({}/100) · {} scope{} requested · {}",
+        "  {} · grade {} ({}/100) · {} scope{} requested · {}",
+        verdict(paint, app.verdict),
         paint.bold(&app.grade),
         app.score,
         app.scopes.len(),
@@ -155,21 +391,32 @@ fn app_block(
     } else {
         writeln!(out, "  least privilege: not computed (the app declares no tools)")?;
     }
-    if suppressed > 0 {
-        writeln!(
-            out,
-            "  {} finding{} waived by policy",
-            suppressed,
-            if suppressed == 1 { "" } else { "s" }
-        )?;
-    }
     if !findings.is_empty() {
         writeln!(out)?;
     }
     for f in findings {
-        finding_block(out, paint, f)?;
+        finding_block(out, paint, sources, Some(app), f)?;
+    }
+    if !waived.is_empty() {
+        let n = waived.len();
+        writeln!(out)?;
+        writeln!(out, "  {n} finding{} waived by policy:", if n == 1 { "" } else { "s" })?;
+        for w in waived {
+            waived_block(out, paint, w)?;
+        }
     }
     writeln!(out)
+}
+
+fn verdict(paint: &Paint, verdict: super::ReviewVerdict) -> String {
+    use super::ReviewVerdict;
+    let style = match verdict {
+        ReviewVerdict::Acceptable => PASSED,
+        ReviewVerdict::AcceptableWithReservations => MEDIUM,
+        ReviewVerdict::NotAcceptable | ReviewVerdict::Incomplete => HIGH,
+        ReviewVerdict::NoGate => BOLD,
+    };
+    paint.wrap(style, verdict.label())
 }
 
 /// The banner of an incomplete report: what could not be read, before anything else.
@@ -200,22 +447,23 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
             by_app.entry(app).or_default().push(f);
         }
     }
-    let mut waived: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut waived: std::collections::HashMap<&str, Vec<&super::SuppressedFinding>> = std::collections::HashMap::new();
     for s in &report.suppressed {
         if let Some(app) = s.finding.app.as_deref() {
-            *waived.entry(app).or_default() += 1;
+            waived.entry(app).or_default().push(s);
         }
     }
+    let mut sources = Sources::default();
     for app in &report.apps {
         let findings = by_app.remove(app.id.as_str()).unwrap_or_default();
-        let suppressed = waived.get(app.id.as_str()).copied().unwrap_or(0);
-        app_block(out, &paint, app, &findings, suppressed)?;
+        let app_waived = waived.remove(app.id.as_str()).unwrap_or_default();
+        app_block(out, &paint, &mut sources, app, &findings, &app_waived)?;
     }
     let policy: Vec<&Finding> = report.findings.iter().filter(|f| f.app.is_none()).collect();
     if !policy.is_empty() {
         writeln!(out, "{}", paint.bold("Policy file"))?;
         for f in policy {
-            finding_block(out, &paint, f)?;
+            finding_block(out, &paint, &mut sources, None, f)?;
         }
         writeln!(out)?;
     }
@@ -248,6 +496,16 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
         ));
     }
     writeln!(out, "{summary}")?;
+    let catalogs: Vec<String> = report
+        .catalogs
+        .iter()
+        .map(|c| format!("{} catalog checked {}", c.platform.display_name(), c.checked))
+        .collect();
+    if catalogs.is_empty() {
+        writeln!(out, "reviewed {}", report.review_date)?;
+    } else {
+        writeln!(out, "reviewed {} · {}", report.review_date, catalogs.join(" · "))?;
+    }
     if let Some(policy) = &report.policy {
         writeln!(out, "policy: {}", t(policy))?;
     }
@@ -265,12 +523,58 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
     } else {
         paint.wrap(HIGH, "failed")
     };
+    writeln!(out, "verdict: {}", verdict(&paint, report.verdict))?;
     writeln!(out, "gate {gate} (fail-on {})", report.gate.fail_on)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_marker_finds_the_scope_as_a_word() {
+        let line = "  - scope: api_full api";
+        let (shown, start, end) = marked(line, &["api"], None);
+        assert_eq!((&shown[start..end], start), ("api", line.len() - 3));
+        let url = format!("https://x/authorize?{}&scope=api%20full", "a".repeat(300));
+        let (shown, start, end) = marked(&url, &["full"], None);
+        assert_eq!(&shown[start..end], "full");
+        assert!(shown.starts_with('…') && shown.chars().count() <= MAX_SNIPPET_CHARS + 2);
+        // The name as written, when the canonical id is not on the line.
+        let (shown, start, end) = marked(
+            "  <scopes>RefreshToken</scopes>",
+            &["refresh_token", "RefreshToken"],
+            None,
+        );
+        assert_eq!(&shown[start..end], "RefreshToken");
+        // No scope: from the first non-blank character to the end of the line.
+        let (shown, start, end) = marked("    key: value", &[], None);
+        assert_eq!(&shown[start..end], "key: value");
+    }
+
+    #[test]
+    fn lines_that_may_hold_secrets_are_never_shown() {
+        assert!(may_hold_secret("  consumer_secret: abc"));
+        assert!(may_hold_secret("https://user:pw@host/authorize?scope=api"));
+        assert!(may_hold_secret("<privateKey>x</privateKey>"));
+        assert!(may_hold_secret("  <consumerSecret>ABC123</consumerSecret>"));
+        assert!(may_hold_secret("https://h/authorize?client_secret=abc&scope=api"));
+        assert!(may_hold_secret(r#"  "clientSecret": "abc","#));
+        assert!(may_hold_secret("-----BEGIN RSA PRIVATE KEY-----"));
+        assert!(!may_hold_secret("        <scopes>ForgotPassword</scopes>"));
+        assert!(!may_hold_secret("  consumer_secret_optional: true"));
+        assert!(!may_hold_secret(
+            "    <isConsumerSecretOptional>false</isConsumerSecretOptional>"
+        ));
+        assert!(!may_hold_secret(
+            "https://host/authorize?scope=api&redirect_uri=https%3A%2F%2Fa%40b"
+        ));
+        assert!(!may_hold_secret("  - scope: refresh_token"));
+        assert!(may_hold_secret("  token: pat-na1-1234"));
+        assert!(may_hold_secret("Authorization: Bearer abc"));
+        assert!(!may_hold_secret("  refresh_token_policy: infinite"));
+        assert!(!may_hold_secret("  token_storage: encrypted at rest"));
+    }
 
     #[test]
     fn colour_only_when_asked() {
