@@ -384,3 +384,32 @@ fn identifying_users_needs_the_identity_url_not_data_access() {
         .unwrap()
         .contains("identifies its users"));
 }
+
+#[test]
+fn a_customer_owned_app_with_handed_over_tokens_is_a_finding_and_a_checklist_question() {
+    let fixture = "tests/fixtures/rules/customer-app-credentials-shared/fires.yaml";
+    let report = json(&audit(&[fixture, "--no-config", "--format", "json", "--fail-on", "never"]).stdout);
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "customer-app-credentials-shared")
+        .expect("the finding");
+    assert_eq!(finding["severity"], "high");
+    assert!(finding["message"]
+        .as_str()
+        .unwrap()
+        .contains("(consumer secret, refresh token)"));
+    let markdown = audit(&[fixture, "--no-config", "--format", "markdown", "--fail-on", "never"]).stdout;
+    assert!(
+        markdown.contains("- [ ] **Credentials:** the customer creates the app and hands the vendor its consumer secret, refresh token"),
+        "{markdown}"
+    );
+    // The vendor's own app: no finding, and the checklist still asks who holds the secret.
+    let own = "tests/fixtures/rules/customer-app-credentials-shared/passes.yaml";
+    let markdown = audit(&[own, "--no-config", "--format", "markdown", "--fail-on", "never"]).stdout;
+    assert!(
+        markdown.contains("- [ ] **Credentials:** the vendor's own app; confirm who in the vendor holds"),
+        "{markdown}"
+    );
+}

@@ -106,6 +106,11 @@ const CHECKLIST: &[ChecklistItem] = &[
         text: ip_item,
     },
     ChecklistItem {
+        topic: "Credentials",
+        platforms: BOTH,
+        text: credentials_item,
+    },
+    ChecklistItem {
         topic: "Vendor posture",
         platforms: BOTH,
         text: posture_item,
@@ -204,6 +209,25 @@ fn posture_item(app: &AppReport, _: &ChecklistFacts) -> String {
         "{}. Check the vendor's security report (SOC 2 or ISO 27001), breach history and sub-processors.",
         parts.join("; ")
     )
+}
+
+/// Who owns the app and who holds its secret and tokens: a vendor acting on a customer's own
+/// app with a customer-minted refresh token has no app of its own to uninstall.
+fn credentials_item(app: &AppReport, _: &ChecklistFacts) -> String {
+    let owner = setting(app, Setting::AppOwner);
+    let holds = setting(app, Setting::VendorHolds);
+    let customer = matches!(owner, Some(SettingValue::Text(t)) if t == crate::model::AppOwner::Customer.as_str());
+    match (owner, holds) {
+        (Some(_), Some(held)) if customer => format!(
+            "the customer creates the app and hands the vendor its {}: record who minted the token (as which user), who holds each credential, and how to revoke them; the customer's own app policies are the only limit.",
+            value_label(Setting::VendorHolds, held)
+        ),
+        (Some(owner), _) => format!(
+            "{}; confirm who in the vendor holds its secret and tokens, and how access ends when the contract does.",
+            value_label(Setting::AppOwner, owner)
+        ),
+        (None, _) => "not stated: ask whose app it is (the vendor's own, or one the customer creates) and who holds its consumer secret and tokens.".to_string(),
+    }
 }
 
 fn value_item(app: &AppReport, _: &ChecklistFacts) -> String {
