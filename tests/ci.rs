@@ -355,6 +355,63 @@ fn shellcheck_passes_the_ci_scripts() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 }
 
+fn build_key(action_path: &Path) -> BTreeMap<String, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("output");
+    let out = action_step("build-key", &root())
+        .env("ACTION_PATH", action_path)
+        .env("HOME", dir.path())
+        .env("RUNNER_OS", "Linux")
+        .env("RUNNER_ARCH", "X64")
+        .env("GITHUB_OUTPUT", &output)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&output).unwrap();
+    let text = text.replace(&dir.path().display().to_string(), "~");
+    text.lines()
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap();
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn build_cache_key_follows_the_source() {
+    let outputs = build_key(&root());
+    let key = &outputs["key"];
+    let hash = key.strip_prefix("scopeaudit-Linux-X64-").expect(key);
+    assert!(hash.len() == 20 && hash.chars().all(|c| c.is_ascii_hexdigit()), "{key}");
+    assert_eq!(outputs["root"], "~/.scopeaudit-action");
+    assert_eq!(outputs["bin"], "~/.scopeaudit-action/bin/scopeaudit");
+
+    // A change to the lock file, a rule or the code is a new key; a README change is not.
+    let dir = tempfile::tempdir().unwrap();
+    for file in [
+        "Cargo.lock",
+        "Cargo.toml",
+        "build.rs",
+        "README.md",
+        "src/lib.rs",
+        "rules/a.yaml",
+        "scope-catalogs/a.yaml",
+        "templates/a.j2",
+    ] {
+        let path = dir.path().join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "x").unwrap();
+    }
+    let first = build_key(dir.path())["key"].clone();
+    std::fs::write(dir.path().join("README.md"), "y").unwrap();
+    assert_eq!(build_key(dir.path())["key"], first);
+    for file in ["Cargo.lock", "rules/a.yaml", "src/lib.rs"] {
+        let before = build_key(dir.path())["key"].clone();
+        std::fs::write(dir.path().join(file), "changed").unwrap();
+        assert_ne!(build_key(dir.path())["key"], before, "{file} changed, the key did not");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The gate script, run as the action runs it
 
@@ -366,13 +423,27 @@ struct Gate {
     _dir: tempfile::TempDir,
 }
 
+/// The `run` script of the action's step `id`, run as GitHub runs a `shell: bash` step, with
+/// `ACTION_PATH` (which the step's env sets to `github.action_path`) at this repository.
+fn action_step(id: &str, cwd: &Path) -> Command {
+    let action = yaml(&read("action.yml"));
+    let steps = action["runs"]["steps"].as_array().unwrap();
+    let step = steps
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no step {id}"));
+    let mut cmd = Command::new("bash");
+    cmd.args(["--noprofile", "--norc", "-eo", "pipefail", "-c"])
+        .arg(step["run"].as_str().unwrap())
+        .current_dir(cwd)
+        .env("ACTION_PATH", root());
+    cmd
+}
+
 fn gate_in(cwd: &Path, env: &[(&str, &str)]) -> Gate {
     let dir = tempfile::tempdir().unwrap();
     let (output, summary) = (dir.path().join("output"), dir.path().join("summary"));
-    let out = Command::new("bash")
-        .arg(root().join(".ci/action-gate.sh"))
-        .arg("gate")
-        .current_dir(cwd)
+    let out = action_step("gate", cwd)
         .env("SCOPEAUDIT", env!("CARGO_BIN_EXE_scopeaudit"))
         .env("SCOPEAUDIT_TODAY", "2026-11-23")
         .env("NO_COLOR", "1")
@@ -413,9 +484,7 @@ fn gate(paths: &str, args: &str) -> Gate {
 }
 
 fn finish(env: &[(&str, &str)]) -> (i32, String) {
-    let out = Command::new("bash")
-        .arg(root().join(".ci/action-gate.sh"))
-        .arg("finish")
+    let out = action_step("finish", &root())
         .env_remove("EXIT_CODE")
         .env_remove("DRIFT_EXIT_CODE")
         .env_remove("SARIF_UPLOADED")
@@ -456,7 +525,21 @@ fn gate_passes_with_every_report_and_an_upload() {
         "no diff base, no drift gate"
     );
     // The tool's own output is fenced off from the runner's command parser.
-    assert!(g.log.starts_with("::stop-commands::scopeaudit-"), "{}", g.log);
+    let fenced = g
+        .log
+        .lines()
+        .skip_while(|l| !l.starts_with("::stop-commands::scopeaudit-"))
+        .nth(1);
+    assert!(
+        fenced.is_some_and(|l| l.starts_with("Notable Meetings for Salesforce by")),
+        "{}",
+        g.log
+    );
+    assert!(
+        g.log.starts_with("scopeaudit "),
+        "the step prints the version first:\n{}",
+        g.log
+    );
     let (code, out) = finish(&[("EXIT_CODE", "0")]);
     assert_eq!((code, out.trim()), (0, "scopeaudit: the gate passed"));
 }
