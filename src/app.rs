@@ -405,6 +405,19 @@ pub fn run_diff(options: &DiffOptions, streams: &mut Streams) -> Result<u8, Fail
     })
 }
 
+/// `scopeaudit completions SHELL`: the completion script clap_complete generates from the
+/// command definition, on stdout.
+pub fn run_completions(
+    shell: clap_complete::Shell,
+    command: &mut clap::Command,
+    streams: &mut Streams,
+) -> Result<u8, Failure> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, command, "scopeaudit", &mut script);
+    streams.print(|out| out.write_all(&script))?;
+    Ok(EXIT_PASSED)
+}
+
 /// `scopeaudit scopes PLATFORM [SCOPE] [--format json]`.
 pub fn run_scopes(
     platform: Platform,

@@ -62,6 +62,26 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Print a shell completion script (e.g. `scopeaudit completions bash > ~/.local/share/bash-completion/completions/scopeaudit`).
+    Completions { shell: ShellArg },
+}
+
+/// The shells `completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl From<ShellArg> for clap_complete::Shell {
+    fn from(shell: ShellArg) -> clap_complete::Shell {
+        match shell {
+            ShellArg::Bash => clap_complete::Shell::Bash,
+            ShellArg::Zsh => clap_complete::Shell::Zsh,
+            ShellArg::Fish => clap_complete::Shell::Fish,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -304,6 +324,9 @@ pub fn run(cli: Cli, streams: &mut Streams) -> Result<u8, Failure> {
             output,
             force,
         } => app::run_init(platform.into(), &output, force, streams),
+        Command::Completions { shell } => {
+            app::run_completions(shell.into(), &mut <Cli as clap::CommandFactory>::command(), streams)
+        }
     }
 }
 

@@ -11,18 +11,22 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The browser, found as `.ci/run` finds it: `SCOPEAUDIT_CHROMIUM`, else the first name in
+/// `.ci/browsers` on PATH.
 fn chromium() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("SCOPEAUDIT_CHROMIUM") {
         return Some(PathBuf::from(path));
     }
-    [
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-        "/usr/bin/google-chrome",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.is_file())
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    include_str!("../.ci/browsers")
+        .lines()
+        .map(str::trim)
+        .filter(|name| !name.is_empty() && !name.starts_with('#'))
+        .find_map(|name| {
+            std::env::split_paths(&path)
+                .map(|dir| dir.join(name))
+                .find(|p| p.is_file())
+        })
 }
 
 /// Runs headless Chromium on a local file with the flags this sandboxed, offline machine
