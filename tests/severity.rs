@@ -382,7 +382,7 @@ fn identifying_users_needs_the_identity_url_not_data_access() {
     assert!(app["scopes"][1]["verdict_reason"]
         .as_str()
         .unwrap()
-        .contains("identifies its users"));
+        .contains("identifying its users"));
 }
 
 #[test]

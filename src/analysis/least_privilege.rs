@@ -1,7 +1,7 @@
 //! Least privilege: what the app's tools and integration need, and from that each scope's
 //! verdict, the recommended set, what to add and drop, and what is missing.
 
-use super::{AppResult, MissingScope, Need, ToolNeed};
+use super::{join_reasons, AppResult, MissingScope, Need, NeedReason, ToolNeed};
 use crate::catalog::{Catalog, Status};
 use crate::model::{App, Flow};
 use crate::rule::Verdict;
@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub(super) fn needs(app: &App, catalog: &Catalog) -> (Vec<Need>, Vec<ToolNeed>) {
     let lp = &catalog.least_privilege;
     let mut needs: Vec<Need> = Vec::new();
-    let mut add = |accepted: &[String], reason: String, tool: Option<usize>| {
+    let mut add = |accepted: &[String], reason: NeedReason, tool: Option<usize>| {
         if accepted.is_empty() {
             return;
         }
@@ -31,23 +31,15 @@ pub(super) fn needs(app: &App, catalog: &Catalog) -> (Vec<Need>, Vec<ToolNeed>) 
         need.tools.extend(tool);
     };
     for id in &lp.always {
-        add(
-            std::slice::from_ref(id),
-            format!("every {} OAuth app", app.platform.display_name()),
-            None,
-        );
+        add(std::slice::from_ref(id), NeedReason::EveryApp(app.platform), None);
     }
     if app.integration.sign_in {
-        add(&lp.sign_in, "signs users in".to_string(), None);
+        add(&lp.sign_in, NeedReason::SignsUsersIn, None);
     } else if app.integration.identifies_users {
-        add(&lp.identify, "identifies its users".to_string(), None);
+        add(&lp.identify, NeedReason::IdentifiesUsers, None);
     }
     if app.integration.flows.contains(&Flow::RefreshToken) {
-        add(
-            &lp.offline,
-            "works while the user is away (refresh_token flow)".to_string(),
-            None,
-        );
+        add(&lp.offline, NeedReason::WorksOffline, None);
     }
     let mut tool_needs = Vec::new();
     for (i, tool) in app.tools.iter().enumerate() {
@@ -63,7 +55,11 @@ pub(super) fn needs(app: &App, catalog: &Catalog) -> (Vec<Need>, Vec<ToolNeed>) 
             .unwrap_or_default();
         add(
             &accepted,
-            format!("tool `{}` ({} {})", tool.name, tool.access.as_str(), tool.object),
+            NeedReason::Tool {
+                name: tool.name.clone(),
+                access: tool.access.as_str(),
+                object: tool.object.clone(),
+            },
             Some(i),
         );
         tool_needs.push(ToolNeed { tool: i, accepted });
@@ -114,7 +110,11 @@ pub(super) fn recommend(result: &mut AppResult, catalog: &Catalog) {
     for (i, needs) in &picked {
         let canonical = result.scopes[*i].canonical.clone().unwrap_or_default();
         let widest_needed = needs.iter().filter_map(|n| risk_of(result.needs[*n].preferred())).max();
-        let reasons: Vec<String> = needs.iter().flat_map(|n| result.needs[*n].reasons.clone()).collect();
+        let reasons: Vec<String> = needs
+            .iter()
+            .flat_map(|n| result.needs[*n].reasons.iter().map(ToString::to_string))
+            .collect();
+        let serves = join_reasons(&reasons);
         let for_write = needs.iter().any(|n| {
             result.needs[*n]
                 .tools
@@ -137,12 +137,10 @@ pub(super) fn recommend(result: &mut AppResult, catalog: &Catalog) {
             let listed = granular.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
             scope.reason = match status {
                 Some(Status::Coarse) => format!(
-                    "a coarse scope: it works, but grants more than needed; the granular {listed} serve {}",
-                    reasons.join("; ")
+                    "a coarse scope: it works, but grants more than needed; the granular {listed} serve {serves}"
                 ),
                 _ => format!(
-                    "a retired scope, so installs asking for it fail or soon will; the current {listed} serve {}",
-                    reasons.join("; ")
+                    "a retired scope, so installs asking for it fail or soon will; the current {listed} serve {serves}"
                 ),
             };
             for id in granular {
@@ -152,16 +150,13 @@ pub(super) fn recommend(result: &mut AppResult, catalog: &Catalog) {
             }
         } else if risk_of(&canonical) <= widest_needed {
             scope.verdict = Verdict::Needed;
-            scope.reason = format!("needed by {}", reasons.join("; "));
+            scope.reason = format!("needed for {serves}");
             needed_ids.insert(canonical);
         } else {
             let narrower: Vec<&str> = needs.iter().map(|n| result.needs[*n].preferred()).collect();
             scope.verdict = Verdict::Excess;
-            scope.reason = format!(
-                "a narrower scope would do: {} serves {}",
-                narrower.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "),
-                reasons.join("; ")
-            );
+            let listed: Vec<String> = narrower.iter().map(|s| format!("`{s}`")).collect();
+            scope.reason = format!("a narrower scope would do: {} serves {serves}", join_reasons(&listed));
             for id in narrower {
                 if !add.iter().any(|a| a == id) {
                     add.push(id.to_string());
@@ -180,10 +175,10 @@ pub(super) fn recommend(result: &mut AppResult, catalog: &Catalog) {
             None => result.app.integration_at,
         };
         match missing.iter_mut().find(|m| m.scope == scope) {
-            Some(m) => m.needed_by.extend(need.reasons.clone()),
+            Some(m) => m.needed_by.extend(need.reasons.iter().map(ToString::to_string)),
             None => missing.push(MissingScope {
                 scope: scope.clone(),
-                needed_by: need.reasons.clone(),
+                needed_by: need.reasons.iter().map(ToString::to_string).collect(),
                 at,
             }),
         }

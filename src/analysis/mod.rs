@@ -5,16 +5,54 @@
 mod least_privilege;
 
 use crate::catalog::Catalog;
-use crate::model::{App, Pos};
+use crate::model::{App, Platform, Pos};
 use crate::policy::Policy;
 use crate::rule::Verdict;
 use std::collections::BTreeMap;
+
+/// Why the app needs something: a closed set, worded in one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NeedReason {
+    /// Every OAuth app of the platform (HubSpot's `oauth`).
+    EveryApp(Platform),
+    SignsUsersIn,
+    IdentifiesUsers,
+    /// The refresh-token flow: the app works while the user is away.
+    WorksOffline,
+    /// A declared tool: its name, access and object.
+    Tool {
+        name: String,
+        access: &'static str,
+        object: String,
+    },
+}
+
+impl std::fmt::Display for NeedReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NeedReason::EveryApp(p) => write!(f, "every {} OAuth app", p.display_name()),
+            NeedReason::SignsUsersIn => f.write_str("signing users in"),
+            NeedReason::IdentifiesUsers => f.write_str("identifying its users"),
+            NeedReason::WorksOffline => f.write_str("working while the user is away (refresh_token flow)"),
+            NeedReason::Tool { name, access, object } => write!(f, "tool `{name}` ({access} {object})"),
+        }
+    }
+}
+
+/// Reasons as one phrase: "tool `A` (read X), tool `B` (read Y) and signing users in".
+pub fn join_reasons(reasons: &[String]) -> String {
+    match reasons {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
 
 /// One thing the app must be able to do, and the scopes that let it (any one suffices).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Need {
     /// Why: "tool `Update Opportunity` (update Opportunity)".
-    pub reasons: Vec<String>,
+    pub reasons: Vec<NeedReason>,
     /// Canonical ids, narrowest first.
     pub accepted: Vec<String>,
     /// Indexes into `App::tools` of the tools behind this need (none for integration needs).

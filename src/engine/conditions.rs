@@ -244,8 +244,8 @@ pub(super) fn placeholder(name: &str, facts: &Facts, target: &Target) -> String 
             _ => String::new(),
         },
         "needed_by" => match target {
-            Target::Missing(m) => m.needed_by.join("; "),
-            _ => analysis.map_or_else(String::new, |a| a.needed_by.join("; ")),
+            Target::Missing(m) => crate::analysis::join_reasons(&m.needed_by),
+            _ => analysis.map_or_else(String::new, |a| crate::analysis::join_reasons(&a.needed_by)),
         },
         "excess_reason" => analysis.map_or_else(String::new, |a| a.reason.clone()),
         "duplicate_of" => analysis.and_then(|a| a.duplicate_of.clone()).unwrap_or_default(),

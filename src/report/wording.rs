@@ -19,15 +19,11 @@ pub fn app_title(name: &str, platform: Platform) -> String {
     }
 }
 
-/// A verdict reason from the analysis ("needed by tool `A` (read X); tool `B` (read Y)") as a
-/// sentence: capital first letter, lists joined with "and", a full stop.
+/// A verdict reason from the analysis (a clause: "needed for tool `A` (read X) and signing
+/// users in") as a sentence: capital first letter and a full stop.
 pub fn sentence(reason: &str) -> String {
     let reason = reason.trim();
-    let joined = match reason.strip_prefix("needed by ") {
-        Some(needs) => needed_by(needs),
-        None => reason.to_string(),
-    };
-    let mut chars = joined.chars();
+    let mut chars = reason.chars();
     let mut out = match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
         None => return String::new(),
@@ -36,29 +32,6 @@ pub fn sentence(reason: &str) -> String {
         out.push('.');
     }
     out
-}
-
-/// The analysis names what needs a scope as "tool `X` (read Y)", "every HubSpot OAuth app"
-/// (things) or "signs users in", "works while the user is away" (what the app does).
-fn needed_by(needs: &str) -> String {
-    let (things, doings): (Vec<&str>, Vec<&str>) = needs
-        .split("; ")
-        .partition(|n| n.starts_with("tool ") || n.starts_with("every "));
-    let doings: Vec<String> = doings.iter().map(|d| format!("the app {d}")).collect();
-    let doings: Vec<&str> = doings.iter().map(String::as_str).collect();
-    match (things.is_empty(), doings.is_empty()) {
-        (false, true) => format!("needed by {}", join_and(&things)),
-        (true, false) => format!("needed because {}", join_and(&doings)),
-        _ => format!("needed by {}, and because {}", join_and(&things), join_and(&doings)),
-    }
-}
-
-fn join_and(parts: &[&str]) -> String {
-    match parts {
-        [] => String::new(),
-        [one] => (*one).to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
 }
 
 /// One line of the reviewer's checklist. `text` uses the backtick convention for code; each
@@ -296,22 +269,14 @@ mod tests {
     #[test]
     fn reasons_read_as_sentences() {
         assert_eq!(
-            sentence("needed by tool `A` (read X); tool `B` (read Y); tool `C` (read Z)"),
-            "Needed by tool `A` (read X), tool `B` (read Y) and tool `C` (read Z)."
+            sentence("needed for tool `A` (read X) and signing users in"),
+            "Needed for tool `A` (read X) and signing users in."
         );
         assert_eq!(
             sentence("the catalog does not know this scope"),
             "The catalog does not know this scope."
         );
         assert_eq!(sentence("Already one."), "Already one.");
-        assert_eq!(
-            sentence("needed by signs users in"),
-            "Needed because the app signs users in."
-        );
-        assert_eq!(
-            sentence("needed by every HubSpot OAuth app; signs users in"),
-            "Needed by every HubSpot OAuth app, and because the app signs users in."
-        );
     }
 
     #[test]
