@@ -6,7 +6,7 @@ use crate::catalog::{Catalog, ScopeEntry};
 use crate::data;
 use crate::finding::FailOn;
 use crate::inputs;
-use crate::model::{Date, Platform};
+use crate::model::{Date, Platform, ToolAccess};
 use crate::report::templates::{self, Templates};
 use crate::report::{sarif, text, Report};
 pub use crate::session::{ConfigChoice, DataOptions};
@@ -166,7 +166,22 @@ fn read_inputs(options: &AuditOptions) -> Result<AuditInputs, Failure> {
 /// Reads the inputs and runs the audit, returning the report and the files it read.
 pub fn audit_report(options: &AuditOptions) -> Result<(Report, Vec<PathBuf>), Failure> {
     let session = Session::load(&options.data, Date::today()).map_err(Failure::files)?;
-    let inputs = read_inputs(options)?;
+    let mut inputs = read_inputs(options)?;
+    // A tool the needs table cannot place makes its app bad input: a file the user named
+    // stops the command, one met while walking leaves the report incomplete.
+    let (apps, refused) = session.check_tools(std::mem::take(&mut inputs.apps));
+    inputs.apps = apps;
+    let mut named = Vec::new();
+    for (app, errors) in refused {
+        if options.inputs.contains(&app.source.path) {
+            named.extend(errors);
+        } else {
+            inputs.errors.extend(errors);
+        }
+    }
+    if !named.is_empty() {
+        return Err(Failure::files(named));
+    }
     let mut files = inputs.files;
     if let Some((_, path)) = &session.policy_file {
         files.push(path.clone());
@@ -345,7 +360,11 @@ fn diff_side(
         ));
     }
     let count = loaded.apps.len();
-    let mut evaluation = session.evaluate(loaded.apps);
+    let (apps, refused) = session.check_tools(loaded.apps);
+    if !refused.is_empty() {
+        return Err(Failure::files(refused.into_iter().flat_map(|(_, e)| e).collect()));
+    }
+    let mut evaluation = session.evaluate(apps);
     match (count, evaluation.apps.pop()) {
         (1, Some(result)) => {
             let findings = evaluation.findings.into_iter().filter(|f| f.app.is_some()).collect();
@@ -419,23 +438,79 @@ pub fn run_completions(
 }
 
 /// `scopeaudit scopes PLATFORM [SCOPE] [--format json]`.
+/// What `scopeaudit scopes` prints.
+pub enum ScopesQuery {
+    /// Every scope.
+    Catalog,
+    /// One scope, by any name.
+    Scope(String),
+    /// What a manifest tool may name, and what each access needs (`--objects`).
+    Vocabulary,
+}
+
+/// `scopeaudit scopes PLATFORM [SCOPE | --objects] [--format json]`.
 pub fn run_scopes(
     platform: Platform,
-    scope: Option<&str>,
+    query: ScopesQuery,
     catalogs_dir: Option<&Path>,
     json: bool,
     streams: &mut Streams,
 ) -> Result<u8, Failure> {
     let catalogs = data::load_catalogs(catalogs_dir).map_err(Failure::files)?;
     let catalog = catalogs.get(platform);
-    let stdout = match (scope, json) {
-        (None, false) => list_scopes(catalog),
-        (Some(name), false) => explain_scope(catalog, name)?,
-        (None, true) => catalog_json(catalog),
-        (Some(name), true) => scope_json(catalog, name)?,
+    let stdout = match (query, json) {
+        (ScopesQuery::Catalog, false) => list_scopes(catalog),
+        (ScopesQuery::Scope(name), false) => explain_scope(catalog, &name)?,
+        (ScopesQuery::Catalog, true) => catalog_json(catalog),
+        (ScopesQuery::Scope(name), true) => scope_json(catalog, &name)?,
+        (ScopesQuery::Vocabulary, false) => list_vocabulary(catalog),
+        (ScopesQuery::Vocabulary, true) => pretty_json(&serde_json::json!({
+            "platform": catalog.platform,
+            "source": &catalog.needs.source,
+            "targets": &catalog.needs.targets,
+        })),
     };
     streams.print(|out| out.write_all(stdout.as_bytes()))?;
     Ok(EXIT_PASSED)
+}
+
+/// The needs table as text: each target, its kind and names, and per access the scopes it
+/// needs ("a + (b | c)") with the source.
+fn list_vocabulary(catalog: &Catalog) -> String {
+    let table = &catalog.needs;
+    let mut out = format!(
+        "{} tool vocabulary: {} targets, from {} ({}, {})
+",
+        catalog.platform.display_name(),
+        table.targets.len(),
+        table.source.title,
+        table.source.version,
+        table.source.date
+    );
+    let _ = writeln!(
+        out,
+        "A tool names an object with `object:`, anything else with `feature:`; a feature listed as `feature:object` takes `of: [object]`.\n"
+    );
+    for target in &table.targets {
+        let mut names = vec![format!("`{}`", target.name)];
+        names.extend(target.aliases.iter().map(|a| format!("`{a}`")));
+        names.extend(target.shapes.iter().map(|s| format!("like `{}`", s.example)));
+        let _ = writeln!(out, "{} ({})", names.join(", "), target.kind.as_str());
+        for access in <ToolAccess as strum::VariantArray>::VARIANTS.iter().copied() {
+            if let Some(need) = target.access(access) {
+                let groups: Vec<String> = need
+                    .all_of
+                    .iter()
+                    .map(|g| match g.as_slice() {
+                        [one] => one.clone(),
+                        many => format!("({})", many.join(" | ")),
+                    })
+                    .collect();
+                let _ = writeln!(out, "  {:7} {}  [{}]", access.as_str(), groups.join(" + "), need.source);
+            }
+        }
+    }
+    out
 }
 
 /// The whole catalog as JSON: the file's own fields, every scope with every field (absent
@@ -447,7 +522,7 @@ fn catalog_json(catalog: &Catalog) -> String {
         "scope_count": catalog.scopes.len(),
         "scopes": catalog.scopes,
         "least_privilege": catalog.least_privilege,
-        "objects": catalog.objects,
+        "needs": {"source": &catalog.needs.source, "targets": &catalog.needs.targets},
     });
     pretty_json(&value)
 }

@@ -1,6 +1,7 @@
 //! Scope catalogs: every scope a platform documents, its aliases, what it grants and its risk.
 
 use crate::model::Platform;
+use crate::needs::{NeedsFile, NeedsTable};
 use crate::text::edit_distance;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
@@ -186,50 +187,12 @@ pub struct LeastPrivilege {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ObjectEntry {
-    pub object: String,
-    #[serde(default)]
-    pub aliases: Vec<String>,
-    /// The shapes of the platform's custom-object names that this entry serves (Salesforce
-    /// `Invoice__c`, HubSpot `p_pets` and `2-123456`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub shapes: Vec<ObjectShape>,
-    #[serde(default)]
-    pub read: Vec<String>,
-    #[serde(default)]
-    pub write: Vec<String>,
-}
-
-/// One shape of custom-object name: a regular expression a whole name must match, and an
-/// example for messages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ObjectShape {
-    pub pattern: String,
-    pub example: String,
-}
-
-/// What a tool's object name is to the catalog.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ObjectMatch<'a> {
-    /// An object or alias the catalog lists.
-    Known(&'a ObjectEntry),
-    /// A custom object, by the shape of its name.
-    Custom(&'a ObjectEntry),
-    /// Neither; with the listed name it is a slip of, if any.
-    Unknown(Option<&'a str>),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct CatalogFile {
     pub platform: Platform,
     pub checked: String,
     pub scopes: Vec<ScopeEntry>,
     #[serde(default)]
     pub least_privilege: LeastPrivilege,
-    #[serde(default)]
-    pub objects: Vec<ObjectEntry>,
 }
 
 /// A validated catalog with its lookup tables.
@@ -239,13 +202,10 @@ pub struct Catalog {
     pub checked: String,
     pub scopes: Vec<ScopeEntry>,
     pub least_privilege: LeastPrivilege,
-    pub objects: Vec<ObjectEntry>,
+    /// What each object, feature or API a tool can touch needs (`<platform>-needs.yaml`).
+    pub needs: NeedsTable,
     /// Lower-cased id or alias -> index of the entry that carries it.
     names: HashMap<String, usize>,
-    /// Lower-cased object name or alias -> index into `objects`.
-    object_names: HashMap<String, usize>,
-    /// Custom-object shapes, compiled, with the index of the entry each serves.
-    object_shapes: Vec<(regex::Regex, usize)>,
     /// Canonical id -> every id that holding it grants (itself, synonyms, implications).
     grants: HashMap<String, BTreeSet<String>>,
 }
@@ -259,16 +219,15 @@ impl Catalog {
             checked: String::new(),
             scopes: Vec::new(),
             least_privilege: LeastPrivilege::default(),
-            objects: Vec::new(),
+            needs: NeedsTable::default(),
             names: HashMap::new(),
-            object_names: HashMap::new(),
-            object_shapes: Vec::new(),
             grants: HashMap::new(),
         }
     }
 
-    /// Validates a parsed catalog file; every problem is reported, not just the first.
-    pub fn from_file(file: CatalogFile) -> Result<Catalog, Vec<String>> {
+    /// Validates a parsed catalog file and its needs table; every problem is reported, not
+    /// just the first (the needs table's prefixed `needs:`).
+    pub fn from_file(file: CatalogFile, needs: NeedsFile) -> Result<Catalog, Vec<String>> {
         let mut problems = Vec::new();
         let mut names: HashMap<String, usize> = HashMap::new();
         for (i, entry) in file.scopes.iter().enumerate() {
@@ -350,54 +309,21 @@ impl Catalog {
                 }
             }
         }
-        let mut object_names = HashMap::new();
-        let mut object_shapes = Vec::new();
-        for (i, object) in file.objects.iter().enumerate() {
-            if object.object.trim() == "*" {
-                problems.push(
-                    "object `*`: no entry stands for every object; give custom-object names their shapes (`shapes:`), so a misspelled object is reported rather than taken for a custom one"
-                        .to_string(),
-                );
-            }
-            for shape in &object.shapes {
-                let p = &shape.pattern;
-                let anchored = (p.starts_with('^') || p.starts_with("(?i)^")) && p.ends_with('$');
-                match regex::Regex::new(p) {
-                    Err(e) => problems.push(format!(
-                        "object `{}`: shape `{p}` is not a regular expression: {e}",
-                        object.object
-                    )),
-                    Ok(_) if !anchored => problems.push(format!(
-                        "object `{}`: shape `{p}` must match whole names: start it with `^` and end it with `$`",
-                        object.object
-                    )),
-                    Ok(re) if !re.is_match(&shape.example) => problems.push(format!(
-                        "object `{}`: shape `{p}` does not match its example `{}`",
-                        object.object, shape.example
-                    )),
-                    Ok(re) => object_shapes.push((re, i)),
-                }
-            }
-            for name in std::iter::once(&object.object).chain(object.aliases.iter()) {
-                if object_names.insert(name.to_ascii_lowercase(), i).is_some() {
-                    problems.push(format!("object `{}`: name `{name}` is used twice", object.object));
-                }
-            }
-            if object.read.is_empty() && object.write.is_empty() {
-                problems.push(format!(
-                    "object `{}`: names neither read nor write scopes",
-                    object.object
-                ));
-            }
-            for id in object.read.iter().chain(object.write.iter()) {
-                if !known(id) {
-                    problems.push(format!(
-                        "object `{}` names `{id}`, which is not a scope id",
-                        object.object
-                    ));
-                }
-            }
+        if needs.platform != file.platform {
+            problems.push(format!(
+                "needs: the table is for {}, the catalog for {}",
+                needs.platform, file.platform
+            ));
         }
+        let needs = NeedsTable::from_file(needs, &known)
+            .map_err(|p| p.into_iter().map(|p| format!("needs: {p}")).collect::<Vec<_>>());
+        let needs = match needs {
+            Ok(n) => n,
+            Err(p) => {
+                problems.extend(p);
+                NeedsTable::default()
+            }
+        };
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -406,10 +332,8 @@ impl Catalog {
             checked: file.checked,
             scopes: file.scopes,
             least_privilege: file.least_privilege,
-            objects: file.objects,
+            needs,
             names,
-            object_names,
-            object_shapes,
             grants: HashMap::new(),
         };
         catalog.grants = catalog.compute_grants();
@@ -464,82 +388,6 @@ impl Catalog {
     /// The entry exactly as named (a synonym keeps its own title and text).
     pub fn entry(&self, name: &str) -> Option<&ScopeEntry> {
         self.lookup(name)
-    }
-
-    /// The entry that serves a tool's object: one listed by name or alias (any case), or the
-    /// one whose custom-object shape the name has. An unknown name serves nothing: it is never
-    /// taken for a custom object, so a misspelling cannot change the recommendation.
-    pub fn object(&self, name: &str) -> Option<&ObjectEntry> {
-        match self.match_object(name) {
-            ObjectMatch::Known(entry) | ObjectMatch::Custom(entry) => Some(entry),
-            ObjectMatch::Unknown(_) => None,
-        }
-    }
-
-    /// What a tool's object name is: listed, a custom object by its shape, or unknown (with
-    /// the listed name it is a slip of, if any).
-    pub fn match_object(&self, name: &str) -> ObjectMatch<'_> {
-        let name = name.trim();
-        if let Some(&i) = self.object_names.get(&name.to_ascii_lowercase()) {
-            return ObjectMatch::Known(&self.objects[i]);
-        }
-        if let Some((_, i)) = self.object_shapes.iter().find(|(re, _)| re.is_match(name)) {
-            return ObjectMatch::Custom(&self.objects[*i]);
-        }
-        // Type ids (`0-7`) are numbers, not words: one digit off is another object.
-        if name.starts_with(|c: char| c.is_ascii_digit()) {
-            return ObjectMatch::Unknown(None);
-        }
-        let listed = self
-            .objects
-            .iter()
-            .flat_map(|o| std::iter::once(o.object.as_str()).chain(o.aliases.iter().map(String::as_str)))
-            .filter(|n| !n.starts_with(|c: char| c.is_ascii_digit()));
-        ObjectMatch::Unknown(crate::suggest::nearest(name, listed))
-    }
-
-    /// Examples of the custom-object names this catalog recognises by shape.
-    pub fn custom_object_examples(&self) -> Vec<&str> {
-        self.objects
-            .iter()
-            .flat_map(|o| o.shapes.iter().map(|s| s.example.as_str()))
-            .collect()
-    }
-
-    /// A note for each tool whose object is neither listed nor shaped like a custom object:
-    /// least privilege leaves such a tool out rather than guessing what it needs.
-    pub fn object_notes(&self, app: &crate::model::App) -> Vec<crate::model::Note> {
-        use crate::untrusted::capped;
-        let mut notes = Vec::new();
-        for tool in &app.tools {
-            let ObjectMatch::Unknown(suggestion) = self.match_object(&tool.object) else {
-                continue;
-            };
-            let (name, object) = (capped(&tool.name, 80), capped(&tool.object, 80));
-            let message = match suggestion {
-                Some(near) => format!(
-                    "tool `{name}` names object `{object}`, which is not known: did you mean `{near}`? Least privilege leaves the tool out"
-                ),
-                None => {
-                    let examples: Vec<String> = self.custom_object_examples().iter().map(|e| format!("`{e}`")).collect();
-                    let shapes = if examples.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", examples.join(", "))
-                    };
-                    format!(
-                        "tool `{name}` names object `{object}`, neither a {} object nor a custom-object name{shapes}: least privilege leaves the tool out",
-                        self.platform.display_name(),
-                    )
-                }
-            };
-            notes.push(crate::model::Note {
-                code: crate::model::NoteCode::UnknownObject,
-                message,
-                at: tool.at,
-            });
-        }
-        notes
     }
 
     /// Every canonical id that holding `id` grants, including itself.
@@ -765,8 +613,24 @@ mod tests {
             checked: "2026-11-23".into(),
             scopes,
             least_privilege: LeastPrivilege::default(),
-            objects: vec![],
         }
+    }
+
+    /// A catalog of these scopes with an empty needs table.
+    fn load(scopes: Vec<ScopeEntry>) -> Result<Catalog, Vec<String>> {
+        let needs = NeedsFile {
+            platform: Platform::Salesforce,
+            source: crate::needs::NeedsSource {
+                title: "test".into(),
+                url: "https://example.org".into(),
+                version: "1".into(),
+                date: "2026-11-30".into(),
+                generator: None,
+                follows: None,
+            },
+            targets: Vec::new(),
+        };
+        Catalog::from_file(file(scopes), needs)
     }
 
     #[test]
@@ -792,14 +656,7 @@ mod tests {
         api.implies = vec!["chatter_api".into()];
         let mut offline = entry("offline_access");
         offline.same_as = Some("refresh_token".into());
-        let catalog = Catalog::from_file(file(vec![
-            full,
-            api,
-            entry("chatter_api"),
-            entry("refresh_token"),
-            offline,
-        ]))
-        .unwrap();
+        let catalog = load(vec![full, api, entry("chatter_api"), entry("refresh_token"), offline]).unwrap();
         assert!(catalog.covers("full", "chatter_api"));
         assert!(catalog.covers("api", "chatter_api"));
         assert!(!catalog.covers("full", "refresh_token"));
@@ -820,7 +677,7 @@ mod tests {
                 e
             })
             .collect();
-        let catalog = Catalog::from_file(file(scopes)).unwrap();
+        let catalog = load(scopes).unwrap();
         assert_eq!(catalog.grants_of("s0").len(), n);
         assert_eq!(catalog.grants_of("s1000").len(), n - 1000);
         assert_eq!(catalog.grants_of("s1999").len(), 1);
@@ -837,7 +694,7 @@ mod tests {
         let mut current = entry("current");
         current.sunset = Some("2023-02-28".into());
         current.sunset_source = Some("https://example.org/sunset".into());
-        let problems = Catalog::from_file(file(vec![coarse, removed, current])).unwrap_err();
+        let problems = load(vec![coarse, removed, current]).unwrap_err();
         assert_eq!(problems.len(), 4, "{problems:#?}");
         assert!(problems[0].contains("`coarse`: status coarse needs `replaced_by`"));
         assert!(problems[1].contains("`removed`: status removed needs `sunset`"));
@@ -851,7 +708,7 @@ mod tests {
         removed.status = Status::Removed;
         removed.sunset = Some("2023-02-28".into());
         removed.sunset_source = Some("https://example.org/sunset".into());
-        assert!(Catalog::from_file(file(vec![coarse, removed, entry("granular")])).is_ok());
+        assert!(load(vec![coarse, removed, entry("granular")]).is_ok());
     }
 
     #[test]
@@ -862,7 +719,7 @@ mod tests {
         let mut b = entry("b");
         b.same_as = Some("a".into());
         b.replaced_by = vec!["b".into()];
-        let problems = Catalog::from_file(file(vec![a, b])).unwrap_err();
+        let problems = load(vec![a, b]).unwrap_err();
         assert_eq!(problems.len(), 3, "{problems:#?}");
         assert!(problems[0].contains("name `b` is also used by `a`"));
         assert!(problems[1].contains("implies names `nope`"));

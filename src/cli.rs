@@ -41,6 +41,10 @@ pub enum Command {
         /// `json` prints the catalog (or the one scope) as JSON for other tools.
         #[arg(long, value_enum, default_value_t = ScopesFormatArg::Text)]
         format: ScopesFormatArg,
+        /// List what a manifest tool may name (objects, features, API families) and what each
+        /// access needs, with the source of each need.
+        #[arg(long, conflicts_with = "scope")]
+        objects: bool,
     },
     /// List the rules, or print one rule's documentation.
     Rules {
@@ -309,9 +313,14 @@ pub fn run(cli: Cli, streams: &mut Streams) -> Result<u8, Failure> {
             scope,
             catalogs,
             format,
+            objects,
         } => app::run_scopes(
             platform.into(),
-            scope.as_deref(),
+            if objects {
+                app::ScopesQuery::Vocabulary
+            } else {
+                scope.map_or(app::ScopesQuery::Catalog, app::ScopesQuery::Scope)
+            },
             catalogs.as_deref(),
             format == ScopesFormatArg::Json,
             streams,

@@ -3,6 +3,7 @@
 
 use crate::catalog::{Catalog, CatalogFile, CatalogSource, Catalogs};
 use crate::model::Platform;
+use crate::needs::NeedsFile;
 use crate::rule::{Rule, RuleFile, RuleSet};
 use crate::source_file::{self, FileError};
 use crate::yaml;
@@ -14,32 +15,46 @@ mod embedded {
 
 const MAX_DATA_BYTES: u64 = 4 * 1024 * 1024;
 
-fn embedded_catalog(platform: Platform) -> Result<CatalogFile, FileError> {
-    let name = platform.as_str();
-    let display = format!("<embedded>/scope-catalogs/{name}.yaml");
+/// An embedded data file of `scope-catalogs/`, by stem, parsed.
+fn embedded_data<T: serde::de::DeserializeOwned>(stem: &str) -> Result<T, FileError> {
+    let display = format!("<embedded>/scope-catalogs/{stem}.yaml");
     let (_, json) = embedded::CATALOGS
         .iter()
-        .find(|(stem, _)| *stem == name)
+        .find(|(s, _)| *s == stem)
         .ok_or_else(|| FileError::new(display.clone(), "not embedded in this build"))?;
     serde_json::from_str(json).map_err(|e| FileError::new(display, e.to_string()))
 }
 
-fn catalog_from_yaml(path: &Path) -> Result<CatalogFile, FileError> {
+fn needs_stem(platform: Platform) -> String {
+    format!("{}-needs", platform.as_str())
+}
+
+fn data_from_yaml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, FileError> {
     let display = path.display().to_string();
     let text = source_file::read_text(path, &display, MAX_DATA_BYTES)?;
     yaml::from_str(&display, &text)
 }
 
-/// The embedded catalog of a platform, validated; every problem is returned.
+/// Problems found validating a catalog and its needs table, each named by its file: the
+/// table's are prefixed `needs: `.
+fn located(problems: Vec<String>, catalog: &str, needs: &str) -> Vec<FileError> {
+    problems
+        .into_iter()
+        .map(|p| match p.strip_prefix("needs: ") {
+            Some(rest) => FileError::new(needs, rest),
+            None => FileError::new(catalog, p),
+        })
+        .collect()
+}
+
+/// The embedded catalog of a platform and its needs table, validated; every problem is
+/// returned.
 pub fn embedded_catalog_strict(platform: Platform) -> Result<Catalog, Vec<FileError>> {
     let display = format!("<embedded>/scope-catalogs/{}.yaml", platform.as_str());
-    let file = embedded_catalog(platform).map_err(|e| vec![e])?;
-    Catalog::from_file(file).map_err(|problems| {
-        problems
-            .into_iter()
-            .map(|p| FileError::new(display.clone(), p))
-            .collect()
-    })
+    let needs_display = format!("<embedded>/scope-catalogs/{}.yaml", needs_stem(platform));
+    let file: CatalogFile = embedded_data(platform.as_str()).map_err(|e| vec![e])?;
+    let needs: NeedsFile = embedded_data(&needs_stem(platform)).map_err(|e| vec![e])?;
+    Catalog::from_file(file, needs).map_err(|problems| located(problems, &display, &needs_display))
 }
 
 /// An embedded catalog that fails validation is a defect of the build, which the data tests
@@ -54,32 +69,72 @@ fn embedded_catalog_lazy(platform: Platform) -> Catalog {
 /// `DIR/<platform>.yaml` when given (validated now, every problem reported).
 pub fn load_catalogs(dir: Option<&Path>) -> Result<Catalogs, Vec<FileError>> {
     let mut errors = Vec::new();
+    // `DIR/<platform>.yaml` replaces the catalog, `DIR/<platform>-needs.yaml` its needs table;
+    // either may be given alone, the other is the embedded one.
     let mut load = |platform: Platform| -> Option<CatalogSource> {
-        let Some(path) = dir
-            .map(|d| d.join(format!("{}.yaml", platform.as_str())))
-            .filter(|p| p.is_file())
-        else {
+        let given = |name: String| dir.map(|d| d.join(name)).filter(|p| p.is_file());
+        let catalog_path = given(format!("{}.yaml", platform.as_str()));
+        let needs_path = given(format!("{}.yaml", needs_stem(platform)));
+        if catalog_path.is_none() && needs_path.is_none() {
             return Some(CatalogSource::Lazy(embedded_catalog_lazy));
+        }
+        let catalog_display = catalog_path.as_ref().map_or_else(
+            || format!("<embedded>/scope-catalogs/{}.yaml", platform.as_str()),
+            |p| p.display().to_string(),
+        );
+        let needs_display = needs_path.as_ref().map_or_else(
+            || format!("<embedded>/scope-catalogs/{}.yaml", needs_stem(platform)),
+            |p| p.display().to_string(),
+        );
+        let file: Result<CatalogFile, FileError> = match &catalog_path {
+            Some(p) => data_from_yaml(p),
+            None => embedded_data(platform.as_str()),
         };
-        let display = path.display().to_string();
-        let file = match catalog_from_yaml(&path) {
-            Ok(f) => f,
-            Err(e) => {
-                errors.push(e);
+        let needs: Result<NeedsFile, FileError> = match &needs_path {
+            Some(p) => data_from_yaml(p),
+            None => embedded_data(&needs_stem(platform)),
+        };
+        let (file, needs) = match (file, needs) {
+            (Ok(f), Ok(n)) => (f, n),
+            (f, n) => {
+                errors.extend(f.err());
+                errors.extend(n.err());
                 return None;
             }
         };
-        if file.platform != platform {
-            errors.push(FileError::new(
-                display,
-                format!("says `platform: {}`, expected {platform}", file.platform),
-            ));
+        let mut wrong_platform = false;
+        for (display, said) in [(&catalog_display, file.platform), (&needs_display, needs.platform)] {
+            if said != platform {
+                errors.push(FileError::new(
+                    display.clone(),
+                    format!("says `platform: {said}`, expected {platform}"),
+                ));
+                wrong_platform = true;
+            }
+        }
+        if wrong_platform {
             return None;
         }
-        match Catalog::from_file(file) {
+        match Catalog::from_file(file, needs) {
             Ok(c) => Some(CatalogSource::Ready(Box::new(c))),
             Err(problems) => {
-                errors.extend(problems.into_iter().map(|p| FileError::new(display.clone(), p)));
+                let (of_needs, of_catalog): (Vec<String>, Vec<String>) =
+                    problems.into_iter().partition(|p| p.starts_with("needs: "));
+                errors.extend(located(of_catalog, &catalog_display, &needs_display));
+                // The embedded table against the user's own catalog: one line, not one per
+                // scope it names.
+                match (&needs_path, of_needs.len()) {
+                    (_, 0) => {}
+                    (None, n) => errors.push(FileError::new(
+                        catalog_display.clone(),
+                        format!(
+                            "the embedded needs table does not fit this catalog ({n} problems, first: {}); give {} too",
+                            of_needs[0].trim_start_matches("needs: "),
+                            needs_stem(platform) + ".yaml"
+                        ),
+                    )),
+                    (Some(_), _) => errors.extend(located(of_needs, &catalog_display, &needs_display)),
+                }
                 None
             }
         }

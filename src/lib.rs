@@ -9,6 +9,7 @@
 //! | `model` | `App`, `AppIdentity`, `Setting`, `Note`/`NoteCode`, `Date`: what every input becomes |
 //! | `inputs` | one file per format, detection, the directory walk, bounded reads |
 //! | `catalog`, `data` | scope catalogs and domain facts; loading the embedded and user data |
+//! | `needs` | what each object, feature or API a tool touches needs, per access, with evidence |
 //! | `rule` | rules as data: conditions, one table of predicates and placeholders per subject |
 //! | `policy` | `.scopeaudit.yaml`: discovery, validation, waivers |
 //! | `analysis` | per-scope verdicts, needs from tools, least privilege |
@@ -33,6 +34,7 @@ pub mod inputs;
 pub mod json_lines;
 pub mod labels;
 pub mod model;
+pub mod needs;
 pub mod policy;
 pub mod report;
 pub mod rule;

@@ -187,9 +187,6 @@ pub enum NoteCode {
     AnnotatedScope,
     /// Syntax the platform's own parser rejects (comments in JSON), read leniently.
     LenientSyntax,
-    /// A tool names an object the catalog does not know and no custom-object shape matches
-    /// (a misspelling gets "did you mean"); least privilege leaves that tool out.
-    UnknownObject,
 }
 
 impl NoteCode {
@@ -285,9 +282,36 @@ impl ToolAccess {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tool {
     pub name: String,
-    pub object: String,
+    /// What it touches, as the manifest names it: `contacts`, `Account`, `imports`,
+    /// `properties`.
+    pub target: String,
+    /// Whether the manifest named it as an `object` or a `feature`.
+    pub named: Named,
+    /// For a per-object feature, the objects it is about (`properties` of `deals`; the two
+    /// objects of `associations`).
+    pub of: Vec<String>,
     pub access: ToolAccess,
     pub at: Option<Pos>,
+}
+
+impl Tool {
+    /// How reports show what the tool touches: `contacts`, `properties of deals`.
+    pub fn touches(&self) -> String {
+        if self.of.is_empty() {
+            self.target.clone()
+        } else {
+            format!("{} of {}", self.target, self.of.join(" and "))
+        }
+    }
+}
+
+/// The key a manifest tool names what it touches with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Named {
+    Object,
+    Feature,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::VariantArray, strum::IntoStaticStr)]

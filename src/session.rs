@@ -67,12 +67,56 @@ impl Session {
         })
     }
 
-    pub fn evaluate(&self, mut apps: Vec<App>) -> Evaluation {
-        // A tool's object the catalog cannot place is reported, never guessed at.
-        for app in &mut apps {
-            let notes = self.catalogs.get(app.platform).object_notes(app);
-            app.notes.extend(notes);
+    /// Splits off the apps with a tool the needs table cannot place: what such a tool needs
+    /// is unknown, so the app cannot be judged. Each becomes an input error at the tool's line
+    /// (a near miss gets "did you mean"; anything else names the vocabulary), never a guess.
+    pub fn check_tools(&self, apps: Vec<App>) -> (Vec<App>, Vec<(App, Vec<FileError>)>) {
+        let mut kept = Vec::with_capacity(apps.len());
+        let mut refused = Vec::new();
+        for app in apps {
+            let table = &self.catalogs.get(app.platform).needs;
+            let errors: Vec<FileError> = app
+                .tools
+                .iter()
+                .enumerate()
+                .filter_map(|(i, tool)| {
+                    let problem = match table.resolve(tool, app.platform) {
+                        Err(problem) => problem,
+                        Ok(targets) => {
+                            let missing: Vec<&str> = targets
+                                .iter()
+                                .filter(|t| t.access(tool.access).is_none())
+                                .map(|t| t.name.as_str())
+                                .collect();
+                            if missing.is_empty() {
+                                return None;
+                            }
+                            format!(
+                                "no scope lets an app {} `{}` on {} (the table lists no such operation)",
+                                tool.access.as_str(),
+                                missing.join("`, `"),
+                                app.platform.display_name()
+                            )
+                        }
+                    };
+                    let at = tool.at.map(|p| (app.source.file(p.file).to_string(), p.line as usize));
+                    let message = format!("tools[{i}] `{}`: {problem}", crate::untrusted::capped(&tool.name, 80));
+                    Some(match at {
+                        Some((path, line)) => FileError::at(path, line, None, message),
+                        None => FileError::new(app.source.path.clone(), message),
+                    })
+                })
+                .collect();
+            if errors.is_empty() {
+                kept.push(app);
+            } else {
+                refused.push((app, errors));
+            }
         }
+        (kept, refused)
+    }
+
+    pub fn evaluate(&self, apps: Vec<App>) -> Evaluation {
         Engine {
             catalogs: &self.catalogs,
             rules: &self.rules,

@@ -82,7 +82,7 @@ fn json_lists_every_scope_with_every_field() {
             }
             assert_eq!(object.len(), FIELDS.len(), "{platform} {}: unexpected fields", s["id"]);
         }
-        assert!(catalog["least_privilege"].is_object() && catalog["objects"].is_array());
+        assert!(catalog["least_privilege"].is_object() && catalog["needs"]["targets"].is_array());
     }
 }
 

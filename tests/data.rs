@@ -179,13 +179,21 @@ fn hubspot_catalog_covers_sensitive_coarse_and_removed_scopes() {
         "crm.objects.feedback_submissions.read"
     );
     assert_eq!(hs.least_privilege.always, ["oauth"]);
-    assert_eq!(hs.object("Contact").unwrap().read, ["crm.objects.contacts.read"]);
+    let read = |name: &str| hs.needs.target(name).and_then(|t| t.read.clone()).map(|n| n.all_of);
+    assert_eq!(
+        read("Contact"),
+        Some(vec![vec!["crm.objects.contacts.read".to_string()]])
+    );
     // Custom objects by the shapes HubSpot names them with; a bare unknown name is not one.
     for custom in ["p_pets", "p12345_pets", "2-3465404"] {
-        assert_eq!(hs.object(custom).unwrap().read, ["crm.objects.custom.read"], "{custom}");
+        assert_eq!(
+            read(custom),
+            Some(vec![vec!["crm.objects.custom.read".to_string()]]),
+            "{custom}"
+        );
     }
     assert!(
-        hs.object("pets").is_none(),
+        hs.needs.target("pets").is_none(),
         "an unknown name is never taken for a custom object"
     );
 }
@@ -258,13 +266,20 @@ fn catalogs_flag_overrides_the_embedded_catalog() {
     assert_eq!(bad.code, 2);
     let hubspot_path = dir.path().join("hubspot.yaml");
     let h = hubspot_path.display();
+    let lines: Vec<&str> = bad.stderr.lines().collect();
     assert_eq!(
-        bad.stderr.lines().collect::<Vec<_>>(),
+        lines[..2],
         [
             format!("error: {h}: scope `b`: name `b` is also used by `a`"),
-            format!("error: {h}: scope `a`: implies names `nope`, which is not a scope id")
+            format!("error: {h}: scope `a`: implies names `nope`, which is not a scope id"),
         ]
     );
+    // The embedded needs table names scopes this catalog lacks: one line, not hundreds.
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    assert!(lines[2].starts_with(&format!(
+        "error: {h}: the embedded needs table does not fit this catalog ("
+    )));
+    assert!(lines[2].ends_with("; give hubspot-needs.yaml too"), "{}", lines[2]);
 }
 
 #[test]

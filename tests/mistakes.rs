@@ -68,7 +68,7 @@ fn every_problem_of_a_manifest_is_reported_in_one_run() {
         format!("error: {p}:9: scopes[1].scope is empty"),
         format!("error: {p}:11:15: scopes[2].required: invalid value: string \"maybe\", expected true, false or conditional"),
         format!("error: {p}:15:13: tools[0].access: unknown variant `reed`, expected one of `read`, `create`, `update`, `delete`; did you mean `read`?"),
-        format!("error: {p}:16:5: tools[1]: missing field `object`"),
+        format!("error: {p}:16: tools[1]: say what the tool touches: `object` (a record type) or `feature` (with `of` for per-object features)"),
         format!("error: {p}:16:5: tools[1]: missing field `access`"),
         format!("error: {p}:18: settings.ip_relaxation: `OPEN` is not one of ENFORCE, ENFORCE_RELAXREFRESH, BYPASS_2FACTOR, BYPASS"),
     ];
@@ -237,55 +237,41 @@ fn a_misspelled_object_is_answered_and_not_taken_for_a_custom_object() {
         "hs.yaml",
         &tool_manifest("hubspot", &["oauth", "crm.objects.contacts.read"], &["contcts"]),
     );
-    let report = audit_json(&[hs.to_str().unwrap()]);
-    let found = findings(&report);
-    let unknown: Vec<_> = found
-        .iter()
-        .filter(|(r, _, _)| r == "config-anomaly/unknown-object")
-        .collect();
-    assert_eq!(unknown.len(), 1, "{found:?}");
+    // What the tool needs is unknown, so the app cannot be judged: an input error at the
+    // tool's line, exit 2, never a guessed custom object.
+    let out = audit(&[hs.to_str().unwrap(), "--no-config"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
     assert!(
-        unknown[0]
-            .1
-            .contains("object `contcts`, which is not known: did you mean `contacts`?"),
-        "{unknown:?}"
-    );
-    assert_eq!(unknown[0].2, 9, "at the tool's line");
-    // Nothing invented: no custom-object scope in the recommendation, the tool needs nothing.
-    let app = &report["apps"][0];
-    assert!(!app.to_string().contains("crm.objects.custom"), "{app}");
-    assert_eq!(app["tools"][0]["scopes"], serde_json::json!([]));
-
-    // A policy can raise the kind like any other.
-    let policy = write(
-        dir.path(),
-        "policy.yaml",
-        "rules:\n  config-anomaly/unknown-object: {severity: high}\n",
-    );
-    let raised = audit(&[hs.to_str().unwrap(), "--config", policy.to_str().unwrap()]);
-    assert_eq!(raised.code, 1, "{}", raised.stdout);
-    assert!(
-        raised.stdout.contains("HIGH     config-anomaly/unknown-object"),
+        out.stderr.contains(
+            "hs.yaml:9: tools[0] `Read contcts`: `contcts` is not a HubSpot object: did you mean `contacts`?"
+        ),
         "{}",
-        raised.stdout
+        out.stderr
     );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+
+    // Met while walking a directory, the same file leaves the report incomplete.
+    let walked = audit(&[dir.path().to_str().unwrap(), "--no-config", "--format", "json"]);
+    assert_eq!(walked.code, 2);
+    let report = json(&walked.stdout);
+    assert_eq!(report["complete"], false);
+    assert!(report["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("did you mean `contacts`?"));
 
     let sf = write(
         dir.path(),
         "sf.yaml",
         &tool_manifest("salesforce", &["api"], &["Acount"]),
     );
-    let found = findings(&audit_json(&[sf.to_str().unwrap()]));
-    assert!(
-        found
-            .iter()
-            .any(|(r, m, _)| r == "config-anomaly/unknown-object" && m.contains("did you mean `Account`?")),
-        "{found:?}"
-    );
+    let out = audit(&[sf.to_str().unwrap(), "--no-config"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("did you mean `Account`?"), "{}", out.stderr);
 }
 
 #[test]
-fn custom_objects_are_known_by_their_shapes_and_strangers_are_reported() {
+fn custom_objects_are_known_by_their_shapes_and_strangers_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let sf = write(
         dir.path(),
@@ -297,10 +283,6 @@ fn custom_objects_are_known_by_their_shapes_and_strangers_are_reported() {
         ),
     );
     let report = audit_json(&[sf.to_str().unwrap()]);
-    assert!(
-        !findings(&report).iter().any(|(r, _, _)| r.contains("unknown-object")),
-        "{report}"
-    );
     for tool in report["apps"][0]["tools"].as_array().unwrap() {
         assert_eq!(tool["scopes"], serde_json::json!(["api"]), "{tool}");
     }
@@ -308,22 +290,25 @@ fn custom_objects_are_known_by_their_shapes_and_strangers_are_reported() {
     let hs = write(
         dir.path(),
         "hs.yaml",
-        &tool_manifest("hubspot", &["oauth"], &["p_pets", "p12345_pets", "2-3465404", "pets"]),
+        &tool_manifest("hubspot", &["oauth"], &["p_pets", "p12345_pets", "2-3465404"]),
     );
     let report = audit_json(&[hs.to_str().unwrap()]);
     let tools = report["apps"][0]["tools"].as_array().unwrap();
-    for tool in &tools[..3] {
+    for tool in tools {
         assert_eq!(tool["scopes"], serde_json::json!(["crm.objects.custom.read"]), "{tool}");
     }
-    assert_eq!(tools[3]["scopes"], serde_json::json!([]));
-    let found = findings(&report);
-    let unknown: Vec<_> = found.iter().filter(|(r, _, _)| r.contains("unknown-object")).collect();
-    assert_eq!(unknown.len(), 1, "{found:?}");
+    // A name that is neither listed nor custom-shaped names the vocabulary.
+    let stranger = write(
+        dir.path(),
+        "stranger.yaml",
+        &tool_manifest("hubspot", &["oauth"], &["pets"]),
+    );
+    let out = audit(&[stranger.to_str().unwrap(), "--no-config"]);
+    assert_eq!(out.code, 2);
     assert!(
-        unknown[0]
-            .1
-            .contains("`pets`, neither a HubSpot object nor a custom-object name (`p_pets`, `2-3465404`)"),
-        "{unknown:?}"
+        out.stderr.contains("`pets` is not a HubSpot object, nor a custom-object name (`p_pets`, `2-3465404`); `scopeaudit scopes hubspot --objects` lists what a tool may name"),
+        "{}",
+        out.stderr
     );
 }
 

@@ -415,25 +415,27 @@ fn a_customer_owned_app_with_handed_over_tokens_is_a_finding_and_a_checklist_que
 }
 
 #[test]
-fn a_tool_on_an_unknown_object_does_not_make_its_scope_excess() {
+fn a_tool_on_an_unknown_object_is_refused_not_judged() {
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),
         "app.yaml",
         &salesforce_manifest(&["api"], "").replace("object: Account", "object: FieldServiceMobileSettings"),
     );
-    let report = audit_json(dir.path(), &["app.yaml"]);
-    let app = &report["apps"][0];
-    // The catalog cannot say what the tool needs, so `api` is not declared unneeded: dropping
-    // it could break the tool.
-    assert_eq!(app["scopes"][0]["verdict"], "needed");
-    assert!(app["scopes"][0]["verdict_reason"]
-        .as_str()
-        .unwrap()
-        .contains("names object `FieldServiceMobileSettings`"));
-    assert_eq!(app["minimal_scopes"], serde_json::json!(["api"]));
-    assert_eq!(app["recommendation"]["drop"], serde_json::json!([]));
-    let all = findings(&report);
-    assert!(!all.iter().any(|(r, _, _)| r == "excess-scope"), "{all:?}");
-    assert!(rules_in(&report).contains(&"config-anomaly".to_string()));
+    // What the tool needs is unknown: judging the app would call `api` excess and advise a
+    // drop that breaks the tool. The app is bad input instead, naming the vocabulary.
+    let out = run(scopeaudit()
+        .current_dir(dir.path())
+        .args(["audit", "app.yaml", "--no-config"]));
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(out.stdout.is_empty(), "no verdict: {}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("app.yaml:10: tools[0] `Read accounts`: `FieldServiceMobileSettings` is not a Salesforce object"),
+        "{}",
+        out.stderr
+    );
+    assert!(out
+        .stderr
+        .contains("`scopeaudit scopes salesforce --objects` lists what a tool may name"));
 }

@@ -43,25 +43,32 @@ pub(super) fn needs(app: &App, catalog: &Catalog) -> (Vec<Need>, Vec<ToolNeed>) 
     }
     let mut tool_needs = Vec::new();
     for (i, tool) in app.tools.iter().enumerate() {
-        let accepted = catalog
-            .object(&tool.object)
-            .map(|o| {
-                if tool.access.writes() {
-                    o.write.clone()
-                } else {
-                    o.read.clone()
+        // A tool the table cannot place was refused before analysis (`Session::check_tools`);
+        // here it contributes nothing rather than a guess.
+        let targets = catalog.needs.resolve(tool, app.platform).unwrap_or_default();
+        let mut accepted: Vec<String> = Vec::new();
+        for target in targets {
+            let Some(need) = target.access(tool.access) else {
+                continue;
+            };
+            for group in &need.all_of {
+                add(
+                    group,
+                    NeedReason::Tool {
+                        name: tool.name.clone(),
+                        access: tool.access.as_str(),
+                        touches: tool.touches(),
+                        source: need.source.clone(),
+                    },
+                    Some(i),
+                );
+                for id in group {
+                    if !accepted.contains(id) {
+                        accepted.push(id.clone());
+                    }
                 }
-            })
-            .unwrap_or_default();
-        add(
-            &accepted,
-            NeedReason::Tool {
-                name: tool.name.clone(),
-                access: tool.access.as_str(),
-                object: tool.object.clone(),
-            },
-            Some(i),
-        );
+            }
+        }
         tool_needs.push(ToolNeed { tool: i, accepted });
     }
     (needs, tool_needs)
@@ -192,15 +199,6 @@ pub(super) fn recommend(result: &mut AppResult, catalog: &Catalog) {
         .keys()
         .filter_map(|i| result.scopes[*i].canonical.clone())
         .collect();
-    // Tools whose object the catalog does not know: what they need is unknown, so no scope is
-    // called unneeded on their account (it might be what they use).
-    let unresolved: Vec<String> = result
-        .app
-        .tools
-        .iter()
-        .filter(|t| catalog.object(&t.object).is_none())
-        .map(|t| format!("tool `{}` names object `{}`", t.name, t.object))
-        .collect();
     for (i, scope) in result.scopes.iter_mut().enumerate() {
         let Some(canonical) = scope.canonical.clone() else {
             scope.verdict = Verdict::Unknown;
@@ -208,25 +206,6 @@ pub(super) fn recommend(result: &mut AppResult, catalog: &Catalog) {
             continue;
         };
         if firsts_index.contains(&i) && !picked.contains_key(&i) {
-            let serving_something = result
-                .needs
-                .iter()
-                .any(|n| n.accepted.iter().any(|a| catalog.covers(&canonical, a)));
-            if !serving_something && !unresolved.is_empty() {
-                let justified = result.app.scopes[scope.index].justification.is_some();
-                scope.verdict = if justified {
-                    Verdict::Needed
-                } else {
-                    Verdict::Unjustified
-                };
-                scope.reason = format!(
-                    "not shown to be needed: {}, which the catalog does not know, so it may be what that tool uses",
-                    join_reasons(&unresolved)
-                );
-                // Kept in the recommendation: dropping it could break that tool.
-                needed_ids.insert(canonical);
-                continue;
-            }
             scope.verdict = Verdict::Excess;
             // Name the narrower requested scopes that already serve what this one could.
             let serving: Vec<String> = result

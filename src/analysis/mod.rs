@@ -19,11 +19,13 @@ pub enum NeedReason {
     IdentifiesUsers,
     /// The refresh-token flow: the app works while the user is away.
     WorksOffline,
-    /// A declared tool: its name, access and object.
+    /// A declared tool: its name, access, what it touches, and the operation or page that
+    /// says what that needs.
     Tool {
         name: String,
         access: &'static str,
-        object: String,
+        touches: String,
+        source: String,
     },
 }
 
@@ -34,7 +36,12 @@ impl std::fmt::Display for NeedReason {
             NeedReason::SignsUsersIn => f.write_str("signing users in"),
             NeedReason::IdentifiesUsers => f.write_str("identifying its users"),
             NeedReason::WorksOffline => f.write_str("working while the user is away (refresh_token flow)"),
-            NeedReason::Tool { name, access, object } => write!(f, "tool `{name}` ({access} {object})"),
+            NeedReason::Tool {
+                name,
+                access,
+                touches,
+                source,
+            } => write!(f, "tool `{name}` ({access} {touches}; per {source})"),
         }
     }
 }

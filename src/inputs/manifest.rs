@@ -2,8 +2,8 @@
 
 use crate::model::{
     App, AppIdentity, AppOwner, AppSettings, CallbackUrl, CertificateInfo, Credential, Date, Delegation, Flow,
-    IdentityKind, InputKind, Integration, IpRelaxation, Platform, Pos, RefreshTokenPolicy, RequestedScope, Requirement,
-    Setting, Source, Tool, ToolAccess,
+    IdentityKind, InputKind, Integration, IpRelaxation, Named, Platform, Pos, RefreshTokenPolicy, RequestedScope,
+    Requirement, Setting, Source, Tool, ToolAccess,
 };
 use crate::source_file::FileError;
 use crate::yaml::{self, Located, Value};
@@ -30,7 +30,7 @@ const INTEGRATION_FIELDS: &[&str] = &[
     "vendor_holds",
 ];
 const SCOPE_FIELDS: &[&str] = &["scope", "justification", "required"];
-const TOOL_FIELDS: &[&str] = &["name", "object", "access"];
+const TOOL_FIELDS: &[&str] = &["name", "object", "feature", "of", "access"];
 const SETTINGS_FIELDS: &[&str] = &[
     "admin_approved",
     "ip_relaxation",
@@ -542,33 +542,58 @@ fn read(problems: &mut Problems, root: &Located<Value>) -> Option<App> {
                 problems,
                 entry,
                 &within,
-                "a tool entry: a map with `name`, `object`, `access`",
+                "a tool entry: a map with `name`, `object` or `feature` (with `of`), `access`",
                 TOOL_FIELDS,
-                &["name", "object", "access"],
+                &["name", "access"],
             ) else {
                 continue;
             };
             let line = t.line("name").or(tools_at);
             let name = t.get("name").and_then(|v| text(problems, v, &child(&within, "name")));
-            let object = t
-                .get("object")
-                .and_then(|v| text(problems, v, &child(&within, "object")));
+            // What the tool touches: an object, or a feature (of some objects).
+            let named = match (t.get("object"), t.get("feature")) {
+                (Some(v), None) => text(problems, v, &child(&within, "object")).map(|o| (Named::Object, o)),
+                (None, Some(v)) => text(problems, v, &child(&within, "feature")).map(|f| (Named::Feature, f)),
+                (Some(_), Some(_)) => {
+                    problems.line(line, format!("{within}: give `object` or `feature`, not both"));
+                    None
+                }
+                (None, None) => {
+                    problems.line(
+                        line,
+                        format!("{within}: say what the tool touches: `object` (a record type) or `feature` (with `of` for per-object features)"),
+                    );
+                    None
+                }
+            };
+            let of: Vec<String> = match t.get("of") {
+                None => Vec::new(),
+                Some(v) if matches!(v.value, Value::List(_)) => texts(problems, v, &child(&within, "of")),
+                Some(v) => text(problems, v, &child(&within, "of")).into_iter().collect(),
+            };
+            let of: Vec<String> = of
+                .iter()
+                .map(|o| o.trim().to_string())
+                .filter(|o| !o.is_empty())
+                .collect();
             let access = t
                 .get("access")
                 .and_then(|v| word::<ToolAccess>(problems, v, &child(&within, "access")));
-            let (name, object) = (
-                name.map(|n| n.trim().to_string()).unwrap_or_default(),
-                object.map(|o| o.trim().to_string()).unwrap_or_default(),
-            );
-            let stated = t.get("name").is_some() && t.get("object").is_some();
-            if stated && (name.is_empty() || object.is_empty()) {
-                problems.line(line, format!("tools[{i}]: `name` and `object` must not be empty"));
+            let name = name.map(|n| n.trim().to_string()).unwrap_or_default();
+            let target = named.as_ref().map(|(_, o)| o.trim().to_string()).unwrap_or_default();
+            if t.get("name").is_some() && named.is_some() && (name.is_empty() || target.is_empty()) {
+                problems.line(
+                    line,
+                    format!("tools[{i}]: `name` and what it touches must not be empty"),
+                );
                 continue;
             }
-            if let (false, Some(access)) = (name.is_empty() || object.is_empty(), access) {
+            if let (false, Some(access), Some((named, _))) = (name.is_empty() || target.is_empty(), access, named) {
                 tools.push(Tool {
                     name,
-                    object,
+                    target,
+                    named,
+                    of,
                     access,
                     at: line.map(Pos::line),
                 });

@@ -431,7 +431,7 @@ fn app_report(
             let tool = &app.tools[t.tool];
             ToolRow {
                 name: tool.name.clone(),
-                object: tool.object.clone(),
+                object: tool.touches(),
                 access: tool.access.as_str(),
                 scopes: t.accepted.clone(),
             }
