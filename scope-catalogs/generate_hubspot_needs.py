@@ -93,6 +93,9 @@ OBJECTS = [
 # The custom-object target: served by the generic {objectType} endpoints (custom objects API).
 CUSTOM = ("custom", "object", ["custom_objects", "custom_object"], "custom")
 CUSTOM_SHAPES = [("^p[0-9]*_[A-Za-z0-9_]+$", "p_pets"), ("^2-[0-9]+$", "2-3465404")]
+FAMILY = {name: fam for name, _k, _a, _s, fam in OBJECTS}
+# More alternatives than this on one operation means the every-object union.
+UNION_SIZE = 12
 # Coarse scopes the generic union lists that belong to one object family.
 FAMILY_EXTRA = {"tickets": ["tickets", "tickets.sensitive.v2", "tickets.highly_sensitive.v2"], "line_items": ["e-commerce"], "products": ["e-commerce"],
                 "quotes": ["e-commerce"]}
@@ -182,7 +185,7 @@ UPDATE_ACTIONS = {"update", "batch/update", "upsert", "batch/upsert", "merge", "
                   "attach-to-lang-group", "detach-from-lang-group", "update-languages",
                   "set-new-lang-primary", "schedule", "end", "rerun", "replace", "batch/replace",
                   "move-list", "rename", "add", "remove", "add-and-remove", "update-list-filters",
-                  "update-list-name", "schedule-conversion", "enrollments", "update/async"}
+                  "update-list-name", "schedule-conversion", "update/async"}
 DELETE_ACTIONS = {"archive", "batch/archive", "gdpr-delete", "purge", "batch/purge", "delete",
                   "labels/archive", "batch/labels/archive"}
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -341,7 +344,7 @@ def access_of(method, bare):
 
 def classify(bare):
     """Returns ('object', target) | ('feature', target) | ('generic', feature) | None."""
-    if "/{appId}" in bare:
+    if "/{appId}" in bare or bare.startswith("/integrators/timeline/types"):
         return ("unmapped", bare)  # an app developer's own configuration, not account data
     m = re.match(r"^/crm/objects/([^/{}]+)(/.*)?$", bare)
     if m:
@@ -511,6 +514,14 @@ def build(spec_dir, commit, date, catalog):
             generic_ops.append((cls[1], access, op))
             continue
         stats["mapped"] += 1
+        family = FAMILY.get(cls[1])
+        if cls[0] == "object" and family and len(op["alts"]) > UNION_SIZE:
+            # A per-object path that carries the every-object union (subscriptions' writes):
+            # the generic-endpoint rule applies.
+            alts = restrict(op["alts"], family, access, False)
+            if not alts:
+                continue
+            op = dict(op, alts=alts, generic=True)
         buckets.setdefault((cls[1], access), []).append(op)
     # Generic endpoints, per object family.
     families = [(n, f) for n, _k, _a, _s, f in OBJECTS if f] + [(CUSTOM[0], CUSTOM[3])]
