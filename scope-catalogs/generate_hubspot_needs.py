@@ -572,11 +572,14 @@ def q(value):
 
 
 FOLLOWS = (
-    "The spec. Where HubSpot's guides (the scope table, the engagement and object guides) name a "
-    "per-object scope such as crm.objects.calls.read for calls, notes, meetings and tasks, the "
-    "released versions of those endpoints accept only crm.objects.contacts.read / .write, and a "
-    "token is checked against what the endpoint accepts; the per-object scopes appear only in the "
-    "generic and beta endpoints' union lists. Engagement targets therefore follow the endpoints.")
+    "The spec, because a token is checked against what an endpoint accepts. Where HubSpot's "
+    "guides name a per-object scope that no released endpoint accepts, the table follows the "
+    "endpoints: reading calls, notes, meetings, tasks, communications and postal mail needs "
+    "crm.objects.contacts.read (writing them crm.objects.contacts.write), not "
+    "crm.objects.<type>.read, which only the generic and beta endpoints' every-object lists "
+    "name; tickets need the coarse tickets scope, since no released tickets endpoint accepts "
+    "crm.objects.tickets.read or .write. Where the spec's generic {objectType} endpoints cannot "
+    "tell objects apart, the table keeps the object's own scopes (DERIVATION.md).")
 
 
 def render(result, commit, date):
