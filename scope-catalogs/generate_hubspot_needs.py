@@ -432,7 +432,7 @@ class Orderer:
             coarse = self.status.get(scope) == "coarse"
             sens = 2 if "highly_sensitive" in scope else 1 if "sensitive" in scope else 0
             flat = scope.replace("-", "_")
-            own = 0 if base in flat or base.replace("_", "") in flat else 1
+            own = 0 if base in flat or base.replace("_", "") in flat or flat in base else 1
             schema = 0 if scope.startswith("crm.schemas.") else 1
             return (coarse, sens, own, schema, scope)
         return k
