@@ -168,7 +168,9 @@ GENERIC = [
 ]
 
 # When the same generic operation is in several documents of one version, the label names these.
-GENERIC_APIS = {"Objects", "Associations", "Associations Schema", "Properties", "Pipelines"}
+# The API that owns a generic path comes first, then the association APIs, then any other.
+GENERIC_APIS = {"Objects": 2, "Properties": 2, "Pipelines": 2, "Associations": 1,
+                "Associations Schema": 1}
 # Objects that have pipelines (HubSpot's pipelines guide,
 # https://developers.hubspot.com/docs/api/crm/pipelines; the generic endpoint's union lists every
 # object's scopes and cannot tell).
@@ -287,7 +289,7 @@ def load_operations(spec_dir, cutoff, unknown):
                     key = (method.upper(), bare)
                     rec = {"method": method.upper(), "path": template, "bare": bare,
                            "alts": alts, "api": f"{title} {version}", "vkey": vkey,
-                           "beta": vkey == (0, 0), "rank": (vkey, api[1] in GENERIC_APIS)}
+                           "beta": vkey == (0, 0), "rank": (vkey, GENERIC_APIS.get(api[1], 0))}
                     old = operations.get(key)
                     if old is None or rec["rank"] > old["rank"]:
                         operations[key] = rec
