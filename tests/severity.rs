@@ -227,29 +227,30 @@ fn a_second_name_for_a_scope_is_a_duplicate_not_a_need() {
 #[test]
 fn a_coarse_scope_is_replaced_by_the_granular_scopes_the_tools_need() {
     let dir = tempfile::tempdir().unwrap();
+    // HubSpot's product endpoints accept `crm.objects.products.read` or the coarse `e-commerce`.
     write(
         dir.path(),
         "hs.yaml",
-        "app: Ticket Reader
+        "app: Catalog Reader
 platform: hubspot
 scopes:
   - scope: oauth
-  - scope: tickets
+  - scope: e-commerce
 tools:
-  - {name: Read tickets, object: tickets, access: read}
+  - {name: Read products, object: products, access: read}
 ",
     );
     let report = audit_json(dir.path(), &["hs.yaml"]);
     let app = &report["apps"][0];
     assert_eq!(
         app["minimal_scopes"],
-        serde_json::json!(["crm.objects.tickets.read", "oauth"])
+        serde_json::json!(["crm.objects.products.read", "oauth"])
     );
-    assert_eq!(app["recommendation"]["drop"], serde_json::json!(["tickets"]));
+    assert_eq!(app["recommendation"]["drop"], serde_json::json!(["e-commerce"]));
     assert_eq!(app["scopes"][1]["verdict"], "excess");
     let all = findings(&report);
     // The coarse scope is to be replaced, not dropped: coarse-legacy-scope says so, once.
-    assert_eq!(about(&all, "tickets"), [("coarse-legacy-scope", "medium")]);
+    assert_eq!(about(&all, "e-commerce"), [("coarse-legacy-scope", "medium")]);
     let message = report["findings"]
         .as_array()
         .unwrap()
