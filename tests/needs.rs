@@ -250,6 +250,47 @@ tools:
     let tools = app["tools"].as_array().unwrap();
     assert_eq!(tools[2]["object"], "properties of deals");
 
+    // Associations of two objects need each object's association access; a custom object
+    // by its shape reaches the custom targets.
+    write(
+        dir.path(),
+        "assoc.yaml",
+        "app: Linker
+platform: hubspot
+scopes:
+  - scope: oauth
+tools:
+  - {name: Link deals to companies, feature: associations, of: [deals, companies], access: create}
+  - {name: Pet fields, feature: properties, of: p_pets, access: read}
+",
+    );
+    let report = json(
+        &audit(&[
+            dir.path().join("assoc.yaml").to_str().unwrap(),
+            "--no-config",
+            "-f",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .stdout,
+    );
+    let missing: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "missing-scope")
+        .map(|f| f["scope"].as_str().unwrap())
+        .collect();
+    assert!(missing.contains(&"crm.objects.deals.write"), "{missing:?}");
+    assert!(missing.contains(&"crm.objects.companies.write"), "{missing:?}");
+    assert!(
+        missing
+            .iter()
+            .any(|m| m.starts_with("crm.schemas.custom") || m.starts_with("crm.objects.custom")),
+        "{missing:?}"
+    );
+
     write(
         dir.path(),
         "sf.yaml",
