@@ -466,8 +466,8 @@ pub fn run_scopes(
         (ScopesQuery::Vocabulary, false) => list_vocabulary(catalog),
         (ScopesQuery::Vocabulary, true) => pretty_json(&serde_json::json!({
             "platform": catalog.platform,
-            "source": &catalog.needs.source,
-            "targets": &catalog.needs.targets,
+            "source": &catalog.needs().source,
+            "targets": &catalog.needs().targets,
         })),
     };
     streams.print(|out| out.write_all(stdout.as_bytes()))?;
@@ -477,7 +477,7 @@ pub fn run_scopes(
 /// The needs table as text: each target, its kind and names, and per access the scopes it
 /// needs ("a + (b | c)") with the source.
 fn list_vocabulary(catalog: &Catalog) -> String {
-    let table = &catalog.needs;
+    let table = catalog.needs();
     let mut out = format!(
         "{} tool vocabulary: {} targets, from {} ({}, {})
 ",
@@ -522,7 +522,7 @@ fn catalog_json(catalog: &Catalog) -> String {
         "scope_count": catalog.scopes.len(),
         "scopes": catalog.scopes,
         "least_privilege": catalog.least_privilege,
-        "needs": {"source": &catalog.needs.source, "targets": &catalog.needs.targets},
+        "needs": {"source": &catalog.needs().source, "targets": &catalog.needs().targets},
     });
     pretty_json(&value)
 }

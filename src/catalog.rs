@@ -202,8 +202,13 @@ pub struct Catalog {
     pub checked: String,
     pub scopes: Vec<ScopeEntry>,
     pub least_privilege: LeastPrivilege,
-    /// What each object, feature or API a tool can touch needs (`<platform>-needs.yaml`).
-    pub needs: NeedsTable,
+    /// What each object, feature or API a tool can touch needs (`<platform>-needs.yaml`):
+    /// built on first use ([`Catalog::needs`]), since only apps with tools ask, and the
+    /// table is the larger half of the data.
+    needs: std::sync::OnceLock<NeedsTable>,
+    /// Where an unbuilt table comes from: the embedded file, parsed and checked against this
+    /// catalog on first use (the data tests check it strictly).
+    needs_from: Option<fn(Platform) -> Option<NeedsFile>>,
     /// Lower-cased id or alias -> index of the entry that carries it.
     names: HashMap<String, usize>,
     /// Canonical id -> every id that holding it grants (itself, synonyms, implications).
@@ -219,7 +224,8 @@ impl Catalog {
             checked: String::new(),
             scopes: Vec::new(),
             least_privilege: LeastPrivilege::default(),
-            needs: NeedsTable::default(),
+            needs: std::sync::OnceLock::new(),
+            needs_from: None,
             names: HashMap::new(),
             grants: HashMap::new(),
         }
@@ -228,6 +234,23 @@ impl Catalog {
     /// Validates a parsed catalog file and its needs table; every problem is reported, not
     /// just the first (the needs table's prefixed `needs:`).
     pub fn from_file(file: CatalogFile, needs: NeedsFile) -> Result<Catalog, Vec<String>> {
+        Catalog::build(file, Some(needs))
+    }
+
+    /// A catalog whose needs table is read from `needs_from` on first use. A table that fails
+    /// its checks then degrades to an empty one (every tool is then refused as unknown, never
+    /// guessed at); the data tests keep that unreachable for the embedded tables.
+    pub fn with_lazy_needs(
+        file: CatalogFile,
+        needs_from: fn(Platform) -> Option<NeedsFile>,
+    ) -> Result<Catalog, Vec<String>> {
+        let mut catalog = Catalog::build(file, None)?;
+        catalog.needs_from = Some(needs_from);
+        Ok(catalog)
+    }
+
+    /// Validates the catalog and, when given, its needs table now.
+    fn build(file: CatalogFile, needs: Option<NeedsFile>) -> Result<Catalog, Vec<String>> {
         let mut problems = Vec::new();
         let mut names: HashMap<String, usize> = HashMap::new();
         for (i, entry) in file.scopes.iter().enumerate() {
@@ -309,21 +332,21 @@ impl Catalog {
                 }
             }
         }
-        if needs.platform != file.platform {
-            problems.push(format!(
-                "needs: the table is for {}, the catalog for {}",
-                needs.platform, file.platform
-            ));
-        }
-        let needs = NeedsTable::from_file(needs, &known)
-            .map_err(|p| p.into_iter().map(|p| format!("needs: {p}")).collect::<Vec<_>>());
-        let needs = match needs {
-            Ok(n) => n,
-            Err(p) => {
-                problems.extend(p);
-                NeedsTable::default()
+        let needs = needs.map(|needs| {
+            if needs.platform != file.platform {
+                problems.push(format!(
+                    "needs: the table is for {}, the catalog for {}",
+                    needs.platform, file.platform
+                ));
             }
-        };
+            match NeedsTable::from_file(needs, &known, true) {
+                Ok(n) => n,
+                Err(p) => {
+                    problems.extend(p.into_iter().map(|p| format!("needs: {p}")));
+                    NeedsTable::default()
+                }
+            }
+        });
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -332,12 +355,23 @@ impl Catalog {
             checked: file.checked,
             scopes: file.scopes,
             least_privilege: file.least_privilege,
-            needs,
+            needs: needs.map_or_else(std::sync::OnceLock::new, std::sync::OnceLock::from),
+            needs_from: None,
             names,
             grants: HashMap::new(),
         };
         catalog.grants = catalog.compute_grants();
         Ok(catalog)
+    }
+
+    /// The needs table, built on first use.
+    pub fn needs(&self) -> &NeedsTable {
+        self.needs.get_or_init(|| {
+            let file = self.needs_from.and_then(|load| load(self.platform));
+            file.filter(|f| f.platform == self.platform)
+                .and_then(|f| NeedsTable::from_file(f, &|id| self.resolve(id).is_some(), false).ok())
+                .unwrap_or_default()
+        })
     }
 
     /// The entry a name (id or alias, any case) refers to, before following `same_as`.

@@ -62,7 +62,14 @@ pub fn embedded_catalog_strict(platform: Platform) -> Result<Catalog, Vec<FileEr
 /// empty catalog: every scope is then an `unknown-scope` finding, so nothing passes silently,
 /// and the library prints nothing of its own.
 fn embedded_catalog_lazy(platform: Platform) -> Catalog {
-    embedded_catalog_strict(platform).unwrap_or_else(|_| Catalog::empty(platform))
+    embedded_data::<CatalogFile>(platform.as_str())
+        .ok()
+        .and_then(|file| Catalog::with_lazy_needs(file, embedded_needs).ok())
+        .unwrap_or_else(|| Catalog::empty(platform))
+}
+
+fn embedded_needs(platform: Platform) -> Option<NeedsFile> {
+    embedded_data(&needs_stem(platform)).ok()
 }
 
 /// The catalogs: each platform's embedded catalog (built on first use), or

@@ -134,8 +134,26 @@ pub struct NeedsTable {
     pub targets: Vec<Target>,
     /// Lower-cased name or alias -> index into `targets`.
     names: HashMap<String, usize>,
-    /// Custom-object shapes, compiled, with the target each serves.
-    shapes: Vec<(regex::Regex, usize)>,
+    /// Custom-object shapes with the target each serves, compiled on first use: compiling a
+    /// case-insensitive pattern costs more than a small audit, and most names are found by
+    /// name first.
+    shapes: Vec<(Shape, usize)>,
+}
+
+/// A shape's pattern and its compiled form.
+#[derive(Debug, Clone, Default)]
+struct Shape {
+    pattern: String,
+    compiled: std::sync::OnceLock<Option<regex::Regex>>,
+}
+
+impl Shape {
+    fn is_match(&self, name: &str) -> bool {
+        self.compiled
+            .get_or_init(|| regex::Regex::new(&self.pattern).ok())
+            .as_ref()
+            .is_some_and(|re| re.is_match(name))
+    }
 }
 
 /// What a name a tool gives is to the table.
@@ -151,8 +169,9 @@ pub enum TargetMatch<'a> {
 
 impl NeedsTable {
     /// Validates a parsed table; `known` says whether a scope name is in the catalog. Every
-    /// problem is returned.
-    pub fn from_file(file: NeedsFile, known: &dyn Fn(&str) -> bool) -> Result<NeedsTable, Vec<String>> {
+    /// problem is returned. Shapes are compiled now, to check them, only when `strict` (a
+    /// user's file, the data tests); the embedded table's compile on first use.
+    pub fn from_file(file: NeedsFile, known: &dyn Fn(&str) -> bool, strict: bool) -> Result<NeedsTable, Vec<String>> {
         let mut problems = Vec::new();
         for (field, value) in [
             ("title", &file.source.title),
@@ -184,17 +203,31 @@ impl NeedsTable {
             for shape in &target.shapes {
                 let p = &shape.pattern;
                 let anchored = (p.starts_with('^') || p.starts_with("(?i)^")) && p.ends_with('$');
-                match regex::Regex::new(p) {
-                    Err(e) => problems.push(format!("target `{t}`: shape `{p}` is not a regular expression: {e}")),
-                    Ok(_) if !anchored => problems.push(format!(
+                if !anchored {
+                    problems.push(format!(
                         "target `{t}`: shape `{p}` must match whole names: start it with `^` and end it with `$`"
-                    )),
-                    Ok(re) if !re.is_match(&shape.example) => problems.push(format!(
-                        "target `{t}`: shape `{p}` does not match its example `{}`",
-                        shape.example
-                    )),
-                    Ok(re) => shapes.push((re, i)),
+                    ));
                 }
+                let compiled = std::sync::OnceLock::new();
+                if strict {
+                    match regex::Regex::new(p) {
+                        Err(e) => problems.push(format!("target `{t}`: shape `{p}` is not a regular expression: {e}")),
+                        Ok(re) if !re.is_match(&shape.example) => problems.push(format!(
+                            "target `{t}`: shape `{p}` does not match its example `{}`",
+                            shape.example
+                        )),
+                        Ok(re) => {
+                            let _ = compiled.set(Some(re));
+                        }
+                    }
+                }
+                shapes.push((
+                    Shape {
+                        pattern: p.clone(),
+                        compiled,
+                    },
+                    i,
+                ));
             }
             if target.accesses().next().is_none() {
                 problems.push(format!("target `{t}`: states no access (read, create, update, delete)"));
@@ -231,7 +264,7 @@ impl NeedsTable {
         if let Some(&i) = self.names.get(&name.to_ascii_lowercase()) {
             return TargetMatch::Known(&self.targets[i]);
         }
-        if let Some((_, i)) = self.shapes.iter().find(|(re, _)| re.is_match(name)) {
+        if let Some((_, i)) = self.shapes.iter().find(|(shape, _)| shape.is_match(name)) {
             return TargetMatch::Custom(&self.targets[*i]);
         }
         // Type ids (`0-7`) are numbers, not words: one digit off is another object.

@@ -74,7 +74,7 @@ impl Session {
         let mut kept = Vec::with_capacity(apps.len());
         let mut refused = Vec::new();
         for app in apps {
-            let table = &self.catalogs.get(app.platform).needs;
+            let table = self.catalogs.get(app.platform).needs();
             let errors: Vec<FileError> = app
                 .tools
                 .iter()

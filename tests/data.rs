@@ -179,7 +179,7 @@ fn hubspot_catalog_covers_sensitive_coarse_and_removed_scopes() {
         "crm.objects.feedback_submissions.read"
     );
     assert_eq!(hs.least_privilege.always, ["oauth"]);
-    let read = |name: &str| hs.needs.target(name).and_then(|t| t.read.clone()).map(|n| n.all_of);
+    let read = |name: &str| hs.needs().target(name).and_then(|t| t.read.clone()).map(|n| n.all_of);
     assert_eq!(
         read("Contact"),
         Some(vec![vec!["crm.objects.contacts.read".to_string()]])
@@ -193,7 +193,7 @@ fn hubspot_catalog_covers_sensitive_coarse_and_removed_scopes() {
         );
     }
     assert!(
-        hs.needs.target("pets").is_none(),
+        hs.needs().target("pets").is_none(),
         "an unknown name is never taken for a custom object"
     );
 }

@@ -45,7 +45,7 @@ pub(super) fn needs(app: &App, catalog: &Catalog) -> (Vec<Need>, Vec<ToolNeed>) 
     for (i, tool) in app.tools.iter().enumerate() {
         // A tool the table cannot place was refused before analysis (`Session::check_tools`);
         // here it contributes nothing rather than a guess.
-        let targets = catalog.needs.resolve(tool, app.platform).unwrap_or_default();
+        let targets = catalog.needs().resolve(tool, app.platform).unwrap_or_default();
         let mut accepted: Vec<String> = Vec::new();
         for target in targets {
             let Some(need) = target.access(tool.access) else {
