@@ -9,5 +9,7 @@
 //!
 //! Async (tokio) lives here only; nothing outside `org` starts a runtime.
 
+pub mod credentials;
 pub mod http;
 pub mod secret;
+pub mod token;
