@@ -50,8 +50,8 @@ pub const ALL_VARS: &[&str] = &[
 /// The deprecation warning every username-password login carries.
 pub const PASSWORD_FLOW_WARNING: &str = "the username-password OAuth flow is deprecated by Salesforce and blocked by default in orgs created in Summer '23 or later (External Client Apps do not support it); use JWT bearer (SF_CLIENT_ID + SF_USERNAME + SF_JWT_KEY_FILE) or client credentials instead";
 
-/// A credential, with its secrets behind [`Secret`] (so `Debug` is safe).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A credential, with its secrets behind [`Secret`]; `Debug` shows URLs without user info.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Credential {
     CliAlias {
         alias: String,
@@ -81,6 +81,59 @@ pub enum Credential {
         client_id: Option<String>,
         client_secret: Option<Secret>,
     },
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credential::CliAlias { alias } => f.debug_struct("CliAlias").field("alias", alias).finish(),
+            Credential::AccessToken { token, instance_url } => f
+                .debug_struct("AccessToken")
+                .field("token", token)
+                .field("instance_url", &super::http::shown_url(instance_url))
+                .finish(),
+            Credential::RefreshToken {
+                client_id,
+                client_secret,
+                refresh_token,
+            } => f
+                .debug_struct("RefreshToken")
+                .field("client_id", client_id)
+                .field("client_secret", client_secret)
+                .field("refresh_token", refresh_token)
+                .finish(),
+            Credential::JwtBearer {
+                client_id,
+                username,
+                key_file,
+            } => f
+                .debug_struct("JwtBearer")
+                .field("client_id", client_id)
+                .field("username", username)
+                .field("key_file", key_file)
+                .finish(),
+            Credential::ClientCredentials {
+                client_id,
+                client_secret,
+            } => f
+                .debug_struct("ClientCredentials")
+                .field("client_id", client_id)
+                .field("client_secret", client_secret)
+                .finish(),
+            Credential::UsernamePassword {
+                username,
+                password,
+                client_id,
+                client_secret,
+            } => f
+                .debug_struct("UsernamePassword")
+                .field("username", username)
+                .field("password", password)
+                .field("client_id", client_id)
+                .field("client_secret", client_secret)
+                .finish(),
+        }
+    }
 }
 
 /// The OAuth flow behind a credential.
@@ -127,7 +180,7 @@ pub struct Resolved {
 pub enum CredentialError {
     #[error("no Salesforce credential: pass --target-org ALIAS (Salesforce CLI), or set SF_ACCESS_TOKEN + SF_INSTANCE_URL, SF_CLIENT_ID + SF_CLIENT_SECRET + SF_REFRESH_TOKEN, SF_CLIENT_ID + SF_USERNAME + SF_JWT_KEY_FILE, SF_CLIENT_ID + SF_CLIENT_SECRET (My Domain only) or SF_USERNAME + SF_PASSWORD")]
     None,
-    #[error("incomplete Salesforce credential: {set} are set but {missing} {verb} not ({flow} needs {needs})", verb = if missing.contains(" and ") { "are" } else { "is" })]
+    #[error("incomplete Salesforce credential: {set} {set_verb} set but {missing} {verb} not ({flow} needs {needs})", set_verb = are(set), verb = are(missing))]
     Partial {
         set: String,
         missing: String,
@@ -155,6 +208,14 @@ pub enum CredentialError {
     CliOutput { command: &'static str, reason: String },
     #[error("the Salesforce CLI gave no {field} for org {alias}")]
     CliMissing { field: &'static str, alias: String },
+}
+
+fn are(list: &str) -> &'static str {
+    if list.contains(" and ") {
+        "are"
+    } else {
+        "is"
+    }
 }
 
 /// Picks the credential (see the module doc). `env` reads one variable; an empty value is an
@@ -281,10 +342,12 @@ fn partial_error(has: &dyn Fn(&str) -> bool) -> CredentialError {
         .find(|(v, _)| has(v))
         .map(|(_, i)| *i)
         .unwrap_or_else(|| {
-            let mut best = 3usize; // SF_CLIENT_ID alone or with a secret: client credentials
+            // Most variables present wins; ties go to client credentials, then refresh
+            // token, then JWT bearer (SF_CLIENT_ID alone: a secret is the likeliest miss).
+            let mut best = 3usize;
             let mut best_n = 0;
-            for (i, (_, vars)) in SETS.iter().enumerate() {
-                let n = vars.iter().filter(|v| has(v)).count();
+            for i in [3usize, 1, 2, 4, 0] {
+                let n = SETS[i].1.iter().filter(|v| has(v)).count();
                 if n > best_n {
                     best = i;
                     best_n = n;

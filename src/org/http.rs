@@ -399,6 +399,13 @@ impl OrgHttp {
         }
     }
 
+    fn current_token(&self) -> Secret {
+        match self.token.read() {
+            Ok(t) => t.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
     /// HTTP requests sent so far (each attempt counts: the org counts them too).
     pub fn api_calls(&self) -> u64 {
         self.calls.load(Ordering::Relaxed)
@@ -408,12 +415,12 @@ impl OrgHttp {
     /// instance; anything on another origin is refused.
     pub fn resolve(&self, path_or_url: &str) -> Result<Url, HttpError> {
         let url = self.instance.join(path_or_url).map_err(|e| HttpError::Transport {
-            url: shown_url(path_or_url),
+            url: scrub(&shown_url(path_or_url), &[&self.current_token()]),
             reason: format!("not a URL: {e}"),
         })?;
         if !same_origin(&url, &self.instance) || !url.username().is_empty() || url.password().is_some() {
             return Err(HttpError::ForeignHost {
-                url: shown_url(url.as_str()),
+                url: scrub(&shown_url(url.as_str()), &[&self.current_token()]),
                 instance: self.instance.to_string(),
             });
         }
@@ -424,7 +431,7 @@ impl OrgHttp {
     /// policy.
     pub async fn get_json<T: DeserializeOwned>(&self, path_or_url: &str) -> Result<Fetched<T>, HttpError> {
         let url = self.resolve(path_or_url)?;
-        let shown = shown_url(url.as_str());
+        let shown = scrub(&shown_url(url.as_str()), &[&self.current_token()]);
         let mut retries = 0u32;
         let mut malformed_retried = false;
         loop {
@@ -453,11 +460,8 @@ impl OrgHttp {
     }
 
     async fn attempt<T: DeserializeOwned>(&self, url: &Url, shown: &str) -> Attempt<T> {
+        let token = self.current_token();
         let mut auth = {
-            let token = match self.token.read() {
-                Ok(t) => t,
-                Err(poisoned) => poisoned.into_inner(),
-            };
             match HeaderValue::from_str(&format!("Bearer {}", token.expose())) {
                 Ok(v) => v,
                 Err(_) => {
@@ -487,7 +491,7 @@ impl OrgHttp {
                 .headers()
                 .get(reqwest::header::LOCATION)
                 .and_then(|v| v.to_str().ok())
-                .map(shown_url)
+                .map(|l| scrub(&shown_url(l), &[&token]))
                 .unwrap_or_else(|| "(no Location)".to_string());
             return Attempt::Done(Err(HttpError::Redirect {
                 url: shown.to_string(),
@@ -498,7 +502,7 @@ impl OrgHttp {
             .headers()
             .get("sforce-limit-info")
             .and_then(|v| v.to_str().ok())
-            .map(|s| scrub(s, &[]));
+            .map(|s| scrub(s, &[&token]));
         let body = match read_bounded(resp, self.policy.max_body_bytes, shown).await {
             Ok(b) => b,
             Err(HttpError::Transport { reason, .. }) => return Attempt::Retry(reason),
@@ -509,7 +513,10 @@ impl OrgHttp {
         }
         if !status.is_success() {
             let (code, message) = match serde_json::from_slice::<Vec<ApiErrorItem>>(&body) {
-                Ok(items) if !items.is_empty() => (scrub(&items[0].error_code, &[]), scrub(&items[0].message, &[])),
+                Ok(items) if !items.is_empty() => (
+                    scrub(&items[0].error_code, &[&token]),
+                    scrub(&items[0].message, &[&token]),
+                ),
                 _ => (String::new(), "(no Salesforce error body)".to_string()),
             };
             return Attempt::Done(Err(HttpError::Api {

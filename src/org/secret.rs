@@ -52,6 +52,12 @@ pub fn scrub(text: &str, secrets: &[&Secret]) -> String {
         let value = secret.expose();
         if value.len() >= 4 {
             out = out.replace(value, REDACTED);
+            // As a form body or query string carries it (a server may echo the request).
+            let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+            if encoded != value {
+                out = out.replace(&encoded, REDACTED);
+                out = out.replace(&encoded.replace('+', "%20"), REDACTED);
+            }
         }
         // A key file's body may come back one line at a time.
         for line in value.lines().map(str::trim) {
@@ -126,6 +132,13 @@ mod tests {
         assert_eq!(got, "bad [REDACTED] and [REDACTED] here");
         // An org id alone is not a token.
         assert_eq!(scrub("org 00D5g000001abcdEAA", &[]), "org 00D5g000001abcdEAA");
+    }
+
+    #[test]
+    fn scrub_removes_encoded_secrets() {
+        let s = Secret::new("p@ss word!/x");
+        let got = scrub("echo password=p%40ss+word%21%2Fx and p%40ss%20word%21%2Fx", &[&s]);
+        assert_eq!(got, "echo password=[REDACTED] and [REDACTED]");
     }
 
     #[test]
