@@ -1241,3 +1241,51 @@ async fn canary_never_appears_in_errors_or_debug_output() {
     }
     assert!(hostile.requests().len() >= 4);
 }
+
+#[tokio::test]
+async fn a_rotated_refresh_token_replaces_the_old_one() {
+    let me = Arc::new(Mutex::new(String::new()));
+    let me2 = me.clone();
+    let srv = Server::start(move |req, n| {
+        let url = me2.lock().unwrap().clone();
+        let mut v: serde_json::Value = match token_ok(&url, "api refresh_token") {
+            Reply::Json(_, b) => serde_json::from_str(&b).unwrap(),
+            _ => unreachable!(),
+        };
+        v["refresh_token"] = format!("rt-rotated-{n}").into();
+        assert!(req.form()["refresh_token"].starts_with("rt-"));
+        Reply::Json(200, v.to_string())
+    })
+    .await;
+    *me.lock().unwrap() = srv.url.clone();
+    let mut cred = Credential::RefreshToken {
+        client_id: "c".into(),
+        client_secret: None,
+        refresh_token: Secret::new("rt-first"),
+    };
+    let eps = endpoints(&srv.url, None);
+    let got = obtain(&cred, &eps, &env_of(&[]), &fast()).await.unwrap();
+    assert_eq!(got.refresh_token.as_ref().map(Secret::expose), Some("rt-rotated-0"));
+    cred.rotate_refresh_token(got.refresh_token);
+    obtain(&cred, &eps, &env_of(&[]), &fast()).await.unwrap();
+    let sent: Vec<String> = srv
+        .requests()
+        .iter()
+        .map(|r| r.form()["refresh_token"].clone())
+        .collect();
+    assert_eq!(sent, vec!["rt-first", "rt-rotated-0"]);
+    assert!(
+        srv.requests().iter().all(|r| !r.form().contains_key("client_secret")),
+        "no secret given, none sent"
+    );
+}
+
+#[test]
+fn cli_alias_with_a_masked_token_asks_show_access_token() {
+    let display = r#"{"status":0,"result":{"accessToken":"***","instanceUrl":"https://acme.my.salesforce.com"}}"#;
+    let show = r#"{"status":0,"result":{"accessToken":"00Dxx0000001gPL!AQshown"}}"#;
+    let (dir, path) = fake_sf(display, show, 0);
+    let auth = cli_auth("prod", &env_of(&[("PATH", &path)]), Duration::from_secs(20)).unwrap();
+    assert_eq!(auth.access_token.expose(), "00Dxx0000001gPL!AQshown");
+    assert!(args_log(dir.path()).contains("org auth show-access-token --target-org prod --json"));
+}

@@ -161,6 +161,16 @@ impl Credential {
         }
     }
 
+    /// After a refresh with rotation on, the response carries a new refresh token and the old
+    /// one is invalidated (reusing it deletes the current one): keep the new one.
+    pub fn rotate_refresh_token(&mut self, new: Option<Secret>) {
+        if let (Credential::RefreshToken { refresh_token, .. }, Some(new)) = (self, new) {
+            if !new.is_empty() {
+                *refresh_token = new;
+            }
+        }
+    }
+
     /// Whether an expired access token can be replaced without the user (a new grant).
     pub fn can_refresh(&self) -> bool {
         !matches!(self, Credential::AccessToken { .. })
@@ -427,8 +437,10 @@ pub fn cli_auth(
                 field: "instanceUrl",
                 alias: scrub(alias, &[]),
             })?;
+    // A session id is `00D…!…`; anything else (`[REDACTED] Use …`, an older `***` mask) means
+    // the token must be asked for explicitly.
     let token = match display.access_token {
-        Some(t) if usable_cli_token(&t) => t,
+        Some(t) if usable_cli_token(&t) && t.contains('!') => t,
         _ => {
             let shown = run_sf(
                 "org auth show-access-token",
@@ -573,6 +585,7 @@ mod tests {
             "[REDACTED] Use 'sf org auth show-access-token' to view"
         ));
         assert!(!usable_cli_token(""));
+        assert!(usable_cli_token("***"), "only display's value also needs a '!'");
     }
 
     #[test]

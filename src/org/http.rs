@@ -300,8 +300,17 @@ pub(crate) fn transport_reason(e: &reqwest::Error) -> String {
 }
 
 /// An HTTP client with the org's rules: no redirects, a whole-request timeout, no cookies.
-pub fn build_client(policy: &RetryPolicy) -> Result<reqwest::Client, HttpError> {
-    reqwest::Client::builder()
+///
+/// `target` is the one origin the client talks to: for a 127.0.0.1 test server no proxy from
+/// the environment is used (a proxy would see plain-http test traffic, bearer token and all).
+pub fn build_client(policy: &RetryPolicy, target: &Url) -> Result<reqwest::Client, HttpError> {
+    let builder = reqwest::Client::builder();
+    let builder = if target.host_str() == Some("127.0.0.1") {
+        builder.no_proxy()
+    } else {
+        builder
+    };
+    builder
         .redirect(reqwest::redirect::Policy::none())
         .timeout(policy.timeout)
         .connect_timeout(policy.timeout.min(Duration::from_secs(30)))
@@ -377,7 +386,7 @@ enum Attempt<T> {
 impl OrgHttp {
     /// `instance` must already have passed [`parse_base_url`] / [`choose_instance`].
     pub fn new(instance: Url, token: Secret, policy: RetryPolicy) -> Result<Self, HttpError> {
-        let client = build_client(&policy)?;
+        let client = build_client(&policy, &instance)?;
         Ok(OrgHttp {
             client,
             instance,

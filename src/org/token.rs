@@ -258,7 +258,7 @@ pub struct TokenClient {
 impl TokenClient {
     pub fn new(login: Url, policy: RetryPolicy) -> Result<Self, TokenError> {
         Ok(TokenClient {
-            client: build_client(&policy)?,
+            client: build_client(&policy, &login)?,
             login,
             policy,
         })
