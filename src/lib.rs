@@ -9,6 +9,7 @@
 //! | `model` | `App`, `AppIdentity`, `Setting`, `Note`/`NoteCode`, `Date`: what every input becomes |
 //! | `inputs` | one file per format, detection, the directory walk, bounded reads |
 //! | `catalog`, `data` | scope catalogs and domain facts; loading the embedded and user data |
+//! | `org` | the live Salesforce org client: credentials, tokens, secrets, HTTP with retries |
 //! | `needs` | what each object, feature or API a tool touches needs, per access, with evidence |
 //! | `rule` | rules as data: conditions, one table of predicates and placeholders per subject |
 //! | `policy` | `.scopeaudit.yaml`: discovery, validation, waivers |
@@ -35,6 +36,7 @@ pub mod json_lines;
 pub mod labels;
 pub mod model;
 pub mod needs;
+pub mod org;
 pub mod policy;
 pub mod report;
 pub mod rule;
