@@ -591,7 +591,7 @@ async fn relationship_fields_nest_like_the_rest_api() {
     assert!(rows.iter().any(|r| r["Parent"]["IsOwnedByProfile"] == true
         && r["Parent"]["Profile"]["Name"] == json!(org.planted().preauthorized_profile)));
     assert!(rows.iter().any(|r| r["Parent"]["IsOwnedByProfile"] == false
-        && r["Parent"]["Profile"] == Value::Null
+        && r["Parent"].get("Profile") == Some(&Value::Null)
         && r["Parent"]["Name"] == json!(org.planted().preauthorized_permission_set)));
 }
 
@@ -1056,6 +1056,10 @@ async fn planted_facts_hold_in_the_served_data() {
     .await;
     assert!(n > 0, "pre-authorization rows that do nothing");
     assert!(p.inactive_user_tokens > 0 && p.privileged_user_tokens > 0);
+    assert_eq!(
+        (p.uninstalled_tokens, p.renamed_app.tokens, p.stale_app.tokens),
+        (35, 65, 12)
+    );
 }
 
 #[tokio::test]
