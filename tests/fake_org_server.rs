@@ -444,11 +444,25 @@ async fn query_pages_by_2000_following_next_records_url() {
         .expect("answer");
     let v: Value = r.json().await.expect("json");
     assert_eq!(v["records"].as_array().map(Vec::len), Some(300));
-    // A used-up or unknown locator is refused.
+    // A batch can be fetched again (a retry after a fault); an unknown locator is refused.
     let next = pages[0]["nextRecordsUrl"].as_str().expect("url");
     let again = get(&org, next, Some(&org.access_token())).await;
+    assert_eq!(again.json()["records"], pages[1]["records"]);
     assert_eq!(
-        (again.status, again.json()[0]["errorCode"].clone()),
+        pages[1]["nextRecordsUrl"]
+            .as_str()
+            .map(|u| u.rsplit_once('-').map(|x| x.0.to_string())),
+        Some(next.rsplit_once('-').map(|x| x.0.to_string())),
+        "one locator, several positions"
+    );
+    let bogus = get(
+        &org,
+        &format!("{V}/query/01g5g00000000zzAAA-2000"),
+        Some(&org.access_token()),
+    )
+    .await;
+    assert_eq!(
+        (bogus.status, bogus.json()[0]["errorCode"].clone()),
         (400, json!("INVALID_QUERY_LOCATOR"))
     );
 }

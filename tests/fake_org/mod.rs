@@ -168,7 +168,7 @@ struct State {
     api_used: u64,
     api_max: u64,
     metadata_denied: bool,
-    cursors: HashMap<String, Cursor>,
+    cursors: HashMap<String, Arc<Cursor>>,
     cursor_order: VecDeque<String>,
     cursor_seq: u64,
     jwt_allowed: bool,
@@ -979,7 +979,24 @@ fn run_query(shared: &Shared, version: &str, q: &str, all: bool, batch: usize) -
         rows,
         batch,
     };
-    page(shared, cursor, 0)
+    let loc = if cursor.rows.len() > cursor.batch {
+        let mut st = shared.st();
+        st.cursor_seq += 1;
+        let loc = data::sfid("01g", st.cursor_seq);
+        st.cursor_order.push_back(loc.clone());
+        // Open cursors are bounded; the oldest go first (INVALID_QUERY_LOCATOR afterwards).
+        while st.cursor_order.len() > 64 {
+            if let Some(old) = st.cursor_order.pop_front() {
+                st.cursors.remove(&old);
+            }
+        }
+        let c = Arc::new(cursor);
+        st.cursors.insert(loc.clone(), c.clone());
+        return page(shared, &c, &loc, 0);
+    } else {
+        String::new()
+    };
+    page(shared, &Arc::new(cursor), &loc, 0)
 }
 
 fn value_at(org: &Org, obj: Obj, row: usize, p: &soql::Path) -> V<'static> {
@@ -1054,7 +1071,9 @@ fn fields_rel_name(obj: Obj, field: &str) -> Option<String> {
     })
 }
 
-fn page(shared: &Shared, cursor: Cursor, start: usize) -> Resp {
+/// One batch of a query. The locator stays valid for every position (as the API's
+/// `01g...-2000`, `01g...-4000` do), so a client may retry a batch after a fault.
+fn page(shared: &Shared, cursor: &Cursor, loc: &str, start: usize) -> Resp {
     let org = &shared.org;
     let total = cursor.rows.len();
     let end = (start + cursor.batch).min(total);
@@ -1064,23 +1083,12 @@ fn page(shared: &Shared, cursor: Cursor, start: usize) -> Resp {
         .collect();
     let mut body = json!({"totalSize": total, "done": end >= total, "records": records});
     if end < total {
-        let mut st = shared.st();
-        st.cursor_seq += 1;
-        let loc = data::sfid("01g", st.cursor_seq);
         let url = format!(
             "/services/data/{}/{}/{loc}-{end}",
             cursor.version,
             if cursor.all { "queryAll" } else { "query" }
         );
         body["nextRecordsUrl"] = Value::String(url);
-        st.cursors.insert(loc.clone(), cursor);
-        st.cursor_order.push_back(loc);
-        // Open cursors are bounded; the oldest go first (INVALID_QUERY_LOCATOR afterwards).
-        while st.cursor_order.len() > 64 {
-            if let Some(old) = st.cursor_order.pop_front() {
-                st.cursors.remove(&old);
-            }
-        }
     }
     json_resp(StatusCode::OK, &body)
 }
@@ -1097,13 +1105,13 @@ fn next_page(shared: &Shared, loc: &str) -> Resp {
         return bad();
     };
     let Ok(pos) = pos.parse::<usize>() else { return bad() };
-    let cursor = {
-        let mut st = shared.st();
-        let Some(c) = st.cursors.remove(id) else { return bad() };
-        st.cursor_order.retain(|x| x != id);
-        c
+    let Some(cursor) = shared.st().cursors.get(id).cloned() else {
+        return bad();
     };
-    page(shared, cursor, pos)
+    if pos == 0 || pos >= cursor.rows.len() || pos % cursor.batch != 0 {
+        return bad();
+    }
+    page(shared, &cursor, id, pos)
 }
 
 /// The token endpoint (<https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_flows.htm>,
