@@ -1162,3 +1162,90 @@ fn a_large_org_generates_quickly_and_counts_exactly() {
     let n = rt.block_on(count(&org, "SELECT COUNT() FROM OauthToken"));
     assert_eq!(n, 100_000);
 }
+
+#[tokio::test]
+async fn slow_drip_sends_the_same_body_slowly() {
+    let org = start(OrgSpec::default());
+    let quick = get(&org, &q("SELECT Name FROM Profile"), Some(&org.access_token()))
+        .await
+        .text;
+    org.slow_drip(quick.len() / 4 + 1, 150, 1);
+    let t = Instant::now();
+    let slow = get(&org, &q("SELECT Name FROM Profile"), Some(&org.access_token()))
+        .await
+        .text;
+    assert!(
+        t.elapsed() >= Duration::from_millis(450),
+        "four chunks, three waits: {:?}",
+        t.elapsed()
+    );
+    assert_eq!(slow, quick);
+    let t = Instant::now();
+    get(&org, &q("SELECT Name FROM Profile"), Some(&org.access_token())).await;
+    assert!(t.elapsed() < Duration::from_millis(150), "one answer only");
+}
+
+#[tokio::test]
+async fn huge_and_endless_bodies_stream_without_a_length() {
+    let org = start(OrgSpec::default());
+    org.huge_body(3_000_000, 1);
+    let g = get(&org, &q("SELECT Name FROM Profile"), Some(&org.access_token())).await;
+    assert_eq!(g.status, 200);
+    assert!(g.text.len() > 3_000_000);
+    assert_eq!(g.json()["records"][0]["Name"].as_str().map(str::len), Some(3_000_000));
+    org.huge_body(u64::MAX, 1);
+    let mut r = client()
+        .get(format!("{}{}", org.base_url(), q("SELECT Name FROM Profile")))
+        .bearer_auth(org.access_token())
+        .send()
+        .await
+        .expect("answer");
+    assert!(r.content_length().is_none());
+    let mut read = 0usize;
+    while let Some(chunk) = r.chunk().await.expect("a chunk") {
+        read += chunk.len();
+        if read > 20_000_000 {
+            break;
+        }
+    }
+    assert!(read > 20_000_000, "still streaming after 20 MB");
+}
+
+#[tokio::test]
+async fn hostile_next_records_urls_and_instance_urls() {
+    let org = start(OrgSpec {
+        users: 4500,
+        ..OrgSpec::default()
+    });
+    let elsewhere = format!("{}/services/data/v67.0/query/01gSTOLEN-2000", org.login_url());
+    org.hostile_next_records_url(Some(elsewhere.clone()));
+    let v = query(&org, "SELECT Id FROM User").await;
+    assert_eq!(v["nextRecordsUrl"], json!(elsewhere));
+    org.hostile_next_records_url(None);
+
+    org.looping_pages(true);
+    let first = query(&org, "SELECT Id FROM User").await;
+    let next = first["nextRecordsUrl"].as_str().expect("next").to_string();
+    let second = get(&org, &next, Some(&org.access_token())).await.json();
+    assert_eq!(
+        second["nextRecordsUrl"],
+        json!(next),
+        "the second batch points at itself"
+    );
+    assert_eq!(second["done"], false);
+    org.looping_pages(false);
+
+    let s = org.spec().clone();
+    org.hostile_instance_url(Some("http://198.51.100.7".into()));
+    let (_, body) = token_request(
+        &org.login_url(),
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", &s.client_id),
+            ("client_secret", &s.client_secret),
+            ("refresh_token", &s.refresh_token),
+        ],
+    )
+    .await;
+    assert_eq!(body["instance_url"], "http://198.51.100.7");
+}

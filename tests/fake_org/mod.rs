@@ -172,6 +172,11 @@ struct State {
     cursor_order: VecDeque<String>,
     cursor_seq: u64,
     jwt_allowed: bool,
+    drip: Option<(usize, u64, u32)>,
+    huge: Option<(u64, u32)>,
+    next_url_override: Option<String>,
+    looping_pages: bool,
+    instance_url_override: Option<String>,
 }
 
 struct Shared {
@@ -284,6 +289,11 @@ impl FakeOrg {
             cursor_order: VecDeque::new(),
             cursor_seq: 0,
             jwt_allowed: true,
+            drip: None,
+            huge: None,
+            next_url_override: None,
+            looping_pages: false,
+            instance_url_override: None,
         };
         let shared = Arc::new(Shared {
             org,
@@ -413,6 +423,30 @@ impl FakeOrg {
     pub fn deny_metadata(&self, denied: bool) {
         self.shared.st().metadata_denied = denied;
     }
+    /// The next `n` successful answers are sent `chunk` bytes at a time, `interval_ms` apart
+    /// (a slow-drip server).
+    pub fn slow_drip(&self, chunk: usize, interval_ms: u64, n: u32) {
+        self.shared.st().drip = Some((chunk.max(1), interval_ms, n));
+    }
+    /// The next `n` successful answers are replaced by a well-formed body of about `bytes`
+    /// bytes (one record whose name is that long), streamed without a Content-Length;
+    /// `u64::MAX` is an endless body.
+    pub fn huge_body(&self, bytes: u64, n: u32) {
+        self.shared.st().huge = Some((bytes, n));
+    }
+    /// Every query batch that has a next batch names this `nextRecordsUrl` instead (e.g. an
+    /// absolute URL on another host, to check the bearer token never follows it).
+    pub fn hostile_next_records_url(&self, url: Option<String>) {
+        self.shared.st().next_url_override = url;
+    }
+    /// Query batches point back to the second batch forever (`done` stays false).
+    pub fn looping_pages(&self, on: bool) {
+        self.shared.st().looping_pages = on;
+    }
+    /// Token responses name this `instance_url` instead of the fake's own.
+    pub fn hostile_instance_url(&self, url: Option<String>) {
+        self.shared.st().instance_url_override = url;
+    }
     /// The JWT bearer grant answers `user hasn't approved this consumer` when false.
     pub fn allow_jwt(&self, allowed: bool) {
         self.shared.st().jwt_allowed = allowed;
@@ -456,7 +490,10 @@ async fn accept_loop(
             let svc = hyper::service::service_fn(move |req| {
                 let shared = shared.clone();
                 let kill = k2.clone();
-                async move { Ok::<_, std::convert::Infallible>(handle(shared, which, req, kill).await) }
+                async move {
+                    let r = handle(shared.clone(), which, req, kill).await;
+                    Ok::<_, std::convert::Infallible>(shape(&shared, r).await)
+                }
             });
             let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc);
             tokio::select! {
@@ -472,6 +509,156 @@ async fn accept_loop(
 }
 
 type Resp = Response<Full<Bytes>>;
+
+/// The body actually sent: whole, dripped, or a huge (possibly endless) stream.
+pub struct FakeBody {
+    state: BodyState,
+}
+
+enum BodyState {
+    Once(Option<Bytes>),
+    Drip {
+        data: Bytes,
+        chunk: usize,
+        interval: Duration,
+        sleep: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+    },
+    Huge {
+        prefix: Option<Bytes>,
+        left: u64,
+        filler: Bytes,
+        suffix: Option<Bytes>,
+    },
+}
+
+impl hyper::body::Body for FakeBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        use std::task::Poll;
+        let frame = |b: Bytes| Poll::Ready(Some(Ok(hyper::body::Frame::data(b))));
+        match &mut self.get_mut().state {
+            BodyState::Once(b) => match b.take() {
+                Some(b) if !b.is_empty() => frame(b),
+                _ => Poll::Ready(None),
+            },
+            BodyState::Drip {
+                data,
+                chunk,
+                interval,
+                sleep,
+            } => {
+                if data.is_empty() {
+                    return Poll::Ready(None);
+                }
+                if let Some(s) = sleep {
+                    if s.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                }
+                *sleep = Some(Box::pin(tokio::time::sleep(*interval)));
+                let n = (*chunk).min(data.len());
+                frame(data.split_to(n))
+            }
+            BodyState::Huge {
+                prefix,
+                left,
+                filler,
+                suffix,
+            } => {
+                if let Some(p) = prefix.take() {
+                    return frame(p);
+                }
+                if *left > 0 {
+                    let n = (filler.len() as u64).min(*left);
+                    *left -= n;
+                    return frame(filler.slice(0..n as usize));
+                }
+                match suffix.take() {
+                    Some(s) => frame(s),
+                    None => Poll::Ready(None),
+                }
+            }
+        }
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        match &self.state {
+            BodyState::Once(b) => hyper::body::SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
+            BodyState::Drip { data, .. } => hyper::body::SizeHint::with_exact(data.len() as u64),
+            BodyState::Huge { .. } => hyper::body::SizeHint::default(),
+        }
+    }
+}
+
+use std::future::Future as _;
+
+/// Applies the slow-drip and huge-body faults to a successful answer.
+async fn shape(shared: &Shared, r: Resp) -> Response<FakeBody> {
+    let (parts, body) = r.into_parts();
+    let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let (drip, huge) = if parts.status == StatusCode::OK {
+        let mut st = shared.st();
+        let drip = match st.drip {
+            Some((c, ms, n)) if n > 0 => {
+                st.drip = if n > 1 { Some((c, ms, n - 1)) } else { None };
+                Some((c, ms))
+            }
+            _ => None,
+        };
+        let huge = match st.huge {
+            Some((b, n)) if n > 0 => {
+                st.huge = if n > 1 { Some((b, n - 1)) } else { None };
+                Some(b)
+            }
+            _ => None,
+        };
+        (drip, huge)
+    } else {
+        (None, None)
+    };
+    let xml = parts
+        .headers
+        .get(hyper::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().windows(3).any(|w| w == b"xml"));
+    let state = if let Some(left) = huge {
+        let (prefix, suffix): (&str, &str) = if xml {
+            (
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns=\"http://soap.sforce.com/2006/04/metadata\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soapenv:Body><readMetadataResponse><result><records xsi:type=\"ConnectedApp\"><fullName>",
+                "</fullName></records></result></readMetadataResponse></soapenv:Body></soapenv:Envelope>",
+            )
+        } else {
+            (
+                "{\"totalSize\":1,\"done\":true,\"records\":[{\"attributes\":{\"type\":\"User\"},\"Name\":\"",
+                "\"}]}",
+            )
+        };
+        BodyState::Huge {
+            prefix: Some(Bytes::from_static(prefix.as_bytes())),
+            left,
+            filler: Bytes::from(vec![b'A'; 64 * 1024]),
+            suffix: Some(Bytes::from_static(suffix.as_bytes())),
+        }
+    } else if let Some((chunk, ms)) = drip {
+        BodyState::Drip {
+            data: bytes,
+            chunk,
+            interval: Duration::from_millis(ms),
+            sleep: None,
+        }
+    } else {
+        BodyState::Once(Some(bytes))
+    };
+    let mut parts = parts;
+    if matches!(state, BodyState::Huge { .. }) {
+        parts.headers.remove(hyper::header::CONTENT_LENGTH);
+    }
+    Response::from_parts(parts, FakeBody { state })
+}
 
 fn resp(status: StatusCode, ctype: &str, body: impl Into<Bytes>) -> Resp {
     let mut r = Response::new(Full::new(body.into()));
@@ -992,6 +1179,7 @@ fn run_query(shared: &Shared, version: &str, q: &str, all: bool, batch: usize) -
         }
         let c = Arc::new(cursor);
         st.cursors.insert(loc.clone(), c.clone());
+        drop(st);
         return page(shared, &c, &loc, 0);
     } else {
         String::new()
@@ -1082,13 +1270,20 @@ fn page(shared: &Shared, cursor: &Cursor, loc: &str, start: usize) -> Resp {
         .map(|&r| record(org, &cursor.version, cursor.obj, r as usize, &cursor.fields))
         .collect();
     let mut body = json!({"totalSize": total, "done": end >= total, "records": records});
+    let (looping, next_override) = {
+        let st = shared.st();
+        (st.looping_pages, st.next_url_override.clone())
+    };
     if end < total {
+        // A looping org sends the client back to the second batch forever.
+        let next = if looping { cursor.batch } else { end };
         let url = format!(
-            "/services/data/{}/{}/{loc}-{end}",
+            "/services/data/{}/{}/{loc}-{next}",
             cursor.version,
             if cursor.all { "queryAll" } else { "query" }
         );
-        body["nextRecordsUrl"] = Value::String(url);
+        body["nextRecordsUrl"] = Value::String(next_override.unwrap_or(url));
+        body["done"] = Value::Bool(false);
     }
     json_resp(StatusCode::OK, &body)
 }
@@ -1214,7 +1409,7 @@ fn token_endpoint(
     };
     let mut body = json!({
         "access_token": token,
-        "instance_url": shared.base_url,
+        "instance_url": shared.st().instance_url_override.clone().unwrap_or_else(|| shared.base_url.clone()),
         "id": format!("{id_host}/id/{}/{user_id}", shared.org.org_id),
         "token_type": "Bearer",
         "issued_at": issued_at.to_string(),
