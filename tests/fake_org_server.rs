@@ -208,6 +208,21 @@ async fn refresh_token_grant_and_its_errors() {
     let tok = body["access_token"].as_str().expect("token");
     assert!(tok.starts_with(org.org_id()), "access tokens start with the org id");
     assert_eq!(get(&org, &format!("{V}/limits"), Some(tok)).await.status, 200);
+    // The identity URL answers who the token belongs to.
+    let id_url = body["id"].as_str().expect("id").to_string();
+    let who: Value = client()
+        .get(&id_url)
+        .bearer_auth(tok)
+        .send()
+        .await
+        .expect("answer")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(who["organization_id"], json!(org.org_id()));
+    assert_eq!(who["username"], json!(org.planted().admin_username));
+    let denied = client().get(&id_url).bearer_auth("bogus").send().await.expect("answer");
+    assert_eq!(denied.status(), 403);
 
     let err = |e: &str, d: &str| json!({"error": e, "error_description": d});
     let mut bad = ok;

@@ -839,6 +839,9 @@ fn route(
             )
         };
     }
+    if let Some(rest) = p.strip_prefix("/id/") {
+        return identity(shared, rest, bearer);
+    }
     if which == Listener::Login {
         return rest_error(
             StatusCode::NOT_FOUND,
@@ -942,6 +945,46 @@ fn route(
         r.headers_mut().insert("sforce-limit-info", v);
     }
     r
+}
+
+/// The identity URL a token response names in `id` (`/id/<00D org>/<005 user>`, with the
+/// bearer token), answering who the token belongs to
+/// (<https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_using_openid.htm>).
+/// Not counted against the API limit.
+fn identity(shared: &Shared, rest: &str, bearer: Option<&str>) -> Resp {
+    let valid = bearer.is_some_and(|t| shared.st().tokens.get(t).is_some_and(|i| !i.expired));
+    if !valid {
+        return resp(StatusCode::FORBIDDEN, "text/plain", "Bad_OAuth_Token");
+    }
+    let org = &shared.org;
+    let user_id = org.id(Obj::User, 0);
+    if rest != format!("{}/{user_id}", org.org_id) {
+        return resp(StatusCode::NOT_FOUND, "text/plain", "Bad_Id");
+    }
+    let u = &org.users[0];
+    json_resp(
+        StatusCode::OK,
+        &json!({
+            "id": format!("{}/id/{}/{user_id}", shared.login_url, org.org_id),
+            "asserted_user": true,
+            "user_id": user_id,
+            "organization_id": org.org_id,
+            "username": u.username,
+            "nick_name": "admin",
+            "display_name": u.name,
+            "email": u.username,
+            "active": u.active,
+            "user_type": "STANDARD",
+            "language": "en_US",
+            "locale": "en_US",
+            "utcOffset": 0,
+            "urls": {
+                "rest": format!("{}/services/data/v{{version}}/", shared.base_url),
+                "query": format!("{}/services/data/v{{version}}/query/", shared.base_url),
+                "metadata": format!("{}/services/Soap/m/{{version}}/{}", shared.base_url, org.org_id),
+            },
+        }),
+    )
 }
 
 /// `GET /services/data/`: no authentication, not counted
