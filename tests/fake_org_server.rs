@@ -588,6 +588,9 @@ async fn filters_order_and_counts() {
     )
     .await;
     assert!(n > 0 && (n as usize) < p.tokens_total);
+    let o = query(&org, "SELECT Id, Name, OrganizationType, IsSandbox FROM Organization").await;
+    assert_eq!(o["totalSize"], 1);
+    assert_eq!(o["records"][0]["Id"], json!(org.org_id()));
     let bad = get(&org, &q("SELECT Id FROM User WHERE"), Some(&org.access_token())).await;
     assert_eq!(
         (bad.status, bad.json()[0]["errorCode"].clone()),

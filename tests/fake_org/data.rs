@@ -5,7 +5,7 @@
 //! <https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/>
 //! `sforce_api_objects_oauthtoken.htm`, `..._connectedapplication.htm`, `..._appmenuitem.htm`,
 //! `..._setupentityaccess.htm`, `..._user.htm`, `..._profile.htm`, `..._permissionset.htm`,
-//! `..._permissionsetassignment.htm`, and the External Client App objects.
+//! `..._permissionsetassignment.htm`, `..._organization.htm`, and the External Client App objects.
 //!
 //! Choices where the documentation is silent (written down so a client test knows them):
 //! - `ConnectedApplication.Name` and `AppMenuItem.Name` carry the app's API name (the
@@ -133,9 +133,10 @@ pub enum Obj {
     ExternalClientApplication,
     ExtlClntAppOauthSettings,
     ExtlClntAppOauthPlcyCnfg,
+    Organization,
 }
 
-pub const ALL_OBJECTS: [Obj; 11] = [
+pub const ALL_OBJECTS: [Obj; 12] = [
     Obj::ConnectedApplication,
     Obj::AppMenuItem,
     Obj::OauthToken,
@@ -147,6 +148,7 @@ pub const ALL_OBJECTS: [Obj; 11] = [
     Obj::ExternalClientApplication,
     Obj::ExtlClntAppOauthSettings,
     Obj::ExtlClntAppOauthPlcyCnfg,
+    Obj::Organization,
 ];
 
 impl Obj {
@@ -163,6 +165,7 @@ impl Obj {
             Obj::ExternalClientApplication => "ExternalClientApplication",
             Obj::ExtlClntAppOauthSettings => "ExtlClntAppOauthSettings",
             Obj::ExtlClntAppOauthPlcyCnfg => "ExtlClntAppOauthPlcyCnfg",
+            Obj::Organization => "Organization",
         }
     }
     /// Object names are case-insensitive in SOQL and REST paths.
@@ -182,6 +185,7 @@ impl Obj {
             Obj::ExternalClientApplication => "0xI",
             Obj::ExtlClntAppOauthSettings => "0xJ",
             Obj::ExtlClntAppOauthPlcyCnfg => "0xK",
+            Obj::Organization => "00D",
         }
     }
     pub fn label(self) -> &'static str {
@@ -197,6 +201,7 @@ impl Obj {
             Obj::ExternalClientApplication => "External Client Application",
             Obj::ExtlClntAppOauthSettings => "External Client App OAuth Settings",
             Obj::ExtlClntAppOauthPlcyCnfg => "External Client App OAuth Policy",
+            Obj::Organization => "Organization",
         }
     }
     /// Objects that exist only with External Client Apps (API 59+; editions without them
@@ -441,6 +446,14 @@ pub fn fields(obj: Obj) -> Vec<(&'static str, Ty)> {
             ("IsNamedUserJwtEnabled", Ty::Bool),
             ("StartUrl", Ty::Str),
             ("SingleLogoutUrl", Ty::Str),
+        ],
+        Obj::Organization => vec![
+            ("Id", Ty::Id),
+            ("Name", Ty::Str),
+            ("OrganizationType", Ty::Picklist),
+            ("InstanceName", Ty::Str),
+            ("IsSandbox", Ty::Bool),
+            ("NamespacePrefix", Ty::Str),
         ],
     };
     if obj == Obj::OauthToken {
@@ -1222,6 +1235,7 @@ impl Org {
             Obj::ConnectedApplication => self.ca_rows.len(),
             Obj::AppMenuItem => self.menu_items.len(),
             Obj::OauthToken => self.tokens.len(),
+            Obj::Organization => 1,
             Obj::User => self.users.len(),
             Obj::Profile => self.profiles.len(),
             Obj::PermissionSet => self.permsets.len(),
@@ -1270,10 +1284,10 @@ impl Org {
         let s = |x: &str| Str(Cow::Owned(x.to_string()));
         let b = |x: &'static str| Str(Cow::Borrowed(x));
         if field == "Id" {
-            return if obj == Obj::OauthToken {
-                Null
-            } else {
-                Str(Cow::Owned(self.id(obj, row)))
+            return match obj {
+                Obj::OauthToken => Null,
+                Obj::Organization => Str(Cow::Owned(self.org_id.clone())),
+                _ => Str(Cow::Owned(self.id(obj, row))),
             };
         }
         if let Some((target, trow)) = self.follow(obj, row, field) {
@@ -1414,6 +1428,14 @@ impl Org {
                     _ => Date(a.created),
                 }
             }
+            Obj::Organization => match field {
+                "Name" => b("Fake Org"),
+                "OrganizationType" => b("Enterprise Edition"),
+                "InstanceName" => b("FAKE1"),
+                "IsSandbox" => Bool(false),
+                "NamespacePrefix" => Null,
+                _ => Date(self.now - 4000 * DAY),
+            },
             Obj::ExtlClntAppOauthPlcyCnfg => {
                 let a = &self.apps[self.eca_rows[row] as usize];
                 let mut rp = a.refresh_policy.split(':');
