@@ -14,7 +14,21 @@
 //! the documented 3-minute allowance). The RS256 signature is NOT verified (no RSA crate in
 //! the dev tree); a JWT with an empty signature segment is refused.
 //!
-//! Faults are one-shot counters set through the handle; see `FakeOrg::fail_5xx` and friends.
+//! Faults are counters set through the handle (`expire_tokens_after`, `fail_5xx`,
+//! `reset_connections`, `request_limit_after`, `malformed_body`, `latency`, `deny_metadata`)
+//! and hostile answers for the client's robustness tests (`slow_drip`, `huge_body`,
+//! `hostile_next_records_url`, `looping_pages`, `hostile_instance_url`).
+//!
+//! Choices where the documentation is silent or conflicting (a client must cope either way):
+//! - OauthToken: 500 per batch, no row after the 2,500th, and `totalSize` says 2,500 then
+//!   (only `COUNT()` gives the true number). OFFSET over 2,000 is refused on every object
+//!   (`NUMBER_OUTSIDE_VALID_RANGE`, the SOQL reference's general limit), although the
+//!   OauthToken page suggests `LIMIT 2500 OFFSET n`: a client must page by a key instead.
+//! - Describe of an object the org lacks answers 404 `NOT_FOUND`; a query on it answers 400
+//!   `INVALID_TYPE`.
+//! - Every issued token gets `OrgSpec::scopes`; a token without `api` or `full` is refused by
+//!   the REST API with 401 `INVALID_SESSION_ID`.
+//! - The generator's field values and where they come from are described in `data.rs`.
 #![allow(dead_code)]
 
 pub mod data;
