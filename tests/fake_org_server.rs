@@ -160,7 +160,7 @@ async fn data_calls_need_a_valid_bearer_token() {
     let expected = json!([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]);
     let none = get(&org, &format!("{V}/limits"), None).await;
     assert_eq!((none.status, none.json()), (401, expected.clone()));
-    let bad = get(&org, &format!("{V}/limits"), Some("00Dbogus!token")).await;
+    let bad = get(&org, &format!("{V}/limits"), Some("00Dbogus!FAKEtoken")).await;
     assert_eq!((bad.status, bad.json()), (401, expected));
     let good = get(&org, &format!("{V}/limits"), Some(&org.access_token())).await;
     assert_eq!(good.status, 200);

@@ -149,7 +149,7 @@ fn token_ok(instance: &str, scope: &str) -> Reply {
     Reply::Json(
         200,
         serde_json::json!({
-            "access_token": "00Dxx0000001gPL!AQ4AQFreshAccessToken",
+            "access_token": "00Dxx0000001gPL!AQFAKE4AQFreshAccessToken",
             "instance_url": instance,
             "id": "https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS",
             "token_type": "Bearer",
@@ -344,10 +344,10 @@ fn args_log(dir: &Path) -> String {
 
 #[test]
 fn cli_alias_reads_org_display_json() {
-    let display = r#"{"status":0,"result":{"id":"00Dxx0000001gPLEAY","apiVersion":"66.0","accessToken":"00Dxx0000001gPL!AQcliToken","instanceUrl":"https://acme.my.salesforce.com","username":"admin@acme.com","connectedStatus":"Connected","alias":"prod"},"warnings":[]}"#;
+    let display = r#"{"status":0,"result":{"id":"00Dxx0000001gPLEAY","apiVersion":"66.0","accessToken":"00Dxx0000001gPL!AQFAKEcliToken","instanceUrl":"https://acme.my.salesforce.com","username":"admin@acme.com","connectedStatus":"Connected","alias":"prod"},"warnings":[]}"#;
     let (dir, path) = fake_sf(display, "{}", 0);
     let auth = cli_auth("prod", &env_of(&[("PATH", &path)]), Duration::from_secs(20)).unwrap();
-    assert_eq!(auth.access_token.expose(), "00Dxx0000001gPL!AQcliToken");
+    assert_eq!(auth.access_token.expose(), "00Dxx0000001gPL!AQFAKEcliToken");
     assert_eq!(auth.instance_url, "https://acme.my.salesforce.com");
     assert_eq!(auth.api_version.as_deref(), Some("66.0"));
     assert_eq!(auth.org_id.as_deref(), Some("00Dxx0000001gPLEAY"));
@@ -357,10 +357,10 @@ fn cli_alias_reads_org_display_json() {
 #[test]
 fn cli_alias_with_a_redacted_token_asks_show_access_token() {
     let display = r#"{"status":0,"result":{"accessToken":"[REDACTED] Use 'sf org auth show-access-token' to view","instanceUrl":"https://acme.my.salesforce.com","username":"admin@acme.com"}}"#;
-    let show = r#"{"status":0,"result":{"accessToken":"00Dxx0000001gPL!AQshownToken"},"warnings":["Sharing this access token..."]}"#;
+    let show = r#"{"status":0,"result":{"accessToken":"00Dxx0000001gPL!AQFAKEshownToken"},"warnings":["Sharing this access token..."]}"#;
     let (dir, path) = fake_sf(display, show, 0);
     let auth = cli_auth("prod", &env_of(&[("PATH", &path)]), Duration::from_secs(20)).unwrap();
-    assert_eq!(auth.access_token.expose(), "00Dxx0000001gPL!AQshownToken");
+    assert_eq!(auth.access_token.expose(), "00Dxx0000001gPL!AQFAKEshownToken");
     assert_eq!(
         args_log(dir.path()),
         "org display --target-org prod --json\norg auth show-access-token --target-org prod --json\n"
@@ -405,7 +405,7 @@ fn cli_alias_errors_are_typed_and_clear() {
 
 #[tokio::test]
 async fn cli_alias_instance_must_be_the_one_named() {
-    let display = r#"{"status":0,"result":{"accessToken":"00Dxx0000001gPL!AQcli","instanceUrl":"https://other.my.salesforce.com"}}"#;
+    let display = r#"{"status":0,"result":{"accessToken":"00Dxx0000001gPL!AQFAKEcli","instanceUrl":"https://other.my.salesforce.com"}}"#;
     let (_dir, path) = fake_sf(display, "{}", 0);
     let env = env_of(&[("PATH", &path)]);
     let cred = Credential::CliAlias { alias: "prod".into() };
@@ -460,7 +460,7 @@ async fn refresh_token_grant_posts_the_documented_form() {
         .await
         .unwrap();
     assert_eq!(got.flow, Flow::RefreshToken);
-    assert_eq!(got.access_token.expose(), "00Dxx0000001gPL!AQ4AQFreshAccessToken");
+    assert_eq!(got.access_token.expose(), "00Dxx0000001gPL!AQFAKE4AQFreshAccessToken");
     assert_eq!(got.instance_url.as_str(), format!("{}/", srv2.url));
     assert_eq!(got.scopes, Some(vec!["api".to_string(), "refresh_token".to_string()]));
     assert_eq!(got.org_id.as_deref(), Some("00Dxx0000001gPLEAY"));
@@ -1070,7 +1070,7 @@ async fn bodies_are_bounded() {
 // ---------------------------------------------------------------------------------------------
 // The canary: a distinctive secret never appears in any error or Debug output
 
-const CANARY_TOKEN: &str = "00DCANARY0000001!AQcanaryTOKENzq9";
+const CANARY_TOKEN: &str = "00DCANARY0000001!AQFAKEcanaryTOKENzq9";
 const CANARY: &str = "zq9-CANARY-secret-value";
 
 fn assert_clean(what: &str, text: &str) {
@@ -1283,9 +1283,9 @@ async fn a_rotated_refresh_token_replaces_the_old_one() {
 #[test]
 fn cli_alias_with_a_masked_token_asks_show_access_token() {
     let display = r#"{"status":0,"result":{"accessToken":"***","instanceUrl":"https://acme.my.salesforce.com"}}"#;
-    let show = r#"{"status":0,"result":{"accessToken":"00Dxx0000001gPL!AQshown"}}"#;
+    let show = r#"{"status":0,"result":{"accessToken":"00Dxx0000001gPL!AQFAKEshown"}}"#;
     let (dir, path) = fake_sf(display, show, 0);
     let auth = cli_auth("prod", &env_of(&[("PATH", &path)]), Duration::from_secs(20)).unwrap();
-    assert_eq!(auth.access_token.expose(), "00Dxx0000001gPL!AQshown");
+    assert_eq!(auth.access_token.expose(), "00Dxx0000001gPL!AQFAKEshown");
     assert!(args_log(dir.path()).contains("org auth show-access-token --target-org prod --json"));
 }

@@ -580,7 +580,7 @@ mod tests {
 
     #[test]
     fn token_like_cli_values() {
-        assert!(usable_cli_token("00Dxx0000001gPL!AR8AQ"));
+        assert!(usable_cli_token("00Dxx0000001gPL!AR8AQFAKE"));
         assert!(!usable_cli_token(
             "[REDACTED] Use 'sf org auth show-access-token' to view"
         ));

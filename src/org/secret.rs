@@ -127,7 +127,7 @@ mod tests {
     #[test]
     fn scrub_removes_secrets_in_hand_and_token_shapes() {
         let s = Secret::new("s3cr3t-value");
-        let text = "bad s3cr3t-value and 00D5g000001abcd!AQ4AQ.x_y-z here";
+        let text = "bad s3cr3t-value and 00D5g000001abcd!AQFAKE4AQ.x_y-z here";
         let got = scrub(text, &[&s]);
         assert_eq!(got, "bad [REDACTED] and [REDACTED] here");
         // An org id alone is not a token.
