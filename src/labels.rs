@@ -3,7 +3,7 @@
 //! takes its wording from here; JSON keeps the machine spellings. Both functions match every
 //! `Setting`, so a new setting does not compile until it has a label.
 
-use crate::model::{IpRelaxation, RefreshTokenPolicy, Setting, SettingValue, TimeUnit};
+use crate::model::{AppOwner, Credential, IpRelaxation, RefreshTokenPolicy, Setting, SettingValue, TimeUnit};
 
 /// What a reviewer calls the setting.
 pub fn setting_label(setting: Setting) -> &'static str {
@@ -63,21 +63,23 @@ pub fn value_label(setting: Setting, value: &SettingValue) -> String {
         Setting::PkceRequired => flag("required", "not required"),
         Setting::PkceUsed => flag("used", "not used"),
         Setting::ScopeParameter => flag("present", "missing: the app gets every scope it is allowed"),
-        Setting::AppOwner => text(value).and_then(|m| match m {
-            "vendor" => Some("the vendor's own app".to_string()),
-            "customer" => Some("created by the customer for the vendor".to_string()),
-            _ => None,
+        Setting::AppOwner => text(value).and_then(variant::<AppOwner>).map(|owner| {
+            match owner {
+                AppOwner::Vendor => "the vendor's own app",
+                AppOwner::Customer => "created by the customer for the vendor",
+            }
+            .to_string()
         }),
         Setting::VendorHolds => match value {
             SettingValue::List(items) => Some(
                 items
                     .iter()
-                    .map(|c| match c.as_str() {
-                        "consumer_secret" => "consumer secret",
-                        "refresh_token" => "refresh token",
-                        "private_key" => "private key",
-                        "password" => "password",
-                        other => other,
+                    .map(|c| match variant::<Credential>(c) {
+                        Some(Credential::ConsumerSecret) => "consumer secret",
+                        Some(Credential::RefreshToken) => "refresh token",
+                        Some(Credential::PrivateKey) => "private key",
+                        Some(Credential::Password) => "password",
+                        None => c.as_str(),
                     })
                     .collect::<Vec<_>>()
                     .join(", "),
@@ -130,6 +132,11 @@ pub fn value_label(setting: Setting, value: &SettingValue) -> String {
 /// `label: value`, the way reports list a setting.
 pub fn setting_line(setting: Setting, value: &SettingValue) -> String {
     format!("{}: {}", setting_label(setting), value_label(setting, value))
+}
+
+/// The variant of a closed enum a setting's value spells (its strum spelling).
+fn variant<T: strum::VariantArray + Copy + Into<&'static str>>(spelled: &str) -> Option<T> {
+    T::VARIANTS.iter().copied().find(|v| (*v).into() == spelled)
 }
 
 fn text(value: &SettingValue) -> Option<&str> {

@@ -87,13 +87,7 @@ pub(super) fn recommend(result: &mut AppResult, catalog: &Catalog) {
         .collect();
 
     // First request of each known scope, in request order.
-    let firsts: Vec<(usize, String)> = result
-        .scopes
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.duplicate_of.is_none())
-        .filter_map(|(i, s)| s.canonical.clone().map(|c| (i, c)))
-        .collect();
+    let firsts = super::first_requests(&result.scopes);
     let mut picked: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     let mut unmet: Vec<usize> = Vec::new();
     for (n, need) in result.needs.iter().enumerate() {

@@ -226,12 +226,7 @@ pub fn analyze(id: String, app: App, catalog: &Catalog, policy: &Policy) -> AppR
 /// with `api`; identity scopes such as `openid` say nothing about data) is the one to drop: the narrower ones say what the app uses, and `full` adds setup,
 /// web sessions and every other API on top. Redundancy then counts only the scopes to keep.
 fn full_beside_narrower(result: &mut AppResult, catalog: &Catalog) {
-    let firsts: Vec<(usize, String)> = result
-        .scopes
-        .iter()
-        .filter(|s| s.duplicate_of.is_none())
-        .filter_map(|s| s.canonical.clone().map(|c| (s.index, c)))
-        .collect();
+    let firsts = first_requests(&result.scopes);
     let mut excess = Vec::new();
     for scope in &mut result.scopes {
         let Some(id) = scope.canonical.as_deref().filter(|c| catalog.is_full(c)) else {
@@ -263,6 +258,16 @@ fn full_beside_narrower(result: &mut AppResult, catalog: &Catalog) {
     for scope in &mut result.scopes {
         scope.implied_by.retain(|name| !excess.contains(name));
     }
+}
+
+/// The first request of each known scope, in request order: (index into `App::scopes`,
+/// canonical id). A second name for the same scope is left out.
+fn first_requests(scopes: &[ScopeAnalysis]) -> Vec<(usize, String)> {
+    scopes
+        .iter()
+        .filter(|s| s.duplicate_of.is_none())
+        .filter_map(|s| s.canonical.clone().map(|c| (s.index, c)))
+        .collect()
 }
 
 /// A second name for an already-requested scope is a duplicate, not a second need.

@@ -82,9 +82,12 @@ pub(super) fn predicate(p: &Predicate, facts: &Facts, target: &Target) -> bool {
         Predicate::Setting(setting, test) => {
             // What the configuration leaves out takes the platform's default, except for the
             // question whether it is stated at all.
-            let value = match (test, effective_default(app, *setting, facts.today)) {
-                (SettingTest::IsSet(_), _) | (_, None) => app.settings.value(*setting, facts.today),
-                (_, Some(default)) => default.value,
+            let value = match test {
+                SettingTest::IsSet(_) => app.settings.value(*setting, facts.today),
+                _ => match setting_state(app, *setting, facts.today) {
+                    SettingState::Stated(value) => value,
+                    SettingState::Defaulted(default) => default.value,
+                },
             };
             setting_holds(&value, test)
         }
@@ -178,16 +181,26 @@ fn setting_holds(value: &SettingValue, test: &SettingTest) -> bool {
     }
 }
 
-/// The platform's default for a setting the app's configuration leaves out, if it applies:
-/// only inputs that describe the configuration, with OAuth enabled.
-fn effective_default(app: &App, setting: Setting, today: Date) -> Option<PlatformDefault> {
-    if !app.source.kind.describes_configuration()
+/// A setting as the app states it, or the platform's default for it.
+enum SettingState {
+    Stated(SettingValue),
+    Defaulted(PlatformDefault),
+}
+
+/// The setting's value, or, where the app's configuration leaves it out, the platform's
+/// default: only for inputs that describe the configuration, with OAuth enabled.
+fn setting_state(app: &App, setting: Setting, today: Date) -> SettingState {
+    let value = app.settings.value(setting, today);
+    if value != SettingValue::Unset
+        || !app.source.kind.describes_configuration()
         || app.settings.oauth_enabled == Some(false)
-        || app.settings.value(setting, today) != SettingValue::Unset
     {
-        return None;
+        return SettingState::Stated(value);
     }
-    setting.platform_default(app.platform)
+    match setting.platform_default(app.platform) {
+        Some(default) => SettingState::Defaulted(default),
+        None => SettingState::Stated(value),
+    }
 }
 
 pub(super) fn placeholder(name: &str, facts: &Facts, target: &Target) -> String {
@@ -195,10 +208,10 @@ pub(super) fn placeholder(name: &str, facts: &Facts, target: &Target) -> String 
     // Checked at load: only a known setting reaches here. A default is named as one, never
     // as if the input stated it.
     if let Some(setting) = name.strip_prefix("setting:").and_then(Setting::parse) {
-        return match effective_default(app, setting, facts.today) {
-            Some(default) => format!("not set: {}", default.meaning),
+        return match setting_state(app, setting, facts.today) {
+            SettingState::Defaulted(default) => format!("not set: {}", default.meaning),
             // Stated values in the reviewer's words, from the one label table.
-            None => crate::labels::value_label(setting, &app.settings.value(setting, facts.today)),
+            SettingState::Stated(value) => crate::labels::value_label(setting, &value),
         };
     }
     let view = scope_view(facts, target);
