@@ -395,6 +395,7 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
         tools_at: None,
         settings,
         notes,
+        org: None,
     })
 }
 

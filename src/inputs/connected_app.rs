@@ -381,6 +381,7 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
         tools_at: None,
         settings: r.settings,
         notes,
+        org: None,
     })
 }
 

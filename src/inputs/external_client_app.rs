@@ -718,6 +718,7 @@ fn build(mut parts: Vec<Part>) -> App {
         tools_at: None,
         settings: r.settings,
         notes,
+        org: None,
     }
 }
 

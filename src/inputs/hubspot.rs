@@ -453,6 +453,7 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
         tools_at: None,
         settings,
         notes,
+        org: None,
     })))
 }
 

@@ -699,6 +699,7 @@ fn read(problems: &mut Problems, root: &Located<Value>) -> Option<App> {
         tools,
         settings,
         notes: Vec::new(),
+        org: None,
     })
 }
 

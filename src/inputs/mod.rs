@@ -468,6 +468,7 @@ pub fn scope_list(list: &str, platform: Platform) -> Result<App, FileError> {
         integration_at: None,
         settings: Default::default(),
         notes: Vec::new(),
+        org: None,
     }))
 }
 

@@ -12,4 +12,5 @@
 pub mod credentials;
 pub mod http;
 pub mod secret;
+pub mod snapshot;
 pub mod token;

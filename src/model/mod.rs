@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use strum::VariantArray as _;
 
+pub mod org;
+
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, strum::VariantArray, strum::IntoStaticStr,
 )]
@@ -120,6 +122,10 @@ pub enum InputKind {
     HubspotPrivateApp,
     HubspotProjectApp,
     AuthorizeUrl,
+    /// An app read from a live Salesforce org (`source.path` is the instance URL).
+    SalesforceOrg,
+    /// An app read from a saved org snapshot (`source.path` is the snapshot file).
+    OrgSnapshot,
 }
 
 impl InputKind {
@@ -977,6 +983,9 @@ pub struct App {
     pub integration_at: Option<Pos>,
     pub settings: AppSettings,
     pub notes: Vec<Note>,
+    /// For an app read from an org (live or a snapshot): its tokens, users and
+    /// pre-authorization. None for a declared app.
+    pub org: Option<Box<org::OrgUsage>>,
 }
 
 #[cfg(test)]
