@@ -134,6 +134,18 @@ impl Session {
     /// Evaluates `apps` into the report every renderer reads. `errors` are the inputs that
     /// could not be read: with any, the report is marked incomplete and does not pass.
     pub fn report(&self, apps: Vec<App>, errors: Vec<FileError>, ignored: Vec<String>, gate: GateOptions) -> Report {
+        self.report_with(apps, errors, ignored, gate, None)
+    }
+
+    /// [`Session::report`] for apps read from an org (live or a snapshot): `org` is the pull.
+    pub fn report_with(
+        &self,
+        apps: Vec<App>,
+        errors: Vec<FileError>,
+        ignored: Vec<String>,
+        gate: GateOptions,
+        org: Option<crate::model::org::OrgSummary>,
+    ) -> Report {
         let evaluation = self.evaluate(apps);
         let options = ReportOptions {
             fail_on: self.fail_on(gate.fail_on),
@@ -142,6 +154,7 @@ impl Session {
             errors,
             ignored,
             policy: self.policy_file.as_ref().map(|(display, _)| display.clone()),
+            org,
         };
         Report::build(evaluation, &self.catalogs, &self.rules, &options)
     }

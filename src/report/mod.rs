@@ -48,6 +48,10 @@ pub struct Report {
     /// The catalog of each platform the report's apps are on, with the date it was checked
     /// against the platform's documentation.
     pub catalogs: Vec<CatalogDate>,
+    /// The org pull (SPEC section 6): present only when the apps came from an org or a
+    /// snapshot of one (additive to schema 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org: Option<crate::model::org::OrgSummary>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -237,6 +241,8 @@ pub struct ReportOptions {
     pub policy: Option<String>,
     /// The date certificate lifetimes are measured against.
     pub today: crate::model::Date,
+    /// The org pull the apps came from (live or a snapshot); None for declared apps.
+    pub org: Option<crate::model::org::OrgSummary>,
 }
 
 impl Report {
@@ -252,7 +258,8 @@ impl Report {
             *by_severity.entry(f.severity).or_default() += 1;
             *by_rule.entry(f.rule.clone()).or_default() += 1;
         }
-        let complete = options.errors.is_empty();
+        // A pull cut short is incomplete even when every row it did read was readable.
+        let complete = options.errors.is_empty() && options.org.as_ref().is_none_or(|o| o.complete);
         // An incomplete audit never passes: what was not read may hold the dangerous app.
         let passed = complete && !findings.iter().any(|f| options.fail_on.fails(f.severity));
         let mut per_app: BTreeMap<&str, BTreeMap<Severity, usize>> = BTreeMap::new();
@@ -318,6 +325,7 @@ impl Report {
             complete,
             errors: options.errors.clone(),
             gitignored: options.ignored.clone(),
+            org: options.org.clone(),
             policy: options.policy.clone(),
             rules,
             tool: ToolInfo {
