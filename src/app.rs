@@ -20,6 +20,9 @@ use std::path::{Path, PathBuf};
 pub const EXIT_PASSED: u8 = 0;
 pub const EXIT_GATE_FAILED: u8 = 1;
 pub const EXIT_BAD_INPUT: u8 = 2;
+/// The org could not be audited (authentication, network, permissions, API limits), or only
+/// in part: the report of what was read is marked incomplete.
+pub const EXIT_ORG: u8 = 3;
 
 /// Something that stops a command before it has a result: every line is shown, one problem
 /// per line, and the process exits with `code`.
@@ -58,7 +61,7 @@ pub struct Streams<'a> {
 impl Streams<'_> {
     /// Writes to stdout; a reader that went away (`| head`) is not an error, anything else
     /// (a full disk) is, since the output is the product.
-    fn print(&mut self, produce: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), Failure> {
+    pub(crate) fn print(&mut self, produce: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), Failure> {
         match produce(self.stdout).and_then(|()| self.stdout.flush()) {
             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::write("cannot write to stdout", &e)),
             _ => Ok(()),
@@ -76,7 +79,7 @@ pub enum Format {
 }
 
 impl Format {
-    fn from_extension(path: &Path) -> Option<Format> {
+    pub(crate) fn from_extension(path: &Path) -> Option<Format> {
         match path
             .extension()
             .and_then(|e| e.to_str())
@@ -193,7 +196,7 @@ pub fn audit_report(options: &AuditOptions) -> Result<(Report, Vec<PathBuf>), Fa
     Ok((report, files))
 }
 
-fn render(
+pub(crate) fn render(
     report: &Report,
     format: Format,
     color: bool,
@@ -213,7 +216,7 @@ fn render(
 }
 
 /// The `-o` paths with the format each extension names, checked before any work is done.
-fn output_paths<F: Copy>(
+pub(crate) fn output_paths<F: Copy>(
     paths: &[PathBuf],
     format_of: impl Fn(&Path) -> Option<F>,
     expected: &str,
@@ -290,27 +293,38 @@ pub fn run_audit(options: &AuditOptions, streams: &mut Streams) -> Result<u8, Fa
         write_atomically(path, |out| render(&report, *format, false, &templates, out))?;
     }
     streams.print(|out| render(&report, options.format, options.color, &templates, out))?;
+    Ok(finish(&report, options.format, streams))
+}
+
+/// Says on stderr what an incomplete report left out, and returns the exit code the report
+/// ends with: 3 for an org pull cut short, 2 for unreadable files, else the gate's.
+pub(crate) fn finish(report: &Report, stdout_format: Format, streams: &mut Streams) -> u8 {
     if !report.complete {
         // The text report opens with these; a machine format on stdout does not show them to
         // the person running the command, so they go to stderr as well.
-        if options.format != Format::Text {
+        if stdout_format != Format::Text {
             for e in &report.errors {
                 let _ = writeln!(streams.stderr, "error: {e}");
             }
         }
-        let _ = writeln!(
-            streams.stderr,
-            "error: the report is incomplete: {} input(s) could not be read",
-            report.errors.len()
-        );
+        let what = if report.org.is_some() {
+            "the org was read only in part".to_string()
+        } else {
+            format!("{} input(s) could not be read", report.errors.len())
+        };
+        let _ = writeln!(streams.stderr, "error: the report is incomplete: {what}");
     }
-    Ok(if !report.complete {
-        EXIT_BAD_INPUT
+    if !report.complete {
+        if report.org.is_some() {
+            EXIT_ORG
+        } else {
+            EXIT_BAD_INPUT
+        }
     } else if report.gate.passed {
         EXIT_PASSED
     } else {
         EXIT_GATE_FAILED
-    })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,7 +14,8 @@ use std::path::PathBuf;
     about = "Audits the OAuth scopes that vendor apps request from Salesforce and HubSpot",
     long_about = "Audits the OAuth scopes that vendor apps request from Salesforce and HubSpot, and \
                   says, with evidence, which grants are more than the app needs.\n\n\
-                  Exit codes: 0 gate passed, 1 gate failed, 2 bad usage or invalid input."
+                  Exit codes: 0 gate passed, 1 gate failed, 2 bad usage or invalid input, 3 the org could \
+                  not be audited (authentication, network, permissions, API limits) or only in part."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -25,6 +26,9 @@ pub struct Cli {
 pub enum Command {
     /// Audit apps from files, directories or authorize URLs, or an ad-hoc scope list.
     Audit(AuditArgs),
+    /// Audit what is connected to a live org (read-only).
+    #[command(subcommand)]
+    Org(OrgCommand),
     /// Compare two versions of one app (any input formats): added and removed scopes,
     /// escalations, changed policies and new findings. Exit 1 when NEW adds a finding at or
     /// above --fail-on.
@@ -206,6 +210,13 @@ pub struct AuditArgs {
     pub scopes: Option<String>,
     #[arg(long, value_enum, ignore_case = true)]
     pub platform: Option<PlatformArg>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// What a report command prints and writes, and its gate: the same flags for `audit` and `org`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
     /// What to print on stdout.
     #[arg(short, long, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
@@ -224,6 +235,67 @@ pub struct AuditArgs {
     /// Use report.html.j2 / report.md.j2 from this directory instead of the embedded templates.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+}
+
+/// `scopeaudit org PLATFORM`.
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Audit a live Salesforce org, read-only: every Connected App and External Client App,
+    /// every OAuth token, who is pre-authorized. Credentials come from --target-org (the
+    /// Salesforce CLI) or the environment (SF_ACCESS_TOKEN + SF_INSTANCE_URL, SF_CLIENT_ID +
+    /// SF_CLIENT_SECRET + SF_REFRESH_TOKEN, SF_CLIENT_ID + SF_USERNAME + SF_JWT_KEY_FILE,
+    /// SF_CLIENT_ID + SF_CLIENT_SECRET, SF_USERNAME + SF_PASSWORD), never from flags.
+    Salesforce(OrgSalesforceArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OrgSalesforceArgs {
+    /// Where data requests go [default: the instance the token response names].
+    #[arg(long, value_name = "URL")]
+    pub instance_url: Option<String>,
+    /// Where token requests go: https://login.salesforce.com (default), https://test.salesforce.com
+    /// for sandboxes, or the org's My Domain.
+    #[arg(long, value_name = "URL")]
+    pub login_url: Option<String>,
+    /// Use the Salesforce CLI's stored authorization for this alias or username.
+    #[arg(long, value_name = "ALIAS")]
+    pub target_org: Option<String>,
+    /// REST and Metadata API version, e.g. 66.0 [default: the newest the org serves].
+    #[arg(long, value_name = "N.N", value_parser = api_version)]
+    pub api_version: Option<String>,
+    /// A token unused for this many days is stale.
+    #[arg(long, value_name = "N", default_value_t = crate::org_audit::DEFAULT_STALE_DAYS, value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub stale_days: u32,
+    /// Also write what was read (no token values or secrets) to FILE, for `scopeaudit audit FILE` later.
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<PathBuf>,
+    /// Independent API reads at once.
+    #[arg(long, value_name = "N", default_value_t = crate::org_audit::DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=16).map(usize::from))]
+    pub concurrency: usize,
+    /// No progress bar and no API call summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// One line per API request on stderr (method, path, status, time; never a token).
+    #[arg(long, short)]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// `--api-version`: `N.N`, as the REST paths spell it (`v66.0`).
+fn api_version(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim().trim_start_matches(['v', 'V']);
+    match trimmed.split_once('.') {
+        Some((major, minor))
+            if !major.is_empty()
+                && major.len() <= 3
+                && minor.len() == 1
+                && major.bytes().chain(minor.bytes()).all(|b| b.is_ascii_digit()) =>
+        {
+            Ok(trimmed.to_string())
+        }
+        _ => Err(format!("`{raw}` is not an API version like 66.0")),
+    }
 }
 
 fn fail_on(arg: FailOnArg) -> FailOn {
@@ -284,21 +356,57 @@ impl AuditArgs {
             inputs: self.inputs,
             scopes: self.scopes,
             platform: self.platform.map(Platform::from),
-            format: match self.format {
-                FormatArg::Text => Format::Text,
-                FormatArg::Json => Format::Json,
-                FormatArg::Sarif => Format::Sarif,
-                FormatArg::Markdown => Format::Markdown,
-                FormatArg::Html => Format::Html,
-            },
-            outputs: self.output,
-            gate: GateOptions {
-                fail_on: self.fail_on.map(fail_on),
-                min_severity: self.min_severity.map(Severity::from),
-            },
-            data: self.data.into_options(),
-            templates: self.templates,
+            format: self.report.format.into(),
+            outputs: self.report.output,
+            gate: self.report.gate(),
+            data: self.report.data.into_options(),
+            templates: self.report.templates,
             color: use_color(),
+        }
+    }
+}
+
+impl From<FormatArg> for Format {
+    fn from(format: FormatArg) -> Format {
+        match format {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Markdown => Format::Markdown,
+            FormatArg::Html => Format::Html,
+        }
+    }
+}
+
+impl ReportArgs {
+    fn gate(&self) -> GateOptions {
+        GateOptions {
+            fail_on: self.fail_on.map(fail_on),
+            min_severity: self.min_severity.map(Severity::from),
+        }
+    }
+}
+
+impl OrgSalesforceArgs {
+    pub fn into_options(self) -> crate::org_audit::OrgOptions {
+        use std::io::IsTerminal;
+        crate::org_audit::OrgOptions {
+            instance_url: self.instance_url,
+            login_url: self.login_url,
+            target_org: self.target_org,
+            api_version: self.api_version,
+            stale_days: self.stale_days,
+            save_snapshot: self.save_snapshot,
+            concurrency: self.concurrency,
+            quiet: self.quiet,
+            verbose: self.verbose,
+            format: self.report.format.into(),
+            gate: self.report.gate(),
+            outputs: self.report.output,
+            data: self.report.data.into_options(),
+            templates: self.report.templates,
+            color: use_color(),
+            stderr_is_terminal: std::io::stderr().is_terminal(),
         }
     }
 }
@@ -307,6 +415,10 @@ impl AuditArgs {
 pub fn run(cli: Cli, streams: &mut Streams) -> Result<u8, Failure> {
     match cli.command {
         Command::Audit(args) => app::run_audit(&args.into_options(), streams),
+        Command::Org(OrgCommand::Salesforce(args)) => {
+            let env = |name: &str| std::env::var(name).ok();
+            crate::org_audit::run_org_salesforce(&args.into_options(), &env, streams)
+        }
         Command::Diff(args) => app::run_diff(&args.into_options(), streams),
         Command::Scopes {
             platform,
