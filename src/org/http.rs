@@ -269,6 +269,9 @@ pub enum HttpError {
     TooLarge { url: String, limit: usize },
     #[error("{url}: {reason}")]
     Transport { url: String, reason: String },
+    /// The answer was refused outright (a SOAP answer with a DOCTYPE, ...): not retried.
+    #[error("{url}: answer refused: {reason}")]
+    Refused { url: String, reason: String },
     #[error("could not build the HTTP client: {0}")]
     Client(String),
 }
@@ -358,13 +361,43 @@ pub struct Fetched<T> {
     pub limit_info: Option<String>,
 }
 
-/// The data-API client: GETs on the instance with the bearer token, and nothing else.
+/// Where the `-v` request log goes: one line per HTTP request (method, path without query
+/// values, status, milliseconds), never a token or query value.
+pub type RequestLog = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+/// What a SOAP body parser found wrong with an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyProblem {
+    /// A SOAP fault: its code without the `sf:` prefix, and its message.
+    Fault { code: String, message: String },
+    /// Not the XML expected (cut short, ...): fetched once more.
+    Malformed(String),
+    /// Refused outright (a DOCTYPE, ...): not retried.
+    Refused(String),
+}
+
+/// The data-API client: GETs on the instance with the bearer token, SOAP read calls with the
+/// session header, and nothing else.
 pub struct OrgHttp {
     client: reqwest::Client,
     instance: Url,
     token: RwLock<Secret>,
     policy: RetryPolicy,
     calls: AtomicU64,
+    log: RwLock<Option<RequestLog>>,
+}
+
+/// A URL as the request log shows it: the path, and the query's keys without their values.
+pub fn logged_path(url: &Url) -> String {
+    let mut out = url.path().to_string();
+    if let Some(q) = url.query() {
+        let keys: Vec<String> = url::form_urlencoded::parse(q.as_bytes())
+            .map(|(k, _)| format!("{}=", crate::untrusted::capped(&crate::untrusted::visible(&k), 40)))
+            .collect();
+        out.push('?');
+        out.push_str(&keys.join("&"));
+    }
+    scrub(&out, &[])
 }
 
 impl std::fmt::Debug for OrgHttp {
@@ -393,7 +426,31 @@ impl OrgHttp {
             token: RwLock::new(token),
             policy,
             calls: AtomicU64::new(0),
+            log: RwLock::new(None),
         })
+    }
+
+    /// Sends one line per request to `log` (the `-v` log).
+    pub fn set_log(&self, log: Option<RequestLog>) {
+        match self.log.write() {
+            Ok(mut l) => *l = log,
+            Err(poisoned) => *poisoned.into_inner() = log,
+        }
+    }
+
+    fn log_request(&self, method: &str, url: &Url, outcome: &str, started: std::time::Instant) {
+        let log = match self.log.read() {
+            Ok(l) => l.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        if let Some(log) = log {
+            let line = format!(
+                "{method} {} {outcome} {}ms",
+                logged_path(url),
+                started.elapsed().as_millis()
+            );
+            log(&scrub(&line, &[&self.current_token()]));
+        }
     }
 
     pub fn instance(&self) -> &Url {
@@ -439,12 +496,25 @@ impl OrgHttp {
     /// GET `path_or_url` on the instance and parse its JSON body as `T`, retrying by the
     /// policy.
     pub async fn get_json<T: DeserializeOwned>(&self, path_or_url: &str) -> Result<Fetched<T>, HttpError> {
+        self.get_json_with(path_or_url, true).await
+    }
+
+    /// GET without the bearer token (`/services/data/`, the versions list, needs none).
+    pub async fn get_json_public<T: DeserializeOwned>(&self, path_or_url: &str) -> Result<Fetched<T>, HttpError> {
+        self.get_json_with(path_or_url, false).await
+    }
+
+    async fn get_json_with<T: DeserializeOwned>(
+        &self,
+        path_or_url: &str,
+        with_token: bool,
+    ) -> Result<Fetched<T>, HttpError> {
         let url = self.resolve(path_or_url)?;
         let shown = scrub(&shown_url(url.as_str()), &[&self.current_token()]);
         let mut retries = 0u32;
         let mut malformed_retried = false;
         loop {
-            let outcome = self.attempt::<T>(&url, &shown).await;
+            let outcome = self.attempt::<T>(&url, &shown, with_token).await;
             match outcome {
                 Attempt::Done(result) => return result,
                 Attempt::Malformed(reason) => {
@@ -468,33 +538,54 @@ impl OrgHttp {
         }
     }
 
-    async fn attempt<T: DeserializeOwned>(&self, url: &Url, shown: &str) -> Attempt<T> {
+    async fn attempt<T: DeserializeOwned>(&self, url: &Url, shown: &str, with_token: bool) -> Attempt<T> {
+        let started = std::time::Instant::now();
+        let outcome = self.attempt_inner::<T>(url, shown, with_token).await;
+        let status = match &outcome.1 {
+            Some(status) => status.to_string(),
+            None => "failed".to_string(),
+        };
+        self.log_request("GET", url, &status, started);
+        outcome.0
+    }
+
+    async fn attempt_inner<T: DeserializeOwned>(
+        &self,
+        url: &Url,
+        shown: &str,
+        with_token: bool,
+    ) -> (Attempt<T>, Option<u16>) {
         let token = self.current_token();
         let mut auth = {
             match HeaderValue::from_str(&format!("Bearer {}", token.expose())) {
                 Ok(v) => v,
                 Err(_) => {
-                    return Attempt::Done(Err(HttpError::Transport {
-                        url: shown.to_string(),
-                        reason: "the access token holds characters a header cannot carry".to_string(),
-                    }))
+                    return (
+                        Attempt::Done(Err(HttpError::Transport {
+                            url: shown.to_string(),
+                            reason: "the access token holds characters a header cannot carry".to_string(),
+                        })),
+                        None,
+                    )
                 }
             }
         };
         auth.set_sensitive(true);
         self.calls.fetch_add(1, Ordering::Relaxed);
-        let sent = self
+        let mut request = self
             .client
             .get(url.clone())
-            .header(AUTHORIZATION, auth)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await;
+            .header(reqwest::header::ACCEPT, "application/json");
+        if with_token {
+            request = request.header(AUTHORIZATION, auth);
+        }
+        let sent = request.send().await;
         let resp = match sent {
             Ok(r) => r,
-            Err(e) => return Attempt::Retry(transport_reason(&e)),
+            Err(e) => return (Attempt::Retry(transport_reason(&e)), None),
         };
         let status = resp.status();
+        let code = Some(status.as_u16());
         if status.is_redirection() {
             let location = resp
                 .headers()
@@ -502,10 +593,13 @@ impl OrgHttp {
                 .and_then(|v| v.to_str().ok())
                 .map(|l| scrub(&shown_url(l), &[&token]))
                 .unwrap_or_else(|| "(no Location)".to_string());
-            return Attempt::Done(Err(HttpError::Redirect {
-                url: shown.to_string(),
-                location,
-            }));
+            return (
+                Attempt::Done(Err(HttpError::Redirect {
+                    url: shown.to_string(),
+                    location,
+                })),
+                code,
+            );
         }
         let limit_info = resp
             .headers()
@@ -514,11 +608,11 @@ impl OrgHttp {
             .map(|s| scrub(s, &[&token]));
         let body = match read_bounded(resp, self.policy.max_body_bytes, shown).await {
             Ok(b) => b,
-            Err(HttpError::Transport { reason, .. }) => return Attempt::Retry(reason),
-            Err(e) => return Attempt::Done(Err(e)),
+            Err(HttpError::Transport { reason, .. }) => return (Attempt::Retry(reason), code),
+            Err(e) => return (Attempt::Done(Err(e)), code),
         };
         if status.is_server_error() {
-            return Attempt::Retry(format!("HTTP {}", status.as_u16()));
+            return (Attempt::Retry(format!("HTTP {}", status.as_u16())), code);
         }
         if !status.is_success() {
             let (code, message) = match serde_json::from_slice::<Vec<ApiErrorItem>>(&body) {
@@ -528,16 +622,136 @@ impl OrgHttp {
                 ),
                 _ => (String::new(), "(no Salesforce error body)".to_string()),
             };
-            return Attempt::Done(Err(HttpError::Api {
-                url: shown.to_string(),
-                status: status.as_u16(),
-                code,
-                message,
-            }));
+            return (
+                Attempt::Done(Err(HttpError::Api {
+                    url: shown.to_string(),
+                    status: status.as_u16(),
+                    code,
+                    message,
+                })),
+                Some(status.as_u16()),
+            );
         }
-        match serde_json::from_slice::<T>(&body) {
+        let outcome = match serde_json::from_slice::<T>(&body) {
             Ok(body) => Attempt::Done(Ok(Fetched { body, limit_info })),
             Err(e) => Attempt::Malformed(format!("line {} column {}", e.line(), e.column())),
+        };
+        (outcome, code)
+    }
+}
+
+impl OrgHttp {
+    /// POST a SOAP request to `path` on the instance (the Metadata API's read calls), its
+    /// envelope built by `envelope` around the current session id, and parse the answer with
+    /// `parse`. 502-504, resets and timeouts are retried like GETs, and so is a 500 without a
+    /// SOAP fault; a fault is the org's answer ([`HttpError::Api`], its code without `sf:`); a
+    /// malformed answer is fetched once more; a refused one ([`BodyProblem::Refused`]) is not.
+    pub async fn post_soap<T>(
+        &self,
+        path: &str,
+        envelope: impl Fn(&Secret) -> String,
+        parse: impl Fn(&[u8]) -> Result<T, BodyProblem>,
+    ) -> Result<Fetched<T>, HttpError> {
+        let url = self.resolve(path)?;
+        let shown = scrub(&shown_url(url.as_str()), &[&self.current_token()]);
+        let mut retries = 0u32;
+        let mut malformed_retried = false;
+        loop {
+            let started = std::time::Instant::now();
+            let token = self.current_token();
+            self.calls.fetch_add(1, Ordering::Relaxed);
+            let sent = self
+                .client
+                .post(url.clone())
+                .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=UTF-8")
+                .header("SOAPAction", "\"\"")
+                .body(envelope(&token))
+                .send()
+                .await;
+            let (retry, status) = match sent {
+                Err(e) => (transport_reason(&e), None),
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let limit_info = resp
+                        .headers()
+                        .get("sforce-limit-info")
+                        .and_then(|v| v.to_str().ok())
+                        .map(|s| scrub(s, &[&token]));
+                    if resp.status().is_redirection() {
+                        self.log_request("POST", &url, &status.to_string(), started);
+                        return Err(HttpError::Redirect {
+                            url: shown,
+                            location: "(not followed)".to_string(),
+                        });
+                    }
+                    match read_bounded(resp, self.policy.max_body_bytes, &shown).await {
+                        Err(HttpError::Transport { reason, .. }) => (reason, Some(status)),
+                        Err(e) => {
+                            self.log_request("POST", &url, &status.to_string(), started);
+                            return Err(e);
+                        }
+                        Ok(body) => {
+                            self.log_request("POST", &url, &status.to_string(), started);
+                            let parsed = if matches!(status, 502..=504) {
+                                Err(BodyProblem::Malformed(String::new()))
+                            } else {
+                                parse(&body)
+                            };
+                            match parsed {
+                                Ok(body) if (200..300).contains(&status) => {
+                                    return Ok(Fetched { body, limit_info });
+                                }
+                                Ok(_) => {
+                                    if status >= 500 {
+                                        (format!("HTTP {status}"), Some(status))
+                                    } else {
+                                        return Err(HttpError::Api {
+                                            url: shown,
+                                            status,
+                                            code: String::new(),
+                                            message: "(no SOAP fault in the answer)".to_string(),
+                                        });
+                                    }
+                                }
+                                Err(BodyProblem::Fault { code, message }) => {
+                                    return Err(HttpError::Api {
+                                        url: shown,
+                                        status,
+                                        code: scrub(&code, &[&token]),
+                                        message: scrub(&message, &[&token]),
+                                    });
+                                }
+                                Err(BodyProblem::Refused(reason)) => {
+                                    return Err(HttpError::Refused { url: shown, reason });
+                                }
+                                Err(BodyProblem::Malformed(reason)) => {
+                                    if status >= 500 {
+                                        (format!("HTTP {status}"), Some(status))
+                                    } else {
+                                        if malformed_retried {
+                                            return Err(HttpError::Malformed { url: shown, reason });
+                                        }
+                                        malformed_retried = true;
+                                        continue;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            };
+            if status.is_none() {
+                self.log_request("POST", &url, "failed", started);
+            }
+            if retries >= self.policy.max_retries {
+                return Err(HttpError::GaveUp {
+                    url: shown,
+                    attempts: retries + 1,
+                    last: retry,
+                });
+            }
+            tokio::time::sleep(self.policy.delay(retries)).await;
+            retries += 1;
         }
     }
 }

@@ -33,6 +33,9 @@ pub struct OrgSnapshot {
     pub api_calls: u64,
     pub api_usage: Option<ApiUsage>,
     pub credential: Option<AuditCredential>,
+    /// For the user, about the pull's set-up (the username-password flow's deprecation, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// `SELECT COUNT() FROM OauthToken`, when it was read.
     pub tokens_counted: Option<u64>,
     pub connected_apps: Vec<ConnectedApplicationRow>,
@@ -206,6 +209,7 @@ impl OrgSnapshot {
             api_calls: 0,
             api_usage: None,
             credential: None,
+            warnings: Vec::new(),
             tokens_counted: None,
             connected_apps: Vec::new(),
             menu_items: Vec::new(),

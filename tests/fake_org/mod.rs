@@ -191,6 +191,8 @@ struct State {
     next_url_override: Option<String>,
     looping_pages: bool,
     instance_url_override: Option<String>,
+    metadata_secrets: bool,
+    soap_doctype: u32,
 }
 
 struct Shared {
@@ -308,6 +310,8 @@ impl FakeOrg {
             next_url_override: None,
             looping_pages: false,
             instance_url_override: None,
+            metadata_secrets: false,
+            soap_doctype: 0,
         };
         let shared = Arc::new(Shared {
             org,
@@ -460,6 +464,16 @@ impl FakeOrg {
     /// Token responses name this `instance_url` instead of the fake's own.
     pub fn hostile_instance_url(&self, url: Option<String>) {
         self.shared.st().instance_url_override = url;
+    }
+    /// `readMetadata` records also carry secrets, as a careless org customisation or a future
+    /// API version might: `<consumerSecret>`, a `<privateKey>` and a `<certificate>` holding a
+    /// PEM private key, each value a `SECRET-` canary.
+    pub fn metadata_secrets(&self, on: bool) {
+        self.shared.st().metadata_secrets = on;
+    }
+    /// The next `n` successful `readMetadata` answers declare a DOCTYPE with an entity.
+    pub fn soap_doctype(&self, n: u32) {
+        self.shared.st().soap_doctype = n;
     }
     /// The JWT bearer grant answers `user hasn't approved this consumer` when false.
     pub fn allow_jwt(&self, allowed: bool) {

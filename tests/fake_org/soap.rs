@@ -152,6 +152,14 @@ pub fn handle(shared: &Shared, version: &str, body: &Bytes, session: Option<&str
             &format!("The fake org reads ConnectedApp only, not '{}'", esc(ty)),
         );
     }
+    let (secrets, doctype) = {
+        let mut st = shared.st();
+        let d = st.soap_doctype > 0;
+        if d {
+            st.soap_doctype -= 1;
+        }
+        (st.metadata_secrets, d)
+    };
     let mut records = String::new();
     for name in names {
         let app = shared
@@ -177,10 +185,20 @@ pub fn handle(shared: &Shared, version: &str, body: &Bytes, session: Option<&str
                 x.push_str("<isConsumerSecretOptional>false</isConsumerSecretOptional>");
                 x.push_str("<isIntrospectAllTokens>false</isIntrospectAllTokens>");
                 x.push_str("<isSecretRequiredForRefreshToken>true</isSecretRequiredForRefreshToken>");
+                if secrets {
+                    x.push_str(&format!(
+                        "<consumerSecret>SECRET-CONSUMER-{}</consumerSecret>",
+                        esc(&a.dev_name)
+                    ));
+                    x.push_str("<certificate>-----BEGIN PRIVATE KEY-----\nSECRET-PEM-KEY-FAKE\n-----END PRIVATE KEY-----</certificate>");
+                }
                 for s in &a.scopes {
                     x.push_str(&format!("<scopes>{s}</scopes>"));
                 }
                 x.push_str("</oauthConfig>");
+                if secrets {
+                    x.push_str("<privateKey>SECRET-PRIVATE-KEY-FAKE</privateKey>");
+                }
                 x.push_str(&format!(
                     "<oauthPolicy><ipRelaxation>{}</ipRelaxation><refreshTokenPolicy>{}</refreshTokenPolicy></oauthPolicy>",
                     a.ip_relaxation,
@@ -202,8 +220,13 @@ pub fn handle(shared: &Shared, version: &str, body: &Bytes, session: Option<&str
             }
         }
     }
+    let prolog = if doctype {
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><!DOCTYPE soapenv:Envelope [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>"
+    } else {
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+    };
     let body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns=\"http://soap.sforce.com/2006/04/metadata\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soapenv:Body><readMetadataResponse><result>{records}</result></readMetadataResponse></soapenv:Body></soapenv:Envelope>"
+        "{prolog}<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns=\"http://soap.sforce.com/2006/04/metadata\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soapenv:Body><readMetadataResponse><result>{records}</result></readMetadataResponse></soapenv:Body></soapenv:Envelope>"
     );
     resp(StatusCode::OK, "text/xml;charset=UTF-8", body)
 }
