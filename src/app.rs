@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 pub const EXIT_PASSED: u8 = 0;
 pub const EXIT_GATE_FAILED: u8 = 1;
 pub const EXIT_BAD_INPUT: u8 = 2;
+/// The org could not be (fully) audited: a pull or a snapshot of one cut short.
+pub const EXIT_ORG: u8 = 3;
 
 /// Something that stops a command before it has a result: every line is shown, one problem
 /// per line, and the process exits with `code`.
@@ -106,6 +108,8 @@ pub struct AuditOptions {
     pub templates: Option<PathBuf>,
     /// Colour the text on stdout (a terminal, and NO_COLOR unset).
     pub color: bool,
+    /// Days without use after which an org token is stale (org snapshots).
+    pub stale_days: u32,
 }
 
 /// The apps of an audit, and the inputs it could not read.
@@ -114,6 +118,7 @@ struct AuditInputs {
     errors: Vec<FileError>,
     ignored: Vec<String>,
     files: Vec<PathBuf>,
+    org: Option<inputs::OrgInput>,
 }
 
 fn read_inputs(options: &AuditOptions) -> Result<AuditInputs, Failure> {
@@ -128,7 +133,13 @@ fn read_inputs(options: &AuditOptions) -> Result<AuditInputs, Failure> {
         walk_errors,
         ignored,
         files,
-    } = inputs::load_paths(&options.inputs);
+        org,
+    } = inputs::load_paths_with(
+        &options.inputs,
+        inputs::LoadOptions {
+            stale_days: options.stale_days,
+        },
+    );
     // An input the user named that cannot be read stops the command with its own line; files
     // met while walking are listed in an incomplete report instead.
     if !named_errors.is_empty() {
@@ -160,13 +171,20 @@ fn read_inputs(options: &AuditOptions) -> Result<AuditInputs, Failure> {
         errors: walk_errors,
         ignored,
         files,
+        org,
     })
 }
 
 /// Reads the inputs and runs the audit, returning the report and the files it read.
 pub fn audit_report(options: &AuditOptions) -> Result<(Report, Vec<PathBuf>), Failure> {
-    let session = Session::load(&options.data, Date::today()).map_err(Failure::files)?;
+    let mut session = Session::load(&options.data, Date::today()).map_err(Failure::files)?;
     let mut inputs = read_inputs(options)?;
+    // An org snapshot is judged as of when it was taken: the same findings any day.
+    let org = inputs.org.take().map(|org| {
+        session.today = org.summary.taken_at.date();
+        inputs.errors.extend(org.errors);
+        org.summary
+    });
     // A tool the needs table cannot place makes its app bad input: a file the user named
     // stops the command, one met while walking leaves the report incomplete.
     let (apps, refused) = session.check_tools(std::mem::take(&mut inputs.apps));
@@ -186,7 +204,7 @@ pub fn audit_report(options: &AuditOptions) -> Result<(Report, Vec<PathBuf>), Fa
     if let Some((_, path)) = &session.policy_file {
         files.push(path.clone());
     }
-    let report = session.report(inputs.apps, inputs.errors, inputs.ignored, options.gate);
+    let report = session.report_with(inputs.apps, inputs.errors, inputs.ignored, options.gate, org);
     // The command ends with the report; freeing every catalog entry and rule one by one costs
     // about a tenth of a small audit, and the process is about to exit anyway.
     std::mem::forget(session);
@@ -298,13 +316,24 @@ pub fn run_audit(options: &AuditOptions, streams: &mut Streams) -> Result<u8, Fa
                 let _ = writeln!(streams.stderr, "error: {e}");
             }
         }
-        let _ = writeln!(
-            streams.stderr,
-            "error: the report is incomplete: {} input(s) could not be read",
-            report.errors.len()
-        );
+        let org_cut_short = report.org.as_ref().is_some_and(|o| !o.complete);
+        let _ = if org_cut_short {
+            writeln!(
+                streams.stderr,
+                "error: the report is incomplete: the org pull was cut short, so the org was not fully audited"
+            )
+        } else {
+            writeln!(
+                streams.stderr,
+                "error: the report is incomplete: {} input(s) could not be read",
+                report.errors.len()
+            )
+        };
     }
-    Ok(if !report.complete {
+    let org_cut_short = report.org.as_ref().is_some_and(|o| !o.complete);
+    Ok(if org_cut_short {
+        EXIT_ORG
+    } else if !report.complete {
         EXIT_BAD_INPUT
     } else if report.gate.passed {
         EXIT_PASSED

@@ -224,6 +224,10 @@ pub struct AuditArgs {
     /// Use report.html.j2 / report.md.j2 from this directory instead of the embedded templates.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// Org snapshots: a token not used for this many days (before the snapshot was taken) is
+    /// stale.
+    #[arg(long, value_name = "N", default_value_t = crate::inputs::org::DEFAULT_STALE_DAYS)]
+    pub stale_days: u32,
 }
 
 fn fail_on(arg: FailOnArg) -> FailOn {
@@ -299,6 +303,7 @@ impl AuditArgs {
             data: self.data.into_options(),
             templates: self.templates,
             color: use_color(),
+            stale_days: self.stale_days,
         }
     }
 }
