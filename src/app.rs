@@ -109,6 +109,8 @@ pub struct AuditOptions {
     pub templates: Option<PathBuf>,
     /// Colour the text on stdout (a terminal, and NO_COLOR unset).
     pub color: bool,
+    /// Days without use after which an org token is stale (org snapshots).
+    pub stale_days: u32,
 }
 
 /// The apps of an audit, and the inputs it could not read.
@@ -117,6 +119,7 @@ struct AuditInputs {
     errors: Vec<FileError>,
     ignored: Vec<String>,
     files: Vec<PathBuf>,
+    org: Option<inputs::OrgInput>,
 }
 
 fn read_inputs(options: &AuditOptions) -> Result<AuditInputs, Failure> {
@@ -131,7 +134,13 @@ fn read_inputs(options: &AuditOptions) -> Result<AuditInputs, Failure> {
         walk_errors,
         ignored,
         files,
-    } = inputs::load_paths(&options.inputs);
+        org,
+    } = inputs::load_paths_with(
+        &options.inputs,
+        inputs::LoadOptions {
+            stale_days: options.stale_days,
+        },
+    );
     // An input the user named that cannot be read stops the command with its own line; files
     // met while walking are listed in an incomplete report instead.
     if !named_errors.is_empty() {
@@ -163,13 +172,20 @@ fn read_inputs(options: &AuditOptions) -> Result<AuditInputs, Failure> {
         errors: walk_errors,
         ignored,
         files,
+        org,
     })
 }
 
 /// Reads the inputs and runs the audit, returning the report and the files it read.
 pub fn audit_report(options: &AuditOptions) -> Result<(Report, Vec<PathBuf>), Failure> {
-    let session = Session::load(&options.data, Date::today()).map_err(Failure::files)?;
+    let mut session = Session::load(&options.data, Date::today()).map_err(Failure::files)?;
     let mut inputs = read_inputs(options)?;
+    // An org snapshot is judged as of when it was taken: the same findings any day.
+    let org = inputs.org.take().map(|org| {
+        session.today = org.summary.taken_at.date();
+        inputs.errors.extend(org.errors);
+        org.summary
+    });
     // A tool the needs table cannot place makes its app bad input: a file the user named
     // stops the command, one met while walking leaves the report incomplete.
     let (apps, refused) = session.check_tools(std::mem::take(&mut inputs.apps));
@@ -189,7 +205,7 @@ pub fn audit_report(options: &AuditOptions) -> Result<(Report, Vec<PathBuf>), Fa
     if let Some((_, path)) = &session.policy_file {
         files.push(path.clone());
     }
-    let report = session.report(inputs.apps, inputs.errors, inputs.ignored, options.gate);
+    let report = session.report_with(inputs.apps, inputs.errors, inputs.ignored, options.gate, org);
     // The command ends with the report; freeing every catalog entry and rule one by one costs
     // about a tenth of a small audit, and the process is about to exit anyway.
     std::mem::forget(session);
@@ -307,19 +323,24 @@ pub(crate) fn finish(report: &Report, stdout_format: Format, streams: &mut Strea
                 let _ = writeln!(streams.stderr, "error: {e}");
             }
         }
-        let what = if report.org.is_some() {
-            "the org was read only in part".to_string()
+        let org_cut_short = report.org.as_ref().is_some_and(|o| !o.complete);
+        let _ = if org_cut_short {
+            writeln!(
+                streams.stderr,
+                "error: the report is incomplete: the org pull was cut short, so the org was not fully audited"
+            )
         } else {
-            format!("{} input(s) could not be read", report.errors.len())
+            writeln!(
+                streams.stderr,
+                "error: the report is incomplete: {} input(s) could not be read",
+                report.errors.len()
+            )
         };
-        let _ = writeln!(streams.stderr, "error: the report is incomplete: {what}");
     }
-    if !report.complete {
-        if report.org.is_some() {
-            EXIT_ORG
-        } else {
-            EXIT_BAD_INPUT
-        }
+    if report.org.as_ref().is_some_and(|o| !o.complete) {
+        EXIT_ORG
+    } else if !report.complete {
+        EXIT_BAD_INPUT
     } else if report.gate.passed {
         EXIT_PASSED
     } else {

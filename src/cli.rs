@@ -210,6 +210,10 @@ pub struct AuditArgs {
     pub scopes: Option<String>,
     #[arg(long, value_enum, ignore_case = true)]
     pub platform: Option<PlatformArg>,
+    /// Org snapshots: a token not used for this many days (before the snapshot was taken) is
+    /// stale.
+    #[arg(long, value_name = "N", default_value_t = crate::inputs::org::DEFAULT_STALE_DAYS, value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub stale_days: u32,
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -264,13 +268,13 @@ pub struct OrgSalesforceArgs {
     #[arg(long, value_name = "N.N", value_parser = api_version)]
     pub api_version: Option<String>,
     /// A token unused for this many days is stale.
-    #[arg(long, value_name = "N", default_value_t = crate::org_audit::DEFAULT_STALE_DAYS, value_parser = clap::value_parser!(u32).range(1..=36500))]
+    #[arg(long, value_name = "N", default_value_t = crate::inputs::org::DEFAULT_STALE_DAYS, value_parser = clap::value_parser!(u32).range(1..=36500))]
     pub stale_days: u32,
     /// Also write what was read (no token values or secrets) to FILE, for `scopeaudit audit FILE` later.
     #[arg(long, value_name = "FILE")]
     pub save_snapshot: Option<PathBuf>,
     /// Independent API reads at once.
-    #[arg(long, value_name = "N", default_value_t = crate::org_audit::DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=16).map(usize::from))]
+    #[arg(long, value_name = "N", default_value_t = crate::org_audit::DEFAULT_CONCURRENCY, value_parser = concurrency)]
     pub concurrency: usize,
     /// No progress bar and no API call summary on stderr.
     #[arg(long, short)]
@@ -280,6 +284,14 @@ pub struct OrgSalesforceArgs {
     pub verbose: bool,
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+/// `--concurrency`: 1 to 16 reads at once (more only meets the org's concurrency limits).
+fn concurrency(raw: &str) -> Result<usize, String> {
+    match raw.trim().parse::<usize>() {
+        Ok(n @ 1..=16) => Ok(n),
+        _ => Err(format!("`{raw}` is not a number from 1 to 16")),
+    }
 }
 
 /// `--api-version`: `N.N`, as the REST paths spell it (`v66.0`).
@@ -357,11 +369,12 @@ impl AuditArgs {
             scopes: self.scopes,
             platform: self.platform.map(Platform::from),
             format: self.report.format.into(),
-            outputs: self.report.output,
             gate: self.report.gate(),
+            outputs: self.report.output,
             data: self.report.data.into_options(),
             templates: self.report.templates,
             color: use_color(),
+            stale_days: self.stale_days,
         }
     }
 }

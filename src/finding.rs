@@ -180,6 +180,10 @@ pub struct Finding {
     pub remediation: String,
     pub location: Location,
     pub fingerprint: String,
+    /// For a finding about an org app or org-wide facts: the counts behind it (`tokens`,
+    /// `stale_tokens`, ...), also in the message. Empty (and absent from JSON) otherwise.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub counts: std::collections::BTreeMap<String, u64>,
 }
 
 /// A stable identity for a finding that survives line moves and rewording: the rule, the app

@@ -37,6 +37,7 @@ pub mod labels;
 pub mod model;
 pub mod needs;
 pub mod org;
+pub mod org_audit;
 pub mod policy;
 pub mod report;
 pub mod rule;

@@ -13,11 +13,8 @@ use crate::org::token::Endpoints;
 use crate::report::templates::Templates;
 use crate::session::{DataOptions, GateOptions, Session};
 use crate::source_file::FileError;
-use std::io::Write;
 use std::path::PathBuf;
 
-/// Days without use after which a token is stale, unless `--stale-days` says otherwise.
-pub const DEFAULT_STALE_DAYS: u32 = 90;
 /// Independent reads at once, unless `--concurrency` says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 4;
 
@@ -100,7 +97,7 @@ pub fn run_org_salesforce(
         let _ = writeln!(
             streams.stderr,
             "note: using the {} credential; also set but not used: {}",
-            resolved.credential.flow().as_str(),
+            resolved.credential.flow(),
             resolved.ignored.join(", ")
         );
     }
@@ -109,14 +106,13 @@ pub fn run_org_salesforce(
         concurrency: options.concurrency,
         progress: !options.quiet && options.stderr_is_terminal,
         verbose: options.verbose,
-        taken_at: taken_at(session.today),
+        ..PullOptions::new(taken_at(session.today))
     };
-    let pulled = pull::pull_blocking(resolved.credential, &endpoints, env, &pull_options).map_err(|e| Failure {
+    let snapshot = pull::pull_blocking(resolved.credential, &endpoints, env, &pull_options).map_err(|e| Failure {
         lines: vec![format!("cannot audit the org: {e}")],
         code: EXIT_ORG,
     })?;
-    let snapshot = pulled.snapshot;
-    for warning in &pulled.warnings {
+    for warning in &snapshot.warnings {
         let _ = writeln!(streams.stderr, "warning: {warning}");
     }
     if let Some(path) = &options.save_snapshot {
@@ -127,7 +123,7 @@ pub fn run_org_salesforce(
     }
     let (apps, summary) = inputs::org::normalize(
         &snapshot,
-        inputs::org::Origin::Live(snapshot.instance_url.clone()),
+        inputs::org::Origin::Live,
         options.stale_days,
     );
     let errors = snapshot

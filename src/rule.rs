@@ -29,6 +29,56 @@ pub enum Subject {
     Note,
     /// Once per `ignore` entry of the policy file.
     Ignore,
+    /// Once per org pull (live or a snapshot): the org as a whole and the audit's set-up.
+    Org,
+    /// Once per app of an org pull that is no longer installed but still has tokens.
+    UninstalledApp,
+}
+
+/// A count of an org app's usage (or of an uninstalled app's tokens) a rule may test and a
+/// message may quote (`{org:stale_tokens}`). Spellings are the JSON `org` fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, strum::VariantArray, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum OrgCount {
+    Tokens,
+    Users,
+    UseCount,
+    StaleTokens,
+    InactiveUserTokens,
+    PrivilegedUserTokens,
+    /// Profiles and permission sets pre-authorized (SetupEntityAccess rows).
+    PreauthorizedGrants,
+    /// Distinct active users those cover.
+    PreauthorizedUsersActive,
+    /// Distinct users, active or not.
+    PreauthorizedUsersAll,
+}
+
+impl OrgCount {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// Whether an uninstalled app has this count (it has tokens and users only).
+    pub fn of_uninstalled_app(self) -> bool {
+        matches!(self, OrgCount::Tokens | OrgCount::Users)
+    }
+}
+
+/// A test of an [`OrgCount`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountTest {
+    AtLeast(u64),
+    AtMost(u64),
+}
+
+impl CountTest {
+    pub fn holds(self, n: u64) -> bool {
+        match self {
+            CountTest::AtLeast(min) => n >= min,
+            CountTest::AtMost(max) => n <= max,
+        }
+    }
 }
 
 impl Subject {
@@ -219,6 +269,16 @@ pub enum Predicate {
     Setting(Setting, SettingTest),
     UrlMatches(Pattern),
     IgnoreState(Vec<IgnoreState>),
+    /// The app was read from an org (live or a snapshot).
+    OrgApp(bool),
+    /// Its scopes and policies could be read (always false for an app not read from an org).
+    OrgConfigRead(bool),
+    /// A count of the org app's (or uninstalled app's) usage; false for a declared app.
+    OrgCount(OrgCount, CountTest),
+    /// Who may use the org app without an admin's say, as the org reports it.
+    PermittedUsers(Vec<crate::model::org::PermittedUsers>),
+    /// The credential the org audit ran with can do more than the audit needs.
+    CredentialTooBroad(bool),
 }
 
 #[derive(Debug, Clone)]
@@ -254,6 +314,19 @@ impl Condition {
     /// Whether the condition asks about the declared tools.
     pub fn tests_tools(&self) -> bool {
         self.asks(|p| matches!(p, Predicate::HasTools(_) | Predicate::ToolAccess(_)))
+    }
+
+    /// The org counts the condition tests, in order, without repeats: findings carry them.
+    pub fn org_counts(&self) -> Vec<OrgCount> {
+        let mut out = Vec::new();
+        self.walk(&mut |p| {
+            if let Predicate::OrgCount(count, _) = p {
+                if !out.contains(count) {
+                    out.push(*count);
+                }
+            }
+        });
+        out
     }
 
     /// Whether the condition asks about duplicate names; only such rules see the second name
@@ -298,7 +371,7 @@ const SCOPE_PREDICATES: [&str; 16] = [
     "not_allowed_by_policy",
 ];
 /// Predicates about the app as a whole: any subject that belongs to an app may use them.
-const APP_PREDICATES: [&str; 8] = [
+const APP_PREDICATES: [&str; 12] = [
     "app_requests",
     "app_grants",
     "has_tools",
@@ -307,7 +380,13 @@ const APP_PREDICATES: [&str; 8] = [
     "flow",
     "setting",
     "input_kind",
+    "org_app",
+    "org_config_read",
+    "org_count",
+    "permitted_users",
 ];
+/// Org-wide placeholders (`{org:NAME}`) beside the counts.
+const ORG_PLACEHOLDERS: [&str; 5] = ["stale_days", "last_used", "preauthorized", "config", "instance"];
 /// Placeholders about the requested (or missing) scope.
 const SCOPE_PLACEHOLDERS: [&str; 13] = [
     "scope",
@@ -335,6 +414,8 @@ impl Subject {
             Subject::CallbackUrl => [&APP_PREDICATES[..], &["url_matches"][..]].concat(),
             // A waiver belongs to the policy file, not to an app.
             Subject::Ignore => vec!["ignore_state"],
+            Subject::Org => vec!["credential_too_broad"],
+            Subject::UninstalledApp => vec!["org_count"],
         }
     }
 
@@ -348,11 +429,28 @@ impl Subject {
             Subject::Note => vec!["app", "platform", "note"],
             // `{app}` of a waiver is the app it names, or "any app".
             Subject::Ignore => vec!["app", "ignore_rule", "reason", "expires"],
+            // `{credential}`: what the auditing credential can do beyond the audit's needs.
+            Subject::Org => vec!["platform", "credential", "flow"],
+            // `{app}` of an uninstalled app is the label its tokens carry.
+            Subject::UninstalledApp => vec!["app", "platform"],
         }
     }
 
     fn has_app(self) -> bool {
-        self != Subject::Ignore
+        !matches!(self, Subject::Ignore | Subject::Org | Subject::UninstalledApp)
+    }
+
+    /// Whether `{org:NAME}` may appear in its messages.
+    fn org_placeholder_ok(self, name: &str) -> bool {
+        let count = OrgCount::VARIANTS.iter().find(|c| c.as_str() == name);
+        match self {
+            Subject::Ignore => false,
+            Subject::Org => matches!(name, "stale_days" | "instance"),
+            Subject::UninstalledApp => {
+                count.is_some_and(|c| c.of_uninstalled_app()) || matches!(name, "stale_days" | "last_used" | "instance")
+            }
+            _ => count.is_some() || ORG_PLACEHOLDERS.contains(&name),
+        }
     }
 }
 
@@ -496,12 +594,17 @@ fn check_template(template: &str, subject: Subject, field: &str, problems: &mut 
         match piece {
             Ok(name) => {
                 let setting_ok = subject.has_app() && name.strip_prefix("setting:").and_then(Setting::parse).is_some();
-                if !allowed.contains(&name) && !setting_ok {
+                let org_ok = name.strip_prefix("org:").is_some_and(|n| subject.org_placeholder_ok(n));
+                if !allowed.contains(&name) && !setting_ok && !org_ok {
                     problems.push(format!(
                         "{field}: unknown placeholder `{{{name}}}` for subject {}; known: {}{}",
                         subject.as_str(),
                         allowed.join(", "),
-                        if subject.has_app() { ", setting:NAME" } else { "" }
+                        if subject.has_app() {
+                            ", setting:NAME, org:NAME"
+                        } else {
+                            ""
+                        }
                     ));
                 }
             }
@@ -614,7 +717,7 @@ impl ConditionParser<'_> {
             let known: Vec<&str> = [
                 &SCOPE_PREDICATES[..],
                 &APP_PREDICATES[..],
-                &["url_matches", "ignore_state"][..],
+                &["url_matches", "ignore_state", "credential_too_broad"][..],
             ]
             .concat();
             return Err(if known.contains(&name) {
@@ -685,6 +788,19 @@ impl ConditionParser<'_> {
                     IgnoreState::Unused => "unused",
                 },
             )?),
+            "org_app" => Predicate::OrgApp(boolean(arg, here)?),
+            "org_config_read" => Predicate::OrgConfigRead(boolean(arg, here)?),
+            "org_count" => org_count(arg, here, self.subject)?,
+            "permitted_users" => {
+                use crate::model::org::PermittedUsers;
+                Predicate::PermittedUsers(words(
+                    arg,
+                    here,
+                    &[PermittedUsers::AllUsers, PermittedUsers::AdminApproved],
+                    PermittedUsers::as_str,
+                )?)
+            }
+            "credential_too_broad" => Predicate::CredentialTooBroad(boolean(arg, here)?),
             _ => return Err(format!("{here}: unknown predicate `{name}`")),
         };
         Ok(p)
@@ -763,6 +879,42 @@ fn one_word<T: Copy>(arg: &Value, here: &str, all: &[T], name: fn(T) -> &'static
         [one] => Ok(*one),
         _ => Err(format!("{here}: expected one value")),
     }
+}
+
+/// `org_count: {name: stale_tokens, at_least: 1}` (or `at_most`).
+fn org_count(arg: &Value, here: &str, subject: Subject) -> Result<Predicate, String> {
+    let Some(map) = arg.as_object() else {
+        return Err(format!("{here}: expected a map with `name` and at_least or at_most"));
+    };
+    let known: Vec<&str> = OrgCount::VARIANTS
+        .iter()
+        .filter(|c| subject != Subject::UninstalledApp || c.of_uninstalled_app())
+        .map(|c| c.as_str())
+        .collect();
+    let name = map
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("{here}: `name` is required"))?;
+    let Some(count) = OrgCount::VARIANTS
+        .iter()
+        .copied()
+        .find(|c| c.as_str() == name && known.contains(&c.as_str()))
+    else {
+        return Err(format!("{here}: unknown count `{name}`; known: {}", known.join(", ")));
+    };
+    let tests: Vec<(&String, &Value)> = map.iter().filter(|(k, _)| k.as_str() != "name").collect();
+    let [(test, value)] = tests.as_slice() else {
+        return Err(format!("{here}: give exactly one test: at_least or at_most"));
+    };
+    let n = value
+        .as_u64()
+        .ok_or_else(|| format!("{here}: {test} takes a whole number"))?;
+    let test = match test.as_str() {
+        "at_least" => CountTest::AtLeast(n),
+        "at_most" => CountTest::AtMost(n),
+        other => return Err(format!("{here}: unknown test `{other}`; use at_least or at_most")),
+    };
+    Ok(Predicate::OrgCount(count, test))
 }
 
 fn setting(arg: &Value, here: &str, strict: bool) -> Result<Predicate, String> {

@@ -117,11 +117,18 @@ impl Session {
     }
 
     pub fn evaluate(&self, apps: Vec<App>) -> Evaluation {
+        self.evaluate_with(apps, None)
+    }
+
+    /// [`Session::evaluate`] for apps of an org pull: the rules about the org as a whole
+    /// (uninstalled apps' tokens, the audit's credential) run once on `org`.
+    pub fn evaluate_with(&self, apps: Vec<App>, org: Option<&crate::model::org::OrgSummary>) -> Evaluation {
         Engine {
             catalogs: &self.catalogs,
             rules: &self.rules,
             policy: &self.policy,
             today: self.today,
+            org,
         }
         .evaluate(apps)
     }
@@ -146,7 +153,7 @@ impl Session {
         gate: GateOptions,
         org: Option<crate::model::org::OrgSummary>,
     ) -> Report {
-        let evaluation = self.evaluate(apps);
+        let evaluation = self.evaluate_with(apps, org.as_ref());
         let options = ReportOptions {
             fail_on: self.fail_on(gate.fail_on),
             min_severity: gate.min_severity.or(self.policy.min_severity).unwrap_or(Severity::Info),

@@ -4,10 +4,12 @@
 
 use crate::analysis::{AppResult, MissingScope, ScopeAnalysis};
 use crate::catalog::{Catalog, Catalogs, ScopeEntry};
+use crate::model::org::{ConfigRead, OrgSummary, OrgUsage};
 use crate::model::{App, CallbackUrl, Date, Note, PlatformDefault, Requirement, Setting, SettingValue};
 use crate::policy::Ignore;
-use crate::rule::{Condition, IgnoreState, Predicate, SettingTest};
+use crate::rule::{Condition, IgnoreState, OrgCount, Predicate, SettingTest};
 use std::collections::BTreeSet;
+use strum::VariantArray as _;
 
 /// Everything rules can ask about one app.
 pub(super) struct Facts<'a> {
@@ -20,6 +22,8 @@ pub(super) struct Facts<'a> {
     pub(super) requested: BTreeSet<&'a str>,
     pub(super) granted: BTreeSet<String>,
     pub(super) today: Date,
+    /// The org pull the app came from, if any.
+    pub(super) org: Option<&'a OrgSummary>,
 }
 
 /// What one evaluation of a rule is about.
@@ -94,6 +98,76 @@ pub(super) fn predicate(p: &Predicate, facts: &Facts, target: &Target) -> bool {
         Predicate::UrlMatches(re) => matches!(target, Target::Url(u) if re.is_match(&u.url)),
         // Only a rule about waivers asks this, and it is refused for every other subject at load.
         Predicate::IgnoreState(_) => false,
+        Predicate::OrgApp(want) => app.org.is_some() == *want,
+        Predicate::OrgConfigRead(want) => app
+            .org
+            .as_ref()
+            .is_some_and(|o| (o.config == ConfigRead::Read) == *want),
+        Predicate::OrgCount(count, test) => app.org.as_ref().is_some_and(|o| test.holds(org_count(o, *count))),
+        Predicate::PermittedUsers(list) => app
+            .org
+            .as_ref()
+            .and_then(|o| o.permitted_users)
+            .is_some_and(|p| list.contains(&p)),
+        // Only a rule about the org asks this (checked at load).
+        Predicate::CredentialTooBroad(_) => false,
+    }
+}
+
+/// One count of an org app's usage.
+pub(super) fn org_count(usage: &OrgUsage, count: OrgCount) -> u64 {
+    match count {
+        OrgCount::Tokens => usage.tokens,
+        OrgCount::Users => usage.users,
+        OrgCount::UseCount => usage.use_count,
+        OrgCount::StaleTokens => usage.stale_tokens,
+        OrgCount::InactiveUserTokens => usage.inactive_user_tokens,
+        OrgCount::PrivilegedUserTokens => usage.privileged_user_tokens,
+        OrgCount::PreauthorizedGrants => {
+            (usage.preauthorized.profiles.len() + usage.preauthorized.permission_sets.len()) as u64
+        }
+        OrgCount::PreauthorizedUsersActive => usage.preauthorized.users_active,
+        OrgCount::PreauthorizedUsersAll => usage.preauthorized.users_all,
+    }
+}
+
+/// An `{org:NAME}` placeholder of an org app's message.
+fn org_placeholder(name: &str, app: &App, org: Option<&OrgSummary>) -> String {
+    let Some(usage) = app.org.as_deref() else {
+        return String::new();
+    };
+    if let Some(count) = OrgCount::VARIANTS.iter().find(|c| c.as_str() == name) {
+        return org_count(usage, *count).to_string();
+    }
+    match name {
+        "stale_days" => org.map_or_else(String::new, |o| o.stale_days.to_string()),
+        "instance" => org.map_or_else(String::new, |o| o.instance_url.clone()),
+        "last_used" => usage.last_used.map_or_else(|| "never".to_string(), |t| t.to_string()),
+        "preauthorized" => {
+            let names: Vec<String> = usage
+                .preauthorized
+                .profiles
+                .iter()
+                .map(|p| format!("profile `{p}`"))
+                .chain(
+                    usage
+                        .preauthorized
+                        .permission_sets
+                        .iter()
+                        .map(|p| format!("permission set `{p}`")),
+                )
+                .collect();
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                crate::analysis::join_reasons(&names)
+            }
+        }
+        "config" => match &usage.config {
+            ConfigRead::Read => "read".to_string(),
+            ConfigRead::Unread(reason) => reason.clone(),
+        },
+        _ => String::new(),
     }
 }
 
@@ -191,7 +265,10 @@ enum SettingState {
 /// default: only for inputs that describe the configuration, with OAuth enabled.
 fn setting_state(app: &App, setting: Setting, today: Date) -> SettingState {
     let value = app.settings.value(setting, today);
+    // An org app whose configuration could not be read has unknown settings, not defaults.
+    let unread = app.org.as_ref().is_some_and(|o| o.config != ConfigRead::Read);
     if value != SettingValue::Unset
+        || unread
         || !app.source.kind.describes_configuration()
         || app.settings.oauth_enabled == Some(false)
     {
@@ -213,6 +290,9 @@ pub(super) fn placeholder(name: &str, facts: &Facts, target: &Target) -> String 
             // Stated values in the reviewer's words, from the one label table.
             SettingState::Stated(value) => crate::labels::value_label(setting, &value),
         };
+    }
+    if let Some(name) = name.strip_prefix("org:") {
+        return org_placeholder(name, app, facts.org);
     }
     let view = scope_view(facts, target);
     let entry = view.as_ref().and_then(|v| v.entry);

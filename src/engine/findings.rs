@@ -1,11 +1,12 @@
 //! Findings about apps: every rule that applies to the app's platform, evaluated on each of
 //! its subjects, with the location of what the finding is about.
 
-use super::conditions::{holds, placeholder, predicate, scope_risk, Facts, Target};
+use super::conditions::{holds, org_count, placeholder, predicate, scope_risk, Facts, Target};
 use super::Engine;
 use crate::analysis::AppResult;
 use crate::finding::{fingerprint, Finding, Location, Severity};
-use crate::model::Setting;
+use crate::model::org::OrgAppKind;
+use crate::model::{App, InputKind, Pos, Setting};
 use crate::rule::{render_template, Rule, SeverityFrom, Subject};
 use crate::untrusted::{capped, MAX_REPEATED_CHARS};
 use std::collections::BTreeSet;
@@ -24,6 +25,7 @@ impl Engine<'_> {
             requested,
             granted,
             today: self.today,
+            org: self.org,
         };
         let mut out = Vec::new();
         for rule in &self.rules.rules {
@@ -68,7 +70,8 @@ impl Engine<'_> {
                 Subject::MissingScope => result.missing.iter().for_each(|m| emit(Target::Missing(m))),
                 Subject::CallbackUrl => app.settings.callback_urls.iter().for_each(|u| emit(Target::Url(u))),
                 Subject::Note => app.notes.iter().for_each(|n| emit(Target::Note(n))),
-                Subject::Ignore => {}
+                // Evaluated once per pull, not per app (`org_findings`).
+                Subject::Ignore | Subject::Org | Subject::UninstalledApp => {}
             }
         }
         self.drop_superseded(out)
@@ -154,11 +157,38 @@ impl Engine<'_> {
             },
             message,
             remediation: rule.remediation.trim().to_string(),
-            location: Location::file(
-                at.map_or(app.source.path.as_str(), |p| app.source.file(p.file)),
-                at.map(|p| p.line),
-            ),
+            location: app_location(app, at),
             fingerprint: fingerprint(&[&rule.id, app.platform.as_str(), &app_key, &subject_key]),
+            counts: match app.org.as_deref() {
+                Some(usage) => rule
+                    .when
+                    .org_counts()
+                    .into_iter()
+                    .map(|c| (c.as_str().to_string(), org_count(usage, c)))
+                    .collect(),
+                None => Default::default(),
+            },
         }
+    }
+}
+
+/// Where a finding about an app points: a place in its file, or, for an app read from a live
+/// org, its record there (a line in the org means nothing).
+fn app_location(app: &App, at: Option<Pos>) -> Location {
+    match (app.source.kind, app.org.as_deref()) {
+        (InputKind::SalesforceOrg, Some(usage)) => Location::OrgRecord {
+            instance: app.source.path.clone(),
+            object: match usage.kind {
+                OrgAppKind::ConnectedApp => "ConnectedApplication",
+                OrgAppKind::ExternalClientApp => "ExternalClientApplication",
+            }
+            .to_string(),
+            record_id: Some(usage.id.clone()),
+            record_name: Some(usage.label.clone()),
+        },
+        _ => Location::file(
+            at.map_or(app.source.path.as_str(), |p| app.source.file(p.file)),
+            at.map(|p| p.line),
+        ),
     }
 }

@@ -8,6 +8,7 @@
 
 mod conditions;
 mod findings;
+pub mod org;
 pub mod scoring;
 mod suppression;
 
@@ -40,6 +41,8 @@ pub struct Engine<'a> {
     pub rules: &'a RuleSet,
     pub policy: &'a Policy,
     pub today: Date,
+    /// The org pull the apps came from (live or a snapshot); None for declared apps.
+    pub org: Option<&'a crate::model::org::OrgSummary>,
 }
 
 /// `items` in report order: by app position, then severity (worst first), rule, line and
@@ -92,6 +95,7 @@ impl Engine<'_> {
         for result in &results {
             findings.extend(self.app_findings(result));
         }
+        findings.extend(self.org_findings());
         let (mut findings, suppressed, states) = self.suppress(findings, &results);
         findings.extend(self.ignore_findings(&states));
         // One pass over the findings: (penalty, has critical) per app id.

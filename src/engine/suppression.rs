@@ -95,6 +95,7 @@ impl Engine<'_> {
                     remediation: rule.remediation.trim().to_string(),
                     location: Location::file(path.clone(), ignore.line),
                     fingerprint: fingerprint(&[&rule.id, "policy", &subject]),
+                    counts: Default::default(),
                 });
             }
         }

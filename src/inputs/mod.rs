@@ -6,6 +6,7 @@ pub mod connected_app;
 pub mod external_client_app;
 pub mod hubspot;
 pub mod manifest;
+pub mod org;
 pub mod sf_meta;
 pub mod xml;
 
@@ -38,6 +39,9 @@ enum NamedKind {
     ExternalClientApp(external_client_app::PartKind),
     Hubspot(InputKind),
     UrlFile,
+    /// A saved org pull (`--save-snapshot`), told by its content: a JSON object whose `format`
+    /// is [`crate::org::snapshot::SNAPSHOT_FORMAT`].
+    OrgSnapshot,
 }
 
 fn kind_of_name(path: &Path) -> Option<NamedKind> {
@@ -58,6 +62,15 @@ fn kind_of_name(path: &Path) -> Option<NamedKind> {
         return Some(NamedKind::Manifest);
     }
     lower.ends_with(".url").then_some(NamedKind::UrlFile)
+}
+
+/// Whether a `.json` file is an org snapshot, from its first bytes (its name says nothing
+/// more than `.json`).
+fn is_snapshot_file(path: &Path) -> bool {
+    let json = path
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().to_ascii_lowercase().ends_with(".json"));
+    json && org::file_looks_like_snapshot(path)
 }
 
 /// The path as shown: the directory as the user named it, then the walked part.
@@ -97,7 +110,7 @@ fn walk(dir: &Path, display: &str, out: &mut Vec<Candidate>, ignored: &mut Vec<S
             match entry {
                 Ok(entry) => {
                     let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-                    if !is_dir && kind_of_name(entry.path()).is_some() {
+                    if !is_dir && (kind_of_name(entry.path()).is_some() || is_snapshot_file(entry.path())) {
                         paths.push(entry.into_path());
                     }
                 }
@@ -166,6 +179,8 @@ enum Loaded {
     Apps(Vec<App>),
     /// One file of an External Client App, joined with the others once all are read.
     EcaPart(external_client_app::Part),
+    /// An org snapshot: its apps, the pull's summary and what the pull could not read.
+    Org(Vec<App>, Box<OrgInput>),
     /// Found while walking, and not an app of ours (a YAML file without `app:`, another
     /// tool's `app.json`, a card's `-hsmeta.json`).
     Skipped,
@@ -191,6 +206,9 @@ fn sniff(text: &str) -> Option<NamedKind> {
             }
         }
         return None;
+    }
+    if org::looks_like_snapshot(head) {
+        return Some(NamedKind::OrgSnapshot);
     }
     if head.starts_with('{') {
         let kind = if head.contains("\"config\"") {
@@ -255,11 +273,20 @@ impl FileErrors {
     }
 }
 
-fn load_one(candidate: &Candidate) -> Result<Loaded, FileErrors> {
+fn load_one(candidate: &Candidate, stale_days: u32) -> Result<Loaded, FileErrors> {
     let display = candidate.display.as_str();
     let named = kind_of_name(&candidate.path);
+    // A snapshot is told by its first bytes, and may be far larger than an app's config.
+    let snapshot = (named.is_none() || matches!(named, Some(NamedKind::Hubspot(_))))
+        && org::file_looks_like_snapshot(&candidate.path);
+    let named = if snapshot { Some(NamedKind::OrgSnapshot) } else { named };
+    let limit = if snapshot {
+        org::MAX_SNAPSHOT_BYTES
+    } else {
+        MAX_INPUT_BYTES
+    };
     // A file that cannot be read is reported, whether named or found: it may be the app.
-    let text = source_file::read_text(&candidate.path, display, MAX_INPUT_BYTES)?;
+    let text = source_file::read_text(&candidate.path, display, limit)?;
     let kind = match named.or_else(|| sniff(&text)) {
         Some(kind) => kind,
         None => return Err(FileError::new(display, format!("unsupported input: {SUPPORTED}")).into()),
@@ -289,7 +316,32 @@ fn load_one(candidate: &Candidate) -> Result<Loaded, FileErrors> {
             }
         },
         NamedKind::UrlFile => Ok(authorize_url::parse_file(display, &text).map(Loaded::Apps)?),
+        NamedKind::OrgSnapshot => {
+            let snapshot = org::read_snapshot(display, &text)?;
+            let (apps, summary) = org::normalize(
+                &snapshot,
+                org::Origin::File {
+                    path: display,
+                    text: &text,
+                },
+                stale_days,
+            );
+            let errors = snapshot
+                .errors
+                .iter()
+                .map(|e| FileError::new(display, format!("the org pull was cut short: {e}")))
+                .collect();
+            Ok(Loaded::Org(apps, Box::new(OrgInput { summary, errors })))
+        }
     }
+}
+
+/// What an org snapshot adds to the inputs: the pull's summary (the report's `org` object)
+/// and, when the pull was cut short, what stopped it (the report is then incomplete).
+#[derive(Debug)]
+pub struct OrgInput {
+    pub summary: crate::model::org::OrgSummary,
+    pub errors: Vec<FileError>,
 }
 
 /// Everything the inputs held: the apps, and every input that could not be read.
@@ -305,11 +357,33 @@ pub struct Inputs {
     pub ignored: Vec<String>,
     /// Every file read or considered, so outputs never overwrite an input.
     pub files: Vec<PathBuf>,
+    /// The org snapshot among the inputs, if any (one per audit: a report has one org).
+    pub org: Option<OrgInput>,
+}
+
+/// How inputs are read, beyond which ones.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadOptions {
+    /// Days without use after which an org token is stale (`--stale-days`).
+    pub stale_days: u32,
+}
+
+impl Default for LoadOptions {
+    fn default() -> LoadOptions {
+        LoadOptions {
+            stale_days: org::DEFAULT_STALE_DAYS,
+        }
+    }
 }
 
 /// Reads every input (files, directories and authorize URLs), in the order given, directory
 /// entries sorted by name. Every unreadable or invalid input is reported, not just the first.
 pub fn load_paths(paths: &[String]) -> Inputs {
+    load_paths_with(paths, LoadOptions::default())
+}
+
+/// [`load_paths`], with options.
+pub fn load_paths_with(paths: &[String], options: LoadOptions) -> Inputs {
     let mut inputs = Inputs::default();
     let mut candidates = Vec::new();
     // Apps from URLs on the command line, by the index of the candidate they come before.
@@ -343,7 +417,7 @@ pub fn load_paths(paths: &[String]) -> Inputs {
         }
     }
     inputs.files = candidates.iter().map(|c| c.path.clone()).collect();
-    let results = parallel_map(&candidates, load_one);
+    let results = parallel_map(&candidates, |c| load_one(c, options.stale_days));
     // Apps keep input order: each sorts by the index of the candidate it came from (a URL
     // argument by the candidate it was given before), then by when it was made.
     let mut ordered: Vec<((usize, usize), App)> = Vec::with_capacity(candidates.len() + url_apps.len());
@@ -362,6 +436,26 @@ pub fn load_paths(paths: &[String]) -> Inputs {
                 }
             }
             Ok(Loaded::EcaPart(part)) => parts.push(part),
+            Ok(Loaded::Org(apps, org)) => {
+                if let Some(first) = &inputs.org {
+                    let first = first.summary.snapshot.as_ref().map_or("", |s| s.path.as_str());
+                    let e = FileError::new(
+                        candidates[index].display.as_str(),
+                        format!("a second org snapshot; a report covers one org pull: audit it apart from `{first}`"),
+                    );
+                    if candidates[index].explicit {
+                        inputs.named_errors.push(e);
+                    } else {
+                        inputs.walk_errors.push(e);
+                    }
+                    continue;
+                }
+                for app in apps {
+                    ordered.push(((index, made), app));
+                    made += 1;
+                }
+                inputs.org = Some(*org);
+            }
             Ok(Loaded::Skipped) => {}
             Err(e) if candidates[index].explicit => inputs.named_errors.extend(e.all()),
             Err(e) => inputs.walk_errors.extend(e.first()),

@@ -219,4 +219,19 @@ pub struct OrgSummary {
     /// Users in the org, and how many are active.
     pub users_total: u64,
     pub users_active: u64,
+    /// The snapshot file the pull was read from, with where org-wide findings point in it;
+    /// None for a live pull. Not part of the JSON report.
+    #[serde(skip)]
+    pub snapshot: Option<SnapshotSource>,
+}
+
+/// Where the org-wide facts of a snapshot file are, so findings about them can point there.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SnapshotSource {
+    /// The file, as the user named it.
+    pub path: String,
+    /// The line of its `credential` member.
+    pub credential_line: Option<u32>,
+    /// The line of the first token row of each uninstalled app, by `UninstalledApp::name`.
+    pub uninstalled_lines: std::collections::BTreeMap<String, u32>,
 }
