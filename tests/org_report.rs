@@ -216,6 +216,22 @@ fn report(apps: Vec<App>, errors: Vec<FileError>, org: OrgSummary) -> Report {
     session().report_with(apps, errors, Vec::new(), GateOptions::default(), Some(org))
 }
 
+/// A finding about the org itself, as the org rules give one (tokens of an app no longer
+/// installed): no app, placed at the instance.
+fn org_wide_finding(message: &str) -> scopeaudit::finding::Finding {
+    scopeaudit::finding::Finding {
+        rule: "uninstalled-app-tokens".to_string(),
+        severity: scopeaudit::finding::Severity::Medium,
+        app: None,
+        scope: None,
+        code: None,
+        message: message.to_string(),
+        remediation: "Revoke the tokens under Setup → Connected Apps OAuth Usage.".to_string(),
+        location: scopeaudit::finding::Location::file(INSTANCE, None),
+        fingerprint: "0123456789abcdef".to_string(),
+    }
+}
+
 struct Rendered {
     text: String,
     json: String,
@@ -269,12 +285,32 @@ fn keys(value: &serde_json::Value) -> BTreeSet<&str> {
 
 #[test]
 fn a_live_org_in_every_format() {
-    let out = render(&report(
-        org_apps(INSTANCE, InputKind::SalesforceOrg),
-        Vec::new(),
-        summary(true),
+    let mut report = report(org_apps(INSTANCE, InputKind::SalesforceOrg), Vec::new(), summary(true));
+    report.findings.push(org_wide_finding(
+        "40 tokens of 12 users belong to `Old Exporter`, which is no longer installed.",
     ));
+    let out = render(&report);
     snapshot_all("live", &out);
+    // A finding about the org is shown with the org, not as the policy file's.
+    for shown in [&out.text, &out.markdown, &out.html] {
+        assert!(shown.contains("Org-wide findings"));
+        assert!(!shown.contains("Policy file"));
+    }
+    let text_org = &out.text[..out.text.find("Ledger Sync (Salesforce)").expect("the first app")];
+    assert!(text_org.contains("uninstalled-app-tokens"), "{text_org}");
+    let sarif = json(&out.sarif);
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "uninstalled-app-tokens")
+        .expect("the org-wide finding");
+    assert_eq!(
+        result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        INSTANCE
+    );
+    assert!(result["locations"][0].get("physicalLocation").is_none());
+    assert_valid_sarif(&sarif);
 }
 
 #[test]
@@ -454,7 +490,11 @@ fn hostile_report() -> Report {
     let mut org = summary(false);
     org.skipped[0].reason = HOSTILE.to_string();
     org.uninstalled_apps[0].name = HOSTILE.to_string();
-    report(apps, Vec::new(), org)
+    let mut report = report(apps, Vec::new(), org);
+    report
+        .findings
+        .push(org_wide_finding(&format!("tokens of `{HOSTILE}`")));
+    report
 }
 
 #[test]
@@ -478,22 +518,52 @@ fn hostile_org_strings_are_neutralized_in_every_format() {
     assert!(out.html.contains("&lt;script&gt;"));
     assert!(!out.html.contains("href=\"javascript"));
     // Markdown: no input opens markup, a link, a code span or a table cell.
-    assert!(!out.markdown.contains("<script"));
-    assert!(!out.markdown.contains("[x](javascript"));
+    // Outside code spans (where CommonMark shows text as it is) nothing is markup or a link.
+    for line in out.markdown.lines() {
+        let prose = markdown_prose(line);
+        assert!(
+            !prose.contains("<script") && !prose.contains("[x](javascript"),
+            "markup in prose: {line}"
+        );
+    }
     assert_tables_keep_their_columns(&out.markdown);
     // The org summary and coverage quote the org's names as text: every backtick escaped.
-    let start = out.markdown.find("## Salesforce org").expect("an org summary");
-    let end = out.markdown.find("## Summary").expect("a summary");
-    let org_part = &out.markdown[start..end];
-    assert!(org_part.contains("\\`tick\\`"), "{org_part}");
-    assert!(
-        !org_part.replace("\\`", "").contains('`'),
-        "a code span opened from input: {org_part}"
-    );
+    // (Findings, ours or the rules', show their code as code: they are left out here.)
+    let md = &out.markdown;
+    let at = |heading: &str| md.find(heading).unwrap_or_else(|| panic!("{heading}"));
+    for (from, to) in [
+        (at("## Salesforce org"), at("### Org-wide findings")),
+        (at("### Coverage"), at("## Summary")),
+    ] {
+        let part = &md[from..to];
+        assert!(part.contains("\\`tick\\`"), "{part}");
+        assert!(
+            !part.replace("\\`", "").contains('`'),
+            "a code span opened from input: {part}"
+        );
+    }
     // JSON keeps the org's text as it is.
     let report = json(&out.json);
     assert_eq!(report["apps"][0]["name"], HOSTILE);
     assert_eq!(report["org"]["uninstalled_apps"][0]["name"], HOSTILE);
+}
+
+/// A Markdown line without its code spans, paired as CommonMark pairs them (backtick runs of
+/// the same length); an unpaired run is prose.
+fn markdown_prose(line: &str) -> String {
+    let mut rest = line;
+    let mut prose = String::new();
+    while let Some(open) = rest.find('`') {
+        let run = rest[open..].chars().take_while(|c| *c == '`').count();
+        prose.push_str(&rest[..open]);
+        let after = &rest[open + run..];
+        match after.find(&"`".repeat(run)) {
+            Some(close) => rest = &after[close + run..],
+            None => rest = after,
+        }
+    }
+    prose.push_str(rest);
+    prose.replace("\\`", "")
 }
 
 /// Every row of every Markdown table has as many cells as its header: no input opened a cell.

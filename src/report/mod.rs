@@ -401,6 +401,19 @@ impl Report {
         links
     }
 
+    /// Whether a finding not about any app is about the org (its credential, tokens of apps
+    /// no longer installed) rather than the policy file: in an org report, every app-less
+    /// finding that does not point into the policy file.
+    pub fn is_org_finding(&self, finding: &Finding) -> bool {
+        if self.org.is_none() || finding.app.is_some() {
+            return false;
+        }
+        match (&finding.location, self.policy.as_deref()) {
+            (crate::finding::Location::File { path, .. }, Some(policy)) => path != policy,
+            _ => true,
+        }
+    }
+
     /// JSON keeps every input string as it is: escaping is the reader's business.
     pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         serde_json::to_writer_pretty(&mut *out, self)?;

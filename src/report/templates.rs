@@ -320,6 +320,9 @@ struct View<'a> {
     apps: Vec<AppView<'a>>,
     /// Findings not about an app (the policy file's waivers).
     policy_findings: Vec<&'a Finding>,
+    /// Findings about the org itself (its credential, tokens of uninstalled apps), each with
+    /// where it is as shown.
+    org_findings: Vec<OrgFindingView<'a>>,
     worst_grade: &'a str,
     /// The overall verdict in words.
     verdict: &'static str,
@@ -378,6 +381,12 @@ struct AppView<'a> {
     org: Option<super::org::AppUsage<'a>>,
     /// Why the app's scopes could not be read from the org, if they could not.
     unread: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct OrgFindingView<'a> {
+    finding: &'a Finding,
+    place: PlaceView,
 }
 
 #[derive(Serialize)]
@@ -486,7 +495,23 @@ impl<'a> View<'a> {
             org_incomplete: report.org.as_ref().is_some_and(|o| !o.complete),
             report,
             apps,
-            policy_findings: report.findings.iter().filter(|f| f.app.is_none()).collect(),
+            policy_findings: report
+                .findings
+                .iter()
+                .filter(|f| f.app.is_none() && !report.is_org_finding(f))
+                .collect(),
+            org_findings: report
+                .findings
+                .iter()
+                .filter(|f| report.is_org_finding(f))
+                .map(|finding| OrgFindingView {
+                    finding,
+                    place: PlaceView {
+                        place: super::text::shown_location(None, finding),
+                        line: None,
+                    },
+                })
+                .collect(),
             worst_grade,
             verdict: report.verdict.label(),
             catalogs: report

@@ -757,8 +757,17 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
         incomplete_banner(out, &paint, report)?;
     }
     let overview = OrgOverview::new(report);
+    let mut sources = Sources::default();
     if let Some(overview) = &overview {
         org_summary(out, &paint, overview)?;
+        let org_wide: Vec<&Finding> = report.findings.iter().filter(|f| report.is_org_finding(f)).collect();
+        if !org_wide.is_empty() {
+            writeln!(out, "{}", paint.bold("Org-wide findings"))?;
+            for f in org_wide {
+                finding_block(out, &paint, &mut sources, None, f)?;
+            }
+            writeln!(out)?;
+        }
     }
     let taken_at = report.org.as_ref().map(|o| o.taken_at);
     let mut by_app: std::collections::HashMap<&str, Vec<&Finding>> = std::collections::HashMap::new();
@@ -773,13 +782,16 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
             waived.entry(app).or_default().push(s);
         }
     }
-    let mut sources = Sources::default();
     for app in &report.apps {
         let findings = by_app.remove(app.id.as_str()).unwrap_or_default();
         let app_waived = waived.remove(app.id.as_str()).unwrap_or_default();
         app_block(out, &paint, &mut sources, app, &findings, &app_waived, taken_at)?;
     }
-    let policy: Vec<&Finding> = report.findings.iter().filter(|f| f.app.is_none()).collect();
+    let policy: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.app.is_none() && !report.is_org_finding(f))
+        .collect();
     if !policy.is_empty() {
         writeln!(out, "{}", paint.bold("Policy file"))?;
         for f in policy {
