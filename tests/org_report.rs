@@ -691,3 +691,34 @@ fn declared_apps_show_no_org_sections() {
     assert!(!out.markdown.contains("## Salesforce org") && !out.markdown.contains("Coverage"));
     assert!(!out.html.contains("Salesforce org") && !out.html.contains("Coverage"));
 }
+
+#[test]
+fn a_large_org_keeps_usage_in_the_compact_markdown() {
+    // Past 25 apps the Markdown report is compact (it must fit a GitHub job summary); each
+    // app's line still carries its org usage, and the org summary still comes first.
+    let apps: Vec<App> = (0..30)
+        .map(|i| {
+            let app = OrgApp::new(
+                &format!("Vendor App {i:02}"),
+                &format!("Vendor_App_{i:02}"),
+                &["Api", "Full"],
+            )
+            .tokens(100 + i, 10, "2026-06-01T00:00:00Z", 1_000)
+            .risky(100 + i, 0, 1);
+            let app = if i == 7 { app.unread("INSUFFICIENT_ACCESS") } else { app };
+            app.build(INSTANCE, InputKind::SalesforceOrg)
+        })
+        .collect();
+    let out = render(&report(apps, Vec::new(), summary(true)));
+    let md = &out.markdown;
+    assert!(md.contains("## Remediation by rule"), "not compact");
+    assert!(md.find("## Salesforce org") < md.find("## Summary"));
+    assert_eq!(md.matches("· Connected App Vendor\\_App\\_").count(), 30, "{md}");
+    assert!(md.contains("· 129 tokens held by 10 users, last used 2026-06-01 (175 days before the pull) (129 stale, 1 of privileged users (Modify or View All Data))"));
+    assert!(md.contains("scopes: could not be read (INSUFFICIENT\\_ACCESS)"));
+    // The section names the app; its findings need no place (nor a line, which it has not).
+    assert!(md.contains("- **CRITICAL** `excess-scope` full\n"), "{md}");
+    assert!(!md.contains(" · line "));
+    assert!(md.contains("- **Highest risk:** [Vendor App "));
+    assert!(md.contains(", and 24 more graded D or F."), "{md}");
+}
