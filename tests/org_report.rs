@@ -422,6 +422,18 @@ fn an_incomplete_pull_says_so_everywhere() {
         );
         assert!(shown.contains("daily API limit was reached"), "the error is shown");
     }
+    // The banner names what stopped the pull before anything else.
+    for (shown, error) in [
+        (&out.text, "REQUEST_LIMIT_EXCEEDED"),
+        (&out.markdown, "REQUEST\\_LIMIT\\_EXCEEDED"),
+        (&out.html, "REQUEST_LIMIT_EXCEEDED"),
+    ] {
+        let error = shown.find(error).expect("the error is shown");
+        assert!(
+            error < shown.find("Salesforce org").expect("the org summary"),
+            "{shown}"
+        );
+    }
     let sarif = json(&out.sarif);
     assert_eq!(sarif["runs"][0]["invocations"][0]["executionSuccessful"], false);
     assert_eq!(json(&out.json)["org"]["complete"], false);
