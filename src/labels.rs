@@ -3,6 +3,7 @@
 //! takes its wording from here; JSON keeps the machine spellings. Both functions match every
 //! `Setting`, so a new setting does not compile until it has a label.
 
+use crate::model::org::{OrgAppKind, PermittedUsers};
 use crate::model::{AppOwner, Credential, IpRelaxation, RefreshTokenPolicy, Setting, SettingValue, TimeUnit};
 
 /// What a reviewer calls the setting.
@@ -175,6 +176,71 @@ fn refresh_policy(policy: RefreshTokenPolicy) -> String {
     }
 }
 
+/// Which kind of org app, as Salesforce's setup pages name it.
+pub fn org_app_kind_label(kind: OrgAppKind) -> &'static str {
+    match kind {
+        OrgAppKind::ConnectedApp => "Connected App",
+        OrgAppKind::ExternalClientApp => "External Client App",
+    }
+}
+
+/// The app's "Permitted Users" policy, in the words of its setup page.
+pub fn permitted_users_label(permitted: PermittedUsers) -> &'static str {
+    match permitted {
+        PermittedUsers::AllUsers => "All users may self-authorize",
+        PermittedUsers::AdminApproved => "Admin approved users are pre-authorized",
+    }
+}
+
+/// The kinds of token an org report counts apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, strum::VariantArray, strum::IntoStaticStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum TokenCount {
+    /// Not used for the report's stale days (or never used and older than that).
+    Stale,
+    /// Held by a user who is no longer active.
+    InactiveUser,
+    /// Held by a user whose profile or permission sets grant Modify or View All Data.
+    PrivilegedUser,
+}
+
+/// What a reviewer calls each kind of token ("12 stale").
+pub fn token_count_label(kind: TokenCount) -> &'static str {
+    match kind {
+        TokenCount::Stale => "stale",
+        TokenCount::InactiveUser => "of inactive users",
+        TokenCount::PrivilegedUser => "of privileged users (Modify or View All Data)",
+    }
+}
+
+/// The OAuth flow the audit's own credential used. The snapshot records it as text
+/// (`refresh_token` or `refresh-token`); a flow this table does not know is shown as it is,
+/// for the format's own escaping.
+pub fn credential_flow_label(flow: &str) -> std::borrow::Cow<'_, str> {
+    use crate::org::credentials::Flow;
+    const FLOWS: [Flow; 6] = [
+        Flow::CliAlias,
+        Flow::AccessToken,
+        Flow::RefreshToken,
+        Flow::JwtBearer,
+        Flow::ClientCredentials,
+        Flow::UsernamePassword,
+    ];
+    let spelled = flow.trim().replace('_', "-").to_ascii_lowercase();
+    let Some(known) = FLOWS.into_iter().find(|f| <&'static str>::from(*f) == spelled) else {
+        return std::borrow::Cow::Borrowed(flow);
+    };
+    std::borrow::Cow::Borrowed(match known {
+        Flow::CliAlias => "Salesforce CLI stored authorization",
+        Flow::AccessToken => "access token",
+        Flow::RefreshToken => "refresh token flow",
+        Flow::JwtBearer => "JWT bearer flow",
+        Flow::ClientCredentials => "client credentials flow",
+        Flow::UsernamePassword => "username-password flow (deprecated)",
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +286,19 @@ mod tests {
             let shown = value_label(Setting::IpRelaxation, &SettingValue::Text(relaxation.into()));
             assert!(!shown.contains('_') && shown != relaxation, "{shown}");
         }
+    }
+
+    #[test]
+    fn org_words_come_from_the_table() {
+        assert_eq!(credential_flow_label("refresh_token"), "refresh token flow");
+        assert_eq!(credential_flow_label("jwt-bearer"), "JWT bearer flow");
+        assert_eq!(credential_flow_label("something_new"), "something_new");
+        for kind in TokenCount::VARIANTS {
+            assert!(!token_count_label(*kind).contains('_'));
+        }
+        assert_eq!(
+            permitted_users_label(PermittedUsers::AllUsers),
+            "All users may self-authorize"
+        );
     }
 }

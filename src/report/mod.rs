@@ -1,5 +1,6 @@
 //! The one report value every output renders, so no two formats can disagree.
 
+pub mod org;
 pub mod sarif;
 pub mod templates;
 pub mod text;
@@ -73,7 +74,8 @@ pub enum ReviewVerdict {
     NotAcceptable,
     /// `--fail-on never`: the reviewer judges the findings.
     NoGate,
-    /// Some input could not be read (the whole report only).
+    /// Some input could not be read: the whole report, or an org app whose scopes could not
+    /// be read.
     Incomplete,
 }
 
@@ -204,6 +206,10 @@ pub struct AppReport {
     /// Unsuppressed findings about this app, by severity (all of them, whatever
     /// `--min-severity` hides).
     pub findings_by_severity: BTreeMap<Severity, usize>,
+    /// What the org says about the app (SPEC section 6, the per-app `org` object): present only
+    /// for an app read from an org or a snapshot of one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org: Option<crate::model::org::OrgUsage>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -279,8 +285,15 @@ impl Report {
                 let mut report = app_report(a, catalogs, counts, options.today);
                 // A failing app fails whatever else was not read; any other app of an
                 // incomplete audit gets no verdict, as the whole report does not.
+                let unread = matches!(
+                    a.app.org.as_deref().map(|o| &o.config),
+                    Some(crate::model::org::ConfigRead::Unread(_))
+                );
                 report.verdict = if failing_apps.contains(a.id.as_str()) {
                     ReviewVerdict::NotAcceptable
+                } else if unread {
+                    // Scopes that could not be read cannot be judged acceptable.
+                    ReviewVerdict::Incomplete
                 } else {
                     ReviewVerdict::judge(complete, false, options.fail_on, &report.grade)
                 };
@@ -388,6 +401,19 @@ impl Report {
         links
     }
 
+    /// Whether a finding not about any app is about the org (its credential, tokens of apps
+    /// no longer installed) rather than the policy file: in an org report, every app-less
+    /// finding that does not point into the policy file.
+    pub fn is_org_finding(&self, finding: &Finding) -> bool {
+        if self.org.is_none() || finding.app.is_some() {
+            return false;
+        }
+        match (&finding.location, self.policy.as_deref()) {
+            (crate::finding::Location::File { path, .. }, Some(policy)) => path != policy,
+            _ => true,
+        }
+    }
+
     /// JSON keeps every input string as it is: escaping is the reader's business.
     pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         serde_json::to_writer_pretty(&mut *out, self)?;
@@ -486,5 +512,6 @@ fn app_report(
         grade: result.grade.to_string(),
         verdict: ReviewVerdict::Acceptable,
         findings_by_severity: by_severity,
+        org: app.org.as_deref().cloned(),
     }
 }

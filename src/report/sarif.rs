@@ -2,8 +2,9 @@
 //! with their documentation, a physical location on every result, waived findings as
 //! suppressions with their reason, and partial fingerprints that survive line moves.
 
-use super::Report;
+use super::{AppReport, Report};
 use crate::finding::{Finding, Location, Severity};
+use crate::model::InputKind;
 use crate::untrusted::visible;
 use serde_json::{json, Value};
 use std::io::Write;
@@ -124,10 +125,86 @@ fn logical_input(path: &str) -> Option<(&'static str, &'static str)> {
     }
 }
 
-/// Where a result points: a file and line, or (for an org record, an authorize URL or a scope
-/// list) a logical location.
-fn locations(roots: &Roots, location: &Location) -> Value {
+/// The org a report came from, and its apps by id: results about an org app are placed in
+/// the org (instance + app), not in a file.
+struct OrgPlaces<'a> {
+    instance: Option<&'a str>,
+    apps: std::collections::HashMap<&'a str, &'a AppReport>,
+}
+
+impl<'a> OrgPlaces<'a> {
+    fn new(report: &'a Report) -> OrgPlaces<'a> {
+        OrgPlaces {
+            instance: report.org.as_ref().map(|o| o.instance_url.as_str()),
+            apps: report
+                .apps
+                .iter()
+                .filter(|a| a.org.is_some())
+                .map(|a| (a.id.as_str(), a))
+                .collect(),
+        }
+    }
+
+    /// The logical location of the finding's org app, and whether the app was read live (so
+    /// no file stands for it).
+    fn app(&self, finding: &Finding) -> Option<(Value, bool)> {
+        let app = self.apps.get(finding.app.as_deref()?)?;
+        let usage = app.org.as_ref()?;
+        let live = app.source.kind == InputKind::SalesforceOrg;
+        let instance = self
+            .instance
+            .unwrap_or(if live { app.source.path.as_str() } else { "" });
+        let name = super::org::record_name(instance, usage);
+        Some((
+            json!({
+                "name": visible(&usage.api_name),
+                "fullyQualifiedName": visible(&name),
+                "kind": "resource",
+                "properties": {
+                    "instance": visible(instance),
+                    "type": super::org::metadata_type(usage.kind),
+                    "recordId": visible(&usage.id),
+                    "label": visible(&usage.label),
+                },
+            }),
+            live,
+        ))
+    }
+}
+
+/// Where a result points: for a live org's app, the app in the org; for an app from a
+/// snapshot, the snapshot file and the app in the org; otherwise a file and line, or (for an
+/// org record, an authorize URL or a scope list) a logical location.
+fn result_locations(roots: &Roots, places: &OrgPlaces, finding: &Finding) -> Value {
+    match places.app(finding) {
+        Some((logical, true)) if matches!(finding.location, Location::File { .. }) => {
+            json!([{ "logicalLocations": [logical] }])
+        }
+        Some((logical, false)) => {
+            let mut at = locations(roots, places.instance, &finding.location);
+            if let Some(first) = at.get_mut(0).and_then(Value::as_object_mut) {
+                if !first.contains_key("logicalLocations") {
+                    first.insert("logicalLocations".into(), json!([logical]));
+                }
+            }
+            at
+        }
+        _ => locations(roots, places.instance, &finding.location),
+    }
+}
+
+/// Where a result points: a file and line, or (for an org record, the org itself, an
+/// authorize URL or a scope list) a logical location.
+fn locations(roots: &Roots, instance: Option<&str>, location: &Location) -> Value {
     match location {
+        Location::File { path, .. } if instance.is_some_and(|i| i == path) => {
+            json!([{ "logicalLocations": [{
+                "name": visible(path),
+                "fullyQualifiedName": visible(path),
+                "kind": "resource",
+                "properties": { "input": "Salesforce org" },
+            }] }])
+        }
         Location::File { path, .. } if logical_input(path).is_some() => {
             let (kind, input) = logical_input(path).unwrap_or(("resource", "input"));
             json!([{ "logicalLocations": [{
@@ -168,13 +245,13 @@ fn locations(roots: &Roots, location: &Location) -> Value {
     }
 }
 
-fn result(roots: &Roots, finding: &Finding, rule_index: Option<usize>) -> Value {
+fn result(roots: &Roots, places: &OrgPlaces, finding: &Finding, rule_index: Option<usize>) -> Value {
     let mut result = json!({
         "ruleId": finding.rule,
         "level": level(finding.severity),
         // Viewers show the message to people: hazards made visible.
         "message": { "text": visible(&finding.message) },
-        "locations": locations(roots, &finding.location),
+        "locations": result_locations(roots, places, finding),
         "partialFingerprints": { FINGERPRINT_KEY: finding.fingerprint },
         "properties": {
             "severity": finding.severity.as_str(),
@@ -192,7 +269,8 @@ fn result(roots: &Roots, finding: &Finding, rule_index: Option<usize>) -> Value 
 /// The run's invocation: whether every input was read, and a notification per input that was
 /// not, so code scanning shows an incomplete run as one.
 fn invocation(roots: &Roots, report: &Report) -> Value {
-    let notifications: Vec<Value> = report
+    let instance = report.org.as_ref().map(|o| o.instance_url.as_str());
+    let mut notifications: Vec<Value> = report
         .errors
         .iter()
         .map(|e| {
@@ -204,10 +282,33 @@ fn invocation(roots: &Roots, report: &Report) -> Value {
             json!({
                 "level": "error",
                 "message": { "text": visible(&e.message) },
-                "locations": locations(roots, &at),
+                "locations": locations(roots, instance, &at),
             })
         })
         .collect();
+    if let Some(org) = &report.org {
+        if !org.complete && report.errors.is_empty() {
+            notifications.push(json!({
+                "level": "error",
+                "message": { "text": "the org pull stopped before everything was read; the results cover only what was read" },
+            }));
+        }
+        // What the org did not serve: a note each, so the coverage travels with the results.
+        for skipped in &org.skipped {
+            notifications.push(json!({
+                "level": "note",
+                "message": { "text": format!("{} not read: {}", visible(&skipped.object), visible(&skipped.reason)) },
+            }));
+        }
+        for app in report.apps.iter() {
+            if let Some(crate::model::org::ConfigRead::Unread(reason)) = app.org.as_ref().map(|o| &o.config) {
+                notifications.push(json!({
+                    "level": "warning",
+                    "message": { "text": format!("scopes of {} could not be read: {}", visible(&app.name), visible(reason)) },
+                }));
+            }
+        }
+    }
     json!({
         "executionSuccessful": report.complete,
         "toolExecutionNotifications": notifications,
@@ -216,6 +317,7 @@ fn invocation(roots: &Roots, report: &Report) -> Value {
 
 pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let roots = Roots::new();
+    let places = OrgPlaces::new(report);
     let rules: Vec<Value> = report
         .rules
         .iter()
@@ -263,10 +365,10 @@ pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let mut results: Vec<Value> = report
         .findings
         .iter()
-        .map(|f| result(&roots, f, index_of(&f.rule)))
+        .map(|f| result(&roots, &places, f, index_of(&f.rule)))
         .collect();
     for s in &report.suppressed {
-        let mut r = result(&roots, &s.finding, index_of(&s.finding.rule));
+        let mut r = result(&roots, &places, &s.finding, index_of(&s.finding.rule));
         let justification = match &s.expires {
             Some(date) => format!("{} (waiver expires {date})", s.reason),
             None => s.reason.clone(),
@@ -328,10 +430,14 @@ mod tests {
     #[test]
     fn urls_and_scope_lists_are_logical_locations() {
         let roots = Roots { cwd: None };
-        let at = locations(&roots, &Location::file("https://app.hubspot.com/oauth/authorize", None));
+        let at = locations(
+            &roots,
+            None,
+            &Location::file("https://app.hubspot.com/oauth/authorize", None),
+        );
         assert_eq!(at[0]["logicalLocations"][0]["kind"], "resource");
         assert!(at[0].get("physicalLocation").is_none());
-        let at = locations(&roots, &Location::file("--scopes", None));
+        let at = locations(&roots, None, &Location::file("--scopes", None));
         assert_eq!(at[0]["logicalLocations"][0]["kind"], "parameter");
     }
 }

@@ -93,6 +93,8 @@ impl Templates {
         env.add_filter("md_code", md_code);
         env.add_filter("code_spans", html_code_spans);
         env.add_filter("safe_url", safe_url);
+        env.add_filter("num", |n: u64| super::org::thousands(n));
+        env.add_filter("count", |n: u64, word: String| super::org::count(n, &word));
         for (name, source) in &self.sources {
             env.add_template(name, source)?;
         }
@@ -318,6 +320,9 @@ struct View<'a> {
     apps: Vec<AppView<'a>>,
     /// Findings not about an app (the policy file's waivers).
     policy_findings: Vec<&'a Finding>,
+    /// Findings about the org itself (its credential, tokens of uninstalled apps), each with
+    /// where it is as shown.
+    org_findings: Vec<OrgFindingView<'a>>,
     worst_grade: &'a str,
     /// The overall verdict in words.
     verdict: &'static str,
@@ -325,6 +330,10 @@ struct View<'a> {
     catalogs: Vec<CatalogView>,
     /// The rules behind the findings, each with its help link for each platform it fired on.
     rules: Vec<RuleView<'a>>,
+    /// The org summary and coverage, when the apps came from an org or a snapshot of one.
+    org: Option<super::org::OrgOverview<'a>>,
+    /// Whether the org pull stopped before everything was read.
+    org_incomplete: bool,
 }
 
 #[derive(Serialize)]
@@ -365,12 +374,50 @@ struct AppView<'a> {
     reasons: Vec<String>,
     /// The reviewer's checklist for the app's platform.
     checklist: Vec<super::wording::ChecklistLine>,
+    /// Where each of `findings` is, as shown: `path:line`, or for an app read live from an
+    /// org the app in the org.
+    locations: Vec<PlaceView>,
+    /// The app's usage in the org, in words; absent for a declared app.
+    org: Option<super::org::AppUsage<'a>>,
+    /// Why the app's scopes could not be read from the org, if they could not.
+    unread: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct OrgFindingView<'a> {
+    finding: &'a Finding,
+    place: PlaceView,
 }
 
 #[derive(Serialize)]
 struct SettingView {
     label: &'static str,
     value: String,
+}
+
+/// Where a finding is, as the justification report shows it: the file and its line, or for
+/// an app read live from an org the app in the org (no line).
+#[derive(Serialize)]
+struct PlaceView {
+    place: String,
+    line: Option<u32>,
+}
+
+fn shown_location(app: &AppReport, f: &Finding) -> PlaceView {
+    match &f.location {
+        crate::finding::Location::File { path, line, .. }
+            if app.org.is_none() || app.source.kind != crate::model::InputKind::SalesforceOrg =>
+        {
+            PlaceView {
+                place: path.clone(),
+                line: *line,
+            }
+        }
+        _ => PlaceView {
+            place: super::text::shown_location(Some(app), f),
+            line: None,
+        },
+    }
 }
 
 impl<'a> View<'a> {
@@ -391,7 +438,7 @@ impl<'a> View<'a> {
                     .count();
                 let facts = super::wording::ChecklistFacts { needs_review, offline };
                 AppView {
-                    anchor: format!("app-{}", i + 1),
+                    anchor: super::org::anchor(i),
                     platform_name: app.platform.display_name(),
                     title: super::wording::app_title(&app.name, app.platform),
                     verdict: app.verdict.label(),
@@ -418,6 +465,20 @@ impl<'a> View<'a> {
                         .iter()
                         .filter(|f| f.app.as_deref() == Some(app.id.as_str()))
                         .collect(),
+                    locations: report
+                        .findings
+                        .iter()
+                        .filter(|f| f.app.as_deref() == Some(app.id.as_str()))
+                        .map(|f| shown_location(app, f))
+                        .collect(),
+                    org: app
+                        .org
+                        .as_ref()
+                        .map(|usage| super::org::AppUsage::new(usage, report.org.as_ref().map(|o| o.taken_at))),
+                    unread: match app.org.as_ref().map(|o| &o.config) {
+                        Some(crate::model::org::ConfigRead::Unread(reason)) => Some(reason.as_str()),
+                        _ => None,
+                    },
                     waived: report
                         .suppressed
                         .iter()
@@ -430,9 +491,27 @@ impl<'a> View<'a> {
             .collect();
         let worst_grade = report.apps.iter().map(|a| a.grade.as_str()).max().unwrap_or("A");
         View {
+            org: super::org::OrgOverview::new(report),
+            org_incomplete: report.org.as_ref().is_some_and(|o| !o.complete),
             report,
             apps,
-            policy_findings: report.findings.iter().filter(|f| f.app.is_none()).collect(),
+            policy_findings: report
+                .findings
+                .iter()
+                .filter(|f| f.app.is_none() && !report.is_org_finding(f))
+                .collect(),
+            org_findings: report
+                .findings
+                .iter()
+                .filter(|f| report.is_org_finding(f))
+                .map(|finding| OrgFindingView {
+                    finding,
+                    place: PlaceView {
+                        place: super::text::shown_location(None, finding),
+                        line: None,
+                    },
+                })
+                .collect(),
             worst_grade,
             verdict: report.verdict.label(),
             catalogs: report

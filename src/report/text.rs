@@ -1,7 +1,9 @@
 //! Human-readable text: grouped by app, colour only when asked for.
 
+use super::org::{count, thousands, AppUsage, OrgOverview};
 use super::{AppReport, Report};
 use crate::finding::{Finding, Severity};
+use crate::model::org::{OrgUsage, Stamp};
 use crate::untrusted::visible;
 use anstyle::{AnsiColor, Color, Style};
 use std::io::{self, Write};
@@ -292,7 +294,7 @@ fn finding_block(
         paint.severity(f.severity),
         t(&rule_label(f)),
         scope,
-        paint.dim(&t(&f.location.to_string()))
+        paint.dim(&t(&shown_location(app, f)))
     )?;
     writeln!(out, "{INDENT}{}", t(&f.message))?;
     if let Some(snippet) = snippet(sources, paint, app, f) {
@@ -333,6 +335,7 @@ fn app_block(
     app: &AppReport,
     findings: &[&Finding],
     waived: &[&super::SuppressedFinding],
+    taken_at: Option<Stamp>,
 ) -> io::Result<()> {
     let vendor = app
         .vendor
@@ -352,14 +355,21 @@ fn app_block(
         platform,
         paint.dim(&format!("— {}", t(&app.source.path)))
     )?;
+    let unread = unread_reason(app);
+    let requested = match unread {
+        Some(_) => "scopes unknown".to_string(),
+        None => format!(
+            "{} scope{} requested",
+            app.scopes.len(),
+            if app.scopes.len() == 1 { "" } else { "s" }
+        ),
+    };
     writeln!(
         out,
-        "  {} · grade {} ({}/100) · {} scope{} requested · {}",
+        "  {} · grade {} ({}/100) · {requested} · {}",
         verdict(paint, app.verdict),
         paint.bold(&app.grade),
         app.score,
-        app.scopes.len(),
-        if app.scopes.len() == 1 { "" } else { "s" },
         counts(&app.findings_by_severity)
     )?;
     let requested: Vec<String> = app
@@ -370,9 +380,27 @@ fn app_block(
             other => format!("{} ({other}) [{}]", t(&s.scope), s.verdict.as_str()),
         })
         .collect();
-    writeln!(out, "  scopes: {}", requested.join(", "))?;
+    match unread {
+        // Never "no scopes": what the app may do is not known.
+        Some(reason) if requested.is_empty() => writeln!(out, "  scopes: could not be read ({})", t(reason))?,
+        Some(reason) => writeln!(
+            out,
+            "  scopes: {} (the app's configuration could not be read: {})",
+            requested.join(", "),
+            t(reason)
+        )?,
+        None => writeln!(out, "  scopes: {}", requested.join(", "))?,
+    }
+    if let Some(usage) = &app.org {
+        org_usage_block(out, paint, usage, taken_at)?;
+    }
     let names = |scopes: &[String]| scopes.iter().map(|s| t(s).into_owned()).collect::<Vec<_>>().join(" ");
-    if app.recommendation.analyzed {
+    if unread.is_some() {
+        writeln!(
+            out,
+            "  least privilege: not computed (the app's scopes could not be read)"
+        )?;
+    } else if app.recommendation.analyzed {
         writeln!(
             out,
             "  least privilege: {}",
@@ -408,6 +436,281 @@ fn app_block(
     writeln!(out)
 }
 
+/// Where a finding is, as people read it: an app read live from an org is in the org
+/// (`https://x.my.salesforce.com/ConnectedApp/Ledger_Sync`), not at a line of a file.
+pub(crate) fn shown_location(app: Option<&AppReport>, f: &Finding) -> String {
+    match app.and_then(|a| a.org.as_ref().map(|o| (a, o))) {
+        Some((app, usage))
+            if app.source.kind == crate::model::InputKind::SalesforceOrg
+                && matches!(f.location, crate::finding::Location::File { .. }) =>
+        {
+            super::org::record_name(&app.source.path, usage)
+        }
+        _ => f.location.to_string(),
+    }
+}
+
+/// Why an org app's scopes and policies could not be read, if they could not.
+fn unread_reason(app: &AppReport) -> Option<&str> {
+    match app.org.as_ref().map(|o| &o.config) {
+        Some(crate::model::org::ConfigRead::Unread(reason)) => Some(reason),
+        _ => None,
+    }
+}
+
+/// A list of names from the org, each made visible.
+fn names_of(list: &[String]) -> String {
+    list.iter().map(|s| t(s).into_owned()).collect::<Vec<_>>().join(", ")
+}
+
+/// Who is pre-authorized, and how many users that covers.
+fn preauthorized_line(profiles: &[String], permission_sets: &[String], active: u64, all: u64) -> String {
+    let mut through = Vec::new();
+    if !profiles.is_empty() {
+        through.push(format!(
+            "profile{} {}",
+            if profiles.len() == 1 { "" } else { "s" },
+            names_of(profiles)
+        ));
+    }
+    if !permission_sets.is_empty() {
+        through.push(format!(
+            "permission set{} {}",
+            if permission_sets.len() == 1 { "" } else { "s" },
+            names_of(permission_sets)
+        ));
+    }
+    format!(
+        "{}: {} ({} in all)",
+        through.join("; "),
+        count(active, "active user"),
+        thousands(all)
+    )
+}
+
+/// An org app's usage, under its scopes.
+fn org_usage_block(out: &mut dyn Write, paint: &Paint, usage: &OrgUsage, taken_at: Option<Stamp>) -> io::Result<()> {
+    let words = AppUsage::new(usage, taken_at);
+    let permitted = words.permitted_users.map(|p| format!(" · {p}")).unwrap_or_default();
+    writeln!(
+        out,
+        "  org: {} {} {}{permitted}",
+        words.kind,
+        t(&usage.api_name),
+        paint.dim(&format!("({})", t(&usage.id)))
+    )?;
+    if usage.tokens == 0 {
+        writeln!(out, "    tokens: none · last used {}", words.last_used)?;
+    } else {
+        writeln!(
+            out,
+            "    tokens: {} held by {} · last used {} · {}",
+            thousands(usage.tokens),
+            count(usage.users, "user"),
+            words.last_used,
+            match usage.use_count {
+                1 => "used once".to_string(),
+                n => format!("used {} times", thousands(n)),
+            }
+        )?;
+    }
+    if !words.counts.is_empty() {
+        let parts: Vec<String> = words
+            .counts
+            .iter()
+            .map(|c| format!("{} {}", thousands(c.tokens), c.label))
+            .collect();
+        writeln!(out, "    of them: {}", parts.join(", "))?;
+    }
+    let pre = &usage.preauthorized;
+    if pre.is_empty() {
+        writeln!(out, "    pre-authorized: no profile or permission set")
+    } else {
+        writeln!(
+            out,
+            "    pre-authorized: {}",
+            preauthorized_line(&pre.profiles, &pre.permission_sets, pre.users_active, pre.users_all)
+        )
+    }
+}
+
+/// The org summary, before the apps: which org, when, the apps by grade, the tokens and who
+/// is pre-authorized.
+fn org_summary(out: &mut dyn Write, paint: &Paint, o: &OrgOverview) -> io::Result<()> {
+    let org = o.org;
+    writeln!(
+        out,
+        "{} {} · org {} · API v{} · taken {}",
+        paint.bold("Salesforce org"),
+        t(&org.instance_url),
+        t(&org.org_id),
+        t(&org.api_version),
+        o.taken_at
+    )?;
+    let mut kinds = Vec::new();
+    if o.connected_apps > 0 {
+        kinds.push(count(o.connected_apps as u64, "Connected App"));
+    }
+    if o.external_client_apps > 0 {
+        kinds.push(count(o.external_client_apps as u64, "External Client App"));
+    }
+    let grades: Vec<String> = o.grades.iter().map(|g| format!("{} {}", g.apps, g.grade)).collect();
+    writeln!(
+        out,
+        "  apps: {}{}{} · {} not acceptable",
+        thousands(o.apps as u64),
+        if kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", kinds.join(", "))
+        },
+        if grades.is_empty() {
+            String::new()
+        } else {
+            format!(" · grades {}", grades.join(", "))
+        },
+        thousands(o.not_acceptable as u64)
+    )?;
+    if !o.riskiest.is_empty() {
+        let named: Vec<String> = o
+            .riskiest
+            .iter()
+            .map(|a| format!("{} ({} {}/100)", t(a.name), a.grade, a.score))
+            .collect();
+        let more = o.risky - o.riskiest.len();
+        writeln!(
+            out,
+            "  highest risk: {}{}",
+            named.join(", "),
+            if more > 0 {
+                format!(", and {more} more graded D or F")
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    writeln!(
+        out,
+        "  tokens: {} ({} of installed apps, {} of {} no longer installed)",
+        thousands(org.tokens_total),
+        thousands(o.app_tokens),
+        thousands(o.uninstalled_tokens),
+        count(org.uninstalled_apps.len() as u64, "app")
+    )?;
+    for line in &o.token_lines {
+        let label = match line.kind {
+            crate::labels::TokenCount::Stale => format!("{} (unused for {} days)", line.label, org.stale_days),
+            _ => line.label.to_string(),
+        };
+        writeln!(
+            out,
+            "    {} {label}{}",
+            thousands(line.tokens),
+            if line.apps > 0 {
+                format!(", in {}", count(line.apps as u64, "app"))
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    for u in &org.uninstalled_apps {
+        writeln!(
+            out,
+            "    {} of uninstalled app {}: {} · last used {}",
+            count(u.tokens, "token"),
+            t(&u.name),
+            count(u.users, "user"),
+            super::org::when(u.last_used, org.taken_at)
+        )?;
+    }
+    if o.preauthorized.is_empty() {
+        writeln!(
+            out,
+            "  pre-authorized: no app pre-authorizes users through a profile or permission set"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "  pre-authorized: {} through {} and {}:",
+            count(o.preauthorized.len() as u64, "app"),
+            count(o.preauthorizing_profiles as u64, "profile"),
+            count(o.preauthorizing_permission_sets as u64, "permission set")
+        )?;
+        for p in &o.preauthorized {
+            writeln!(
+                out,
+                "    {}: {}{}",
+                t(p.app.name),
+                preauthorized_line(p.profiles, p.permission_sets, p.users_active, p.users_all),
+                if p.not_enforced {
+                    " (not enforced: all users may self-authorize)"
+                } else {
+                    ""
+                }
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "  users: {} ({} active)",
+        thousands(org.users_total),
+        thousands(org.users_active)
+    )?;
+    if let Some(flow) = &o.credential_flow {
+        let scopes = o
+            .credential_scopes
+            .as_deref()
+            .map(|s| format!(" (token scopes: {})", t(s)))
+            .unwrap_or_default();
+        writeln!(out, "  audited with: {}{scopes}", t(flow))?;
+    }
+    writeln!(out)
+}
+
+/// What was read, what was skipped and why, whether the pull is complete, and what it cost.
+fn org_coverage(out: &mut dyn Write, paint: &Paint, o: &OrgOverview) -> io::Result<()> {
+    let org = o.org;
+    writeln!(out, "{}", paint.bold("Coverage"))?;
+    writeln!(
+        out,
+        "  read: {} (scopes and policies of {}), {}, {}",
+        count(o.apps as u64, "app"),
+        thousands(o.config_read as u64),
+        count(org.tokens_total, "token"),
+        count(org.users_total, "user")
+    )?;
+    for u in &o.unread {
+        writeln!(out, "  scopes not read: {}: {}", t(u.app.name), t(u.reason))?;
+    }
+    for s in &org.skipped {
+        writeln!(out, "  skipped: {}: {}", t(&s.object), t(&s.reason))?;
+    }
+    if org.complete {
+        writeln!(out, "  the pull is complete")?;
+    } else {
+        writeln!(
+            out,
+            "  the pull is {}: it stopped before everything was read",
+            paint.wrap(HIGH, "incomplete")
+        )?;
+    }
+    let usage = match (org.api_usage, o.api_usage_percent) {
+        (Some(u), Some(pct)) => format!(
+            " · the org's daily API usage: {} of {} ({pct}%)",
+            thousands(u.used),
+            thousands(u.max)
+        ),
+        (Some(u), None) => format!(
+            " · the org's daily API usage: {} of {}",
+            thousands(u.used),
+            thousands(u.max)
+        ),
+        (None, _) => " · the org's daily API usage: not reported".to_string(),
+    };
+    writeln!(out, "  API calls: {}{usage}", thousands(org.api_calls))?;
+    writeln!(out)
+}
+
 fn verdict(paint: &Paint, verdict: super::ReviewVerdict) -> String {
     use super::ReviewVerdict;
     let style = match verdict {
@@ -422,6 +725,18 @@ fn verdict(paint: &Paint, verdict: super::ReviewVerdict) -> String {
 /// The banner of an incomplete report: what could not be read, before anything else.
 fn incomplete_banner(out: &mut dyn Write, paint: &Paint, report: &Report) -> io::Result<()> {
     let n = report.errors.len();
+    if report.org.as_ref().is_some_and(|o| !o.complete) {
+        writeln!(
+            out,
+            "{} the org pull stopped before everything was read; this report covers only what was read{}",
+            paint.wrap(HIGH, "INCOMPLETE:"),
+            if n == 0 { "." } else { ":" }
+        )?;
+        for e in &report.errors {
+            writeln!(out, "  {e}")?;
+        }
+        return writeln!(out);
+    }
     writeln!(
         out,
         "{} {} input{} could not be read; this report covers only the rest:",
@@ -441,6 +756,20 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
     if !report.complete {
         incomplete_banner(out, &paint, report)?;
     }
+    let overview = OrgOverview::new(report);
+    let mut sources = Sources::default();
+    if let Some(overview) = &overview {
+        org_summary(out, &paint, overview)?;
+        let org_wide: Vec<&Finding> = report.findings.iter().filter(|f| report.is_org_finding(f)).collect();
+        if !org_wide.is_empty() {
+            writeln!(out, "{}", paint.bold("Org-wide findings"))?;
+            for f in org_wide {
+                finding_block(out, &paint, &mut sources, None, f)?;
+            }
+            writeln!(out)?;
+        }
+    }
+    let taken_at = report.org.as_ref().map(|o| o.taken_at);
     let mut by_app: std::collections::HashMap<&str, Vec<&Finding>> = std::collections::HashMap::new();
     for f in &report.findings {
         if let Some(app) = f.app.as_deref() {
@@ -453,13 +782,16 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
             waived.entry(app).or_default().push(s);
         }
     }
-    let mut sources = Sources::default();
     for app in &report.apps {
         let findings = by_app.remove(app.id.as_str()).unwrap_or_default();
         let app_waived = waived.remove(app.id.as_str()).unwrap_or_default();
-        app_block(out, &paint, &mut sources, app, &findings, &app_waived)?;
+        app_block(out, &paint, &mut sources, app, &findings, &app_waived, taken_at)?;
     }
-    let policy: Vec<&Finding> = report.findings.iter().filter(|f| f.app.is_none()).collect();
+    let policy: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.app.is_none() && !report.is_org_finding(f))
+        .collect();
     if !policy.is_empty() {
         writeln!(out, "{}", paint.bold("Policy file"))?;
         for f in policy {
@@ -478,6 +810,9 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
             writeln!(out, "  {}", t(path))?;
         }
         writeln!(out)?;
+    }
+    if let Some(overview) = &overview {
+        org_coverage(out, &paint, overview)?;
     }
     let stats = &report.stats;
     let mut summary = format!(
@@ -508,6 +843,13 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
     }
     if let Some(policy) = &report.policy {
         writeln!(out, "policy: {}", t(policy))?;
+    }
+    if report.org.as_ref().is_some_and(|o| !o.complete) {
+        return writeln!(
+            out,
+            "gate {} (the org pull stopped early; exit 3)",
+            paint.wrap(HIGH, "not applied: the audit is incomplete")
+        );
     }
     if !report.complete {
         let n = report.errors.len();

@@ -111,7 +111,18 @@ fn setting(app: &AppReport, setting: Setting) -> Option<&SettingValue> {
     app.settings.get(setting.as_str())
 }
 
+/// Why the app's scopes could not be read from the org, if they could not.
+fn unread(app: &AppReport) -> Option<&str> {
+    match app.org.as_ref().map(|o| &o.config) {
+        Some(crate::model::org::ConfigRead::Unread(reason)) => Some(reason),
+        _ => None,
+    }
+}
+
 fn scopes_item(app: &AppReport, facts: &ChecklistFacts) -> String {
+    if unread(app).is_some() {
+        return "could not be read from the org: get the app's scopes from an admin who can read its configuration, or from the vendor, before approving it.".to_string();
+    }
     let n = app.scopes.len();
     if n == 0 {
         return "none requested.".to_string();
@@ -127,6 +138,9 @@ fn scopes_item(app: &AppReport, facts: &ChecklistFacts) -> String {
 }
 
 fn salesforce_offline_item(app: &AppReport, facts: &ChecklistFacts) -> String {
+    if unread(app).is_some() {
+        return "unknown: the app's scopes could not be read.".to_string();
+    }
     if !facts.offline {
         return "not requested.".to_string();
     }
