@@ -310,7 +310,8 @@ fn the_request_limit_stops_the_pull_with_exit_3_and_says_what_was_read() {
         org.clear_requests();
         let out = audit_with_token(&org, &["-f", format]);
         assert_eq!(out.code, 3, "{format}: {}", out.stderr);
-        assert!(out.stderr.contains("REQUEST_LIMIT_EXCEEDED") || out.stderr.contains("API request limit"), "{format}: {}", out.stderr);
+        let said = format!("{}{}", out.stdout, out.stderr);
+        assert!(said.contains("REQUEST_LIMIT_EXCEEDED"), "{format}: {said}");
         match format {
             "json" => assert_eq!(json(&out.stdout)["complete"], false),
             "sarif" => assert_eq!(json(&out.stdout)["runs"][0]["invocations"][0]["executionSuccessful"], false),

@@ -175,6 +175,7 @@ fn summary(complete: bool) -> OrgSummary {
         }),
         users_total: 2_000,
         users_active: 1_800,
+        snapshot: None,
     }
 }
 
@@ -229,6 +230,7 @@ fn org_wide_finding(message: &str) -> scopeaudit::finding::Finding {
         remediation: "Revoke the tokens under Setup → Connected Apps OAuth Usage.".to_string(),
         location: scopeaudit::finding::Location::file(INSTANCE, None),
         fingerprint: "0123456789abcdef".to_string(),
+        counts: Default::default(),
     }
 }
 

@@ -583,8 +583,14 @@ pub async fn obtain(
             return from_cli(auth);
         }
         Credential::AccessToken { token, instance_url } => {
+            // SF_INSTANCE_URL is the user's own word for the instance, as --instance-url is:
+            // trusted like it (the two must agree when both are given).
             let from_env = parse_base_url("SF_INSTANCE_URL", instance_url)?;
-            let instance = choose_instance(named, &endpoints.login_url, Some(from_env.as_str()))?;
+            let instance = choose_instance(
+                Some(named.unwrap_or(&from_env)),
+                &endpoints.login_url,
+                Some(from_env.as_str()),
+            )?;
             return Ok(Obtained {
                 flow,
                 access_token: token.clone(),
