@@ -128,7 +128,7 @@ class FakeOrg:
 
 
 def run_measured(cmd, env, stdout_path):
-    """Runs cmd; returns (exit code, wall seconds, peak RSS in KiB, stderr)."""
+    """Runs cmd; returns (exit code, wall seconds, peak RSS in KiB, CPU seconds, stderr)."""
     with open(stdout_path, "w") as out:
         start = time.perf_counter()
         p = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.PIPE)
@@ -138,7 +138,8 @@ def run_measured(cmd, env, stdout_path):
         wall = time.perf_counter() - start
         err_reader.join()
         p.returncode = os.waitstatus_to_exitcode(status)
-    return p.returncode, wall, usage.ru_maxrss, p.err_text.decode("utf-8", "replace")
+    cpu = usage.ru_utime + usage.ru_stime
+    return p.returncode, wall, usage.ru_maxrss, cpu, p.err_text.decode("utf-8", "replace")
 
 
 def measure(name, org, cmd, env, runs, ok_codes, check):
@@ -151,7 +152,7 @@ def measure(name, org, cmd, env, runs, ok_codes, check):
         with tempfile.TemporaryDirectory(prefix="bench-org-") as tmp:
             report = os.path.join(tmp, "report.json")
             stdout = os.path.join(tmp, "stdout")
-            code, wall, rss, err = run_measured([a.replace("{report}", report) for a in cmd], env, stdout)
+            code, wall, rss, cpu, err = run_measured([a.replace("{report}", report) for a in cmd], env, stdout)
             after = org.stats()
             if code not in ok_codes:
                 sys.stderr.write(err[-4000:])
@@ -159,13 +160,14 @@ def measure(name, org, cmd, env, runs, ok_codes, check):
             note = check(report, stdout)
         calls = after["api_used"] - before["api_used"]
         results.append(
-            {"wall": wall, "rss_kib": rss, "calls": calls, "requests": after["requests"], "by_kind": after["by_kind"]}
+            {"wall": wall, "cpu": cpu, "rss_kib": rss, "calls": calls, "requests": after["requests"], "by_kind": after["by_kind"]}
         )
-        print(f"  {name} run {i + 1}: {wall:.2f} s, {rss / 1024:.0f} MiB, {calls} API calls"
+        print(f"  {name} run {i + 1}: {wall:.2f} s ({cpu:.2f} s CPU), {rss / 1024:.0f} MiB, {calls} API calls"
               f"{', ' + note if note else ''}", file=sys.stderr)
     return {
         "tool": name,
         "wall": min(r["wall"] for r in results),
+        "cpu": min(r["cpu"] for r in results),
         "rss_mib": max(r["rss_kib"] for r in results) / 1024,
         "calls": sorted({r["calls"] for r in results}),
         "requests": results[0]["requests"],
@@ -289,12 +291,13 @@ def main():
 
     print()
     print(f"org: {args.apps} apps, {args.users} users, {args.tokens} tokens, seed {args.seed}; "
-          f"best of {args.runs}; minimum API calls {minimum}")
-    print(f"{'tool':<26} {'wall':>8} {'peak RSS':>10} {'API calls':>10} {'minimum':>8} {'ratio':>6} {'requests':>9}")
+          f"best of {args.runs} (CPU: user+sys, least of the runs; the fake org's own work is not in it); "
+          f"minimum API calls {minimum}; load average {os.getloadavg()[0]:.1f}")
+    print(f"{'tool':<26} {'wall':>8} {'CPU':>8} {'peak RSS':>10} {'API calls':>10} {'minimum':>8} {'ratio':>6} {'requests':>9}")
     for r in rows_out:
         calls = r["calls"][-1]
         shown = "/".join(str(c) for c in r["calls"])
-        print(f"{r['tool']:<26} {r['wall']:>7.2f}s {r['rss_mib']:>7.0f} MiB {shown:>10} {minimum:>8} "
+        print(f"{r['tool']:<26} {r['wall']:>7.2f}s {r['cpu']:>7.2f}s {r['rss_mib']:>7.0f} MiB {shown:>10} {minimum:>8} "
               f"{calls / minimum:>6.2f} {r['requests']:>9}")
     for r in rows_out:
         print(f"  {r['tool']} calls by kind: {json.dumps(r['by_kind'])}")
