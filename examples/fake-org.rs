@@ -6,7 +6,16 @@
 //! ```
 //!
 //! It prints the instance URL, the login URL, an access token and the credentials it accepts,
-//! then serves on 127.0.0.1 until interrupted. Nothing else is contacted.
+//! then `ready`, then serves on 127.0.0.1 until interrupted. Nothing else is contacted.
+//!
+//! Control lines on standard input (the org benchmark, `benches/org/`, drives it this way;
+//! at end of input it just keeps serving):
+//! - `stats`: one line `stats {"api_used":N,"api_max":N,"requests":N,"errors":N,"by_kind":{..}}`:
+//!   the org's DailyApiRequests used so far, and the requests received since the last `reset`
+//!   counted by kind (`versions`, `limits`, `describe`, `count`, `query`, `query_more`,
+//!   `read_metadata`, `token`, `identity`, `other`; `errors`: answers other than 200).
+//! - `reset`: forgets the requests received so far.
+//! - `latency N`: every answer waits N ms from now on.
 
 #[path = "../tests/fake_org/mod.rs"]
 mod fake_org;
@@ -77,7 +86,77 @@ fn run() -> Result<(), String> {
     println!("SF_USERNAME={}", s.username);
     println!("SF_PASSWORD={}", s.password);
     println!("planted: {p:#?}");
+    println!("ready");
+    for line in std::io::stdin().lines() {
+        let Ok(line) = line else { break };
+        let mut words = line.split_whitespace();
+        match (words.next(), words.next()) {
+            (Some("stats"), None) => println!("stats {}", stats(&org)),
+            (Some("reset"), None) => org.clear_requests(),
+            (Some("latency"), Some(ms)) => match ms.parse::<u64>() {
+                Ok(ms) => {
+                    org.latency(ms);
+                    println!("latency {ms}");
+                }
+                Err(_) => eprintln!("fake-org: latency: not a number: {ms}"),
+            },
+            (None, _) => {}
+            _ => eprintln!("fake-org: unknown control line (stats, reset, latency N): {line}"),
+        }
+    }
     loop {
         std::thread::sleep(std::time::Duration::from_secs(3600));
     }
+}
+
+/// What kind of call a request was, from its path (and, for a query, its SOQL).
+fn kind(r: &fake_org::RequestRecord) -> &'static str {
+    let (path, query) = r.path.split_once('?').unwrap_or((&r.path, ""));
+    let path = path.trim_end_matches('/');
+    if path == "/services/oauth2/token" {
+        "token"
+    } else if path.starts_with("/id/") {
+        "identity"
+    } else if path == "/services/data" {
+        "versions"
+    } else if path.starts_with("/services/Soap/m/") {
+        "read_metadata"
+    } else if !path.starts_with("/services/data/v") {
+        "other"
+    } else if path.ends_with("/limits") {
+        "limits"
+    } else if path.ends_with("/describe") {
+        "describe"
+    } else if path.ends_with("/query") || path.ends_with("/queryAll") {
+        let soql: String = url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "q")
+            .map(|(_, v)| v.to_ascii_uppercase())
+            .unwrap_or_default();
+        if soql.split_whitespace().collect::<String>().contains("COUNT()") {
+            "count"
+        } else {
+            "query"
+        }
+    } else if path.contains("/query/") || path.contains("/queryAll/") {
+        "query_more"
+    } else {
+        "other"
+    }
+}
+
+fn stats(org: &FakeOrg) -> String {
+    let requests = org.requests();
+    let mut by_kind = std::collections::BTreeMap::<&str, u64>::new();
+    for r in &requests {
+        *by_kind.entry(kind(r)).or_default() += 1;
+    }
+    let errors = requests.iter().filter(|r| r.status != 200).count();
+    let by_kind: Vec<String> = by_kind.iter().map(|(k, n)| format!("\"{k}\":{n}")).collect();
+    format!(
+        "{{\"api_used\":{},\"api_max\":{},\"requests\":{},\"errors\":{errors},\"by_kind\":{{{}}}}}",
+        org.api_used(),
+        org.spec().api_max,
+        requests.len(),
+        by_kind.join(",")
+    )
 }
