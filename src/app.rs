@@ -279,6 +279,12 @@ pub fn write_atomically(
     produce: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), Failure> {
     let fail = |e: std::io::Error| Failure::write(&format!("-o {}", path.display()), &e);
+    // A device or FIFO (`/dev/stdout`, a pipe) is written in place: renaming a file over it
+    // would replace the device itself.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let mut file = std::fs::OpenOptions::new().write(true).open(path).map_err(fail)?;
+        return produce(&mut file).and_then(|()| file.flush()).map_err(fail);
+    }
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
