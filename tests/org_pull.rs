@@ -274,6 +274,30 @@ fn a_large_org_pages_every_token_with_few_wasted_calls() {
 }
 
 #[test]
+fn a_key_group_cut_by_the_cap_is_read_again_whole() {
+    // 600 tokens of one user for one app in one second, placed (7,000 tokens, two ranges)
+    // across the first 2,500-row cut of their range: a reader that keeps the cut group and
+    // resumes after its key loses the rest of it (checked: about 500 tokens lost).
+    let org = start(OrgSpec {
+        tokens: 7000,
+        same_key_tokens: 600,
+        ..OrgSpec::default()
+    });
+    let mut opts = options();
+    opts.concurrency = 1;
+    let s = pull_with(&org, refresh_credential(&org), &opts).unwrap();
+    assert_complete(&s);
+    assert_eq!(s.tokens.len(), 7000);
+    let tie = Stamp::parse(&org.planted().tie_created).unwrap();
+    let mut groups: std::collections::HashMap<(Option<String>, String), usize> = Default::default();
+    for t in s.tokens.iter().filter(|t| t.created_date == Some(tie)) {
+        *groups.entry((t.user_id.clone(), t.app_name.clone())).or_default() += 1;
+    }
+    assert_eq!(groups.values().max(), Some(&600));
+    assert!(token_page_queries(&org) >= 3, "the cap was reached");
+}
+
+#[test]
 fn concurrency_overlaps_calls() {
     let org = start(OrgSpec::default());
     org.latency(250);
