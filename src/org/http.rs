@@ -845,6 +845,17 @@ mod tests {
     }
 
     #[test]
+    fn the_request_log_shows_query_keys_without_values() {
+        let url = Url::parse(
+            "http://127.0.0.1:4000/services/data/v67.0/query?q=SELECT+Id+FROM+User&x=00D5g000001abcd!AQFAKE",
+        )
+        .unwrap();
+        assert_eq!(logged_path(&url), "/services/data/v67.0/query?q=&x=");
+        let url = Url::parse("http://127.0.0.1:4000/services/data/v67.0/query/01g5g0000000001AAA-2000").unwrap();
+        assert_eq!(logged_path(&url), "/services/data/v67.0/query/01g5g0000000001AAA-2000");
+    }
+
+    #[test]
     fn resolve_refuses_other_origins() {
         let http = OrgHttp::new(u("http://127.0.0.1:4000"), Secret::new("tok"), RetryPolicy::default()).unwrap();
         assert!(http.resolve("/services/data/v62.0/query/01g-2000").is_ok());

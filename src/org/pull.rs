@@ -988,7 +988,7 @@ impl Ctx<'_> {
             None => format!("{} OAuth tokens", snap.tokens.len()),
         };
         self.error(format!(
-            "read before stopping: {} connected apps, {} app menu items, {} External Client Apps, {} setup entity access rows, {} profiles, {} permission sets, {} permission set assignments, {} users, {tokens}; {} API calls",
+            "read before stopping: {} connected apps, {} menu items, {} External Client Apps, {} pre-authorization rows, {} profiles, {} permission sets, {} assignments, {} users, {tokens}; {} API calls",
             snap.connected_apps.len(),
             snap.menu_items.len(),
             snap.external_client_apps.len(),

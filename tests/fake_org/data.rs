@@ -688,6 +688,10 @@ pub struct GenSpec {
     pub tokens: usize,
     pub seed: u64,
     pub now: Secs,
+    /// The first this many tokens of the tie cluster also share their user and app (a script
+    /// that re-authorized one app over and over in one second): a key group that a reader
+    /// paging by (CreatedDate, UserId, AppName) must not cut at the 2,500-row cap.
+    pub same_key_tokens: usize,
 }
 
 fn app_name(rng: &mut Rng, i: usize) -> (String, String) {
@@ -1084,7 +1088,12 @@ pub fn generate(spec: &GenSpec) -> Org {
         if app % 7 == 3 {
             continue;
         }
-        let u = pick_user(&mut rng);
+        let mut u = pick_user(&mut rng);
+        let mut app = app;
+        if tie_left > 0 && tie_count - tie_left < spec.same_key_tokens {
+            u = 1;
+            app = planted_n;
+        }
         let created = if tie_left > 0 {
             tie_left -= 1;
             tie_created

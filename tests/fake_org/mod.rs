@@ -94,6 +94,8 @@ pub struct OrgSpec {
     /// DailyApiRequests: used at start, and the maximum.
     pub api_used: u64,
     pub api_max: u64,
+    /// See `data::GenSpec::same_key_tokens` (default 0).
+    pub same_key_tokens: usize,
 }
 
 impl Default for OrgSpec {
@@ -118,6 +120,7 @@ impl Default for OrgSpec {
             rotate_refresh_tokens: false,
             api_used: 1200,
             api_max: 100_000,
+            same_key_tokens: 0,
         }
     }
 }
@@ -278,6 +281,7 @@ impl FakeOrg {
             tokens: spec.tokens,
             seed: spec.seed,
             now: spec.now,
+            same_key_tokens: spec.same_key_tokens,
         });
         if spec.username.is_empty() {
             spec.username = org.planted.admin_username.clone();
