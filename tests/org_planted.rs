@@ -325,3 +325,23 @@ fn the_planted_apps_get_the_declared_app_findings() {
         .iter()
         .any(|f| f["location"]["record_name"] == p.uninstalled_label.as_str()));
 }
+
+/// Writes the snapshot of a benchmark-sized fake org (500 apps, 20,000 users, 100,000 tokens)
+/// to `$ORG_SNAPSHOT_OUT`, to time `scopeaudit audit` on it:
+/// `ORG_SNAPSHOT_OUT=/tmp/org.json cargo test --test org_planted -- --ignored`.
+#[test]
+#[ignore = "writes a large file on request"]
+fn write_a_benchmark_sized_snapshot() {
+    let Some(out) = std::env::var_os("ORG_SNAPSHOT_OUT") else {
+        return;
+    };
+    let org = data::generate(&GenSpec {
+        apps: 500,
+        users: 20_000,
+        tokens: 100_000,
+        seed: 1,
+        now: 1_795_392_000,
+    });
+    let snapshot = snapshot_of(&org);
+    std::fs::write(out, serde_json::to_string_pretty(&snapshot).unwrap()).unwrap();
+}
