@@ -733,7 +733,12 @@ fn external_client_app_of(row: &ExternalClientAppRow, source: &Source, at: Optio
         .unwrap_or_else(|| bare_app(&row.master_label, &row.developer_name, source, at));
     relocate(&mut app, source, at);
     app.name = row.master_label.clone();
-    app.identity = AppIdentity::new(IdentityKind::ApiName, row.developer_name.clone());
+    // The API name as metadata spells it: `ns__Name` for a packaged app.
+    let api_name = match row.namespace_prefix.as_deref().filter(|n| !n.is_empty()) {
+        Some(ns) => format!("{ns}__{}", row.developer_name),
+        None => row.developer_name.clone(),
+    };
+    app.identity = AppIdentity::new(IdentityKind::ApiName, api_name);
     app.description = None;
     let unread = match (&row.oauth_settings, &row.oauth_policy) {
         (None, None) => Some("its OAuth settings and policies could not be read".to_string()),
