@@ -273,29 +273,45 @@ pub fn normalize(snapshot: &OrgSnapshot, origin: Origin, stale_days: u32) -> (Ve
         Origin::File { path, .. } => Source::single(path, InputKind::OrgSnapshot),
     };
 
+    // An app's App Launcher item carries its current label.
+    let mut menu_label: HashMap<&str, &str> = HashMap::new();
+    for m in &s.menu_items {
+        if let (Some(app), Some(label)) = (m.application_id.as_deref(), m.label.as_deref()) {
+            menu_label.entry(app).or_insert(label);
+        }
+    }
     let mut apps: Vec<App> = Vec::with_capacity(s.connected_apps.len() + s.external_client_apps.len());
+    // The labels each app is known by: tokens name their app by one of them.
+    let mut labels: Vec<Vec<String>> = Vec::with_capacity(apps.capacity());
     for (i, row) in s.connected_apps.iter().enumerate() {
-        apps.push(connected_app_of(row, &source, lines.row("connected_apps", i, "name")));
+        let at = lines.row("connected_apps", i, "name");
+        let (app, known_as) = connected_app_of(row, &source, at, menu_label.get(row.id.as_str()).copied());
+        apps.push(app);
+        labels.push(known_as);
     }
     for (i, row) in s.external_client_apps.iter().enumerate() {
-        apps.push(external_client_app_of(
-            row,
-            &source,
-            lines.row("external_client_apps", i, "master_label"),
-        ));
+        let at = lines.row("external_client_apps", i, "master_label");
+        apps.push(external_client_app_of(row, &source, at));
+        let mut known_as = vec![row.master_label.clone()];
+        if let Some(label) = menu_label.get(row.id.as_str()) {
+            crate::inputs::sf_meta::push_unique(&mut known_as, label);
+        }
+        labels.push(known_as);
     }
 
-    // Joins: record Id and current label to the app; menu item to the record Id.
+    // Joins: record Id and labels to the app; menu item to the record Id.
     let mut by_id: HashMap<&str, usize> = HashMap::new();
     let mut by_label: HashMap<&str, Vec<usize>> = HashMap::new();
-    let ids = s.connected_apps.iter().map(|r| (r.id.as_str(), r.name.as_str())).chain(
-        s.external_client_apps
-            .iter()
-            .map(|r| (r.id.as_str(), r.master_label.as_str())),
-    );
-    for (index, (id, label)) in ids.enumerate() {
+    let ids = s
+        .connected_apps
+        .iter()
+        .map(|r| r.id.as_str())
+        .chain(s.external_client_apps.iter().map(|r| r.id.as_str()));
+    for (index, (id, known_as)) in ids.zip(&labels).enumerate() {
         by_id.entry(id).or_insert(index);
-        by_label.entry(label).or_default().push(index);
+        for label in known_as {
+            by_label.entry(label.as_str()).or_default().push(index);
+        }
     }
     let menu: HashMap<&str, &str> = s
         .menu_items
@@ -363,13 +379,14 @@ pub fn normalize(snapshot: &OrgSnapshot, origin: Origin, stale_days: u32) -> (Ve
     let kinds = s
         .connected_apps
         .iter()
-        .map(|r| (OrgAppKind::ConnectedApp, r.id.as_str(), r.name.as_str()))
+        .map(|r| (OrgAppKind::ConnectedApp, r.id.as_str()))
         .chain(
             s.external_client_apps
                 .iter()
-                .map(|r| (OrgAppKind::ExternalClientApp, r.id.as_str(), r.master_label.as_str())),
+                .map(|r| (OrgAppKind::ExternalClientApp, r.id.as_str())),
         );
-    for (((app, tally), parents), (kind, id, label)) in apps.iter_mut().zip(tallies).zip(access).zip(kinds) {
+    for (((app, tally), parents), (kind, id)) in apps.iter_mut().zip(tallies).zip(access).zip(kinds) {
+        let label = app.name.clone();
         let mut preauthorized = Preauthorized::default();
         let mut covered: HashSet<&str> = HashSet::new();
         for parent in parents {
@@ -408,7 +425,7 @@ pub fn normalize(snapshot: &OrgSnapshot, origin: Origin, stale_days: u32) -> (Ve
             kind,
             id: id.to_string(),
             api_name: app.identity.value.clone(),
-            label: label.to_string(),
+            label,
             permitted_users,
             tokens: tally.tokens,
             users: tally.users.len() as u64,
@@ -537,7 +554,14 @@ fn relocate(app: &mut App, source: &Source, at: Option<u32>) {
     }
 }
 
-fn connected_app_of(row: &ConnectedApplicationRow, source: &Source, at: Option<u32>) -> App {
+/// A Connected App, and the labels it is known by: its App Launcher item's (the current
+/// label), its metadata's `<label>`, and `ConnectedApplication.Name`.
+fn connected_app_of(
+    row: &ConnectedApplicationRow,
+    source: &Source,
+    at: Option<u32>,
+    menu_label: Option<&str>,
+) -> (App, Vec<String>) {
     let (mut app, config) = match &row.metadata {
         ConnectedAppMetadata::Read { full_name, xml } => {
             let path = format!("{}.connectedApp-meta.xml", file_safe(full_name));
@@ -562,8 +586,12 @@ fn connected_app_of(row: &ConnectedApplicationRow, source: &Source, at: Option<u
         ),
     };
     relocate(&mut app, source, at);
-    // The current label, whatever the metadata's `<label>` says.
-    app.name = row.name.clone();
+    let mut known_as: Vec<String> = menu_label.map(str::to_string).into_iter().collect();
+    if config == ConfigRead::Read {
+        crate::inputs::sf_meta::push_unique(&mut known_as, &app.name);
+    }
+    crate::inputs::sf_meta::push_unique(&mut known_as, &row.name);
+    app.name = known_as.first().cloned().unwrap_or_else(|| row.name.clone());
     match config {
         ConfigRead::Read => {
             // Metadata states the policy; where it leaves `isAdminApproved` out, the org's
@@ -590,7 +618,7 @@ fn connected_app_of(row: &ConnectedApplicationRow, source: &Source, at: Option<u
         }
     }
     app.org = placeholder_usage(config);
-    app
+    (app, known_as)
 }
 
 /// A name usable as a file stem in the reader (its API name comes from the file name, and is
@@ -705,7 +733,12 @@ fn external_client_app_of(row: &ExternalClientAppRow, source: &Source, at: Optio
         .unwrap_or_else(|| bare_app(&row.master_label, &row.developer_name, source, at));
     relocate(&mut app, source, at);
     app.name = row.master_label.clone();
-    app.identity = AppIdentity::new(IdentityKind::ApiName, row.developer_name.clone());
+    // The API name as metadata spells it: `ns__Name` for a packaged app.
+    let api_name = match row.namespace_prefix.as_deref().filter(|n| !n.is_empty()) {
+        Some(ns) => format!("{ns}__{}", row.developer_name),
+        None => row.developer_name.clone(),
+    };
+    app.identity = AppIdentity::new(IdentityKind::ApiName, api_name);
     app.description = None;
     let unread = match (&row.oauth_settings, &row.oauth_policy) {
         (None, None) => Some("its OAuth settings and policies could not be read".to_string()),
