@@ -462,7 +462,14 @@ fn an_app_whose_scopes_could_not_be_read_never_reads_as_requesting_nothing() {
     let apps = vec![OrgApp::new("Locked Box", "Locked_Box", &[])
         .unread("the Metadata API refused the token: INSUFFICIENT_ACCESS")
         .build(INSTANCE, InputKind::SalesforceOrg)];
-    let out = render(&report(apps, Vec::new(), summary(true)));
+    let report = report(apps, Vec::new(), summary(true));
+    // Unknown scopes cannot be judged: the app has no verdict, the whole has reservations.
+    assert_eq!(report.apps[0].verdict, scopeaudit::report::ReviewVerdict::Incomplete);
+    assert_eq!(
+        report.verdict,
+        scopeaudit::report::ReviewVerdict::AcceptableWithReservations
+    );
+    let out = render(&report);
     for (format, shown) in [("text", &out.text), ("markdown", &out.markdown), ("html", &out.html)] {
         assert!(
             shown.contains("the Metadata API refused the token"),

@@ -301,7 +301,12 @@ impl Report {
             })
             .collect();
         let worst_grade = apps.iter().map(|a| a.grade.as_str()).max().unwrap_or("A");
-        let verdict = ReviewVerdict::judge(complete, !passed, options.fail_on, worst_grade);
+        let mut verdict = ReviewVerdict::judge(complete, !passed, options.fail_on, worst_grade);
+        // An org app whose scopes could not be read has no verdict of its own: the whole is at
+        // best acceptable with reservations.
+        if verdict == ReviewVerdict::Acceptable && apps.iter().any(|a| a.verdict == ReviewVerdict::Incomplete) {
+            verdict = ReviewVerdict::AcceptableWithReservations;
+        }
         let platforms: std::collections::BTreeSet<crate::model::Platform> = apps.iter().map(|a| a.platform).collect();
         let catalog_dates = platforms
             .into_iter()

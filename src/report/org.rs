@@ -300,6 +300,8 @@ pub struct AppUsage<'a> {
     pub counts: Vec<TokenLine>,
     /// Why the scopes and policies could not be read; absent when they were.
     pub unread: Option<&'a str>,
+    /// Pre-authorization rows on an app that lets every user self-authorize: they do nothing.
+    pub not_enforced: bool,
 }
 
 impl<'a> AppUsage<'a> {
@@ -331,6 +333,8 @@ impl<'a> AppUsage<'a> {
                 ConfigRead::Read => None,
                 ConfigRead::Unread(reason) => Some(reason),
             },
+            not_enforced: !usage.preauthorized.is_empty()
+                && usage.permitted_users == Some(crate::model::org::PermittedUsers::AllUsers),
         }
     }
 }

@@ -528,8 +528,13 @@ fn org_usage_block(out: &mut dyn Write, paint: &Paint, usage: &OrgUsage, taken_a
     } else {
         writeln!(
             out,
-            "    pre-authorized: {}",
-            preauthorized_line(&pre.profiles, &pre.permission_sets, pre.users_active, pre.users_all)
+            "    pre-authorized: {}{}",
+            preauthorized_line(&pre.profiles, &pre.permission_sets, pre.users_active, pre.users_all),
+            if words.not_enforced {
+                " (not enforced: all users may self-authorize)"
+            } else {
+                ""
+            }
         )
     }
 }
