@@ -185,6 +185,7 @@ fn generated() -> (Org, Vec<App>, OrgSummary) {
         tokens: 4000,
         seed: 1,
         now: 1_795_392_000,
+        same_key_tokens: 0,
     });
     let snapshot = snapshot_of(&org);
     // Through JSON and back, as `--save-snapshot` and `audit SNAPSHOT` would.
@@ -341,6 +342,7 @@ fn write_a_benchmark_sized_snapshot() {
         tokens: 100_000,
         seed: 1,
         now: 1_795_392_000,
+        same_key_tokens: 0,
     });
     let snapshot = snapshot_of(&org);
     std::fs::write(out, serde_json::to_string_pretty(&snapshot).unwrap()).unwrap();
