@@ -66,7 +66,10 @@ pub fn run_org_salesforce(
     )?;
     if let Some(path) = &options.save_snapshot {
         if path.is_dir() {
-            return Err(Failure::usage(format!("--save-snapshot {}: is a directory", path.display())));
+            return Err(Failure::usage(format!(
+                "--save-snapshot {}: is a directory",
+                path.display()
+            )));
         }
     }
     if options.stale_days == 0 {
@@ -121,11 +124,7 @@ pub fn run_org_salesforce(
             out.write_all(b"\n")
         })?;
     }
-    let (apps, summary) = inputs::org::normalize(
-        &snapshot,
-        inputs::org::Origin::Live,
-        options.stale_days,
-    );
+    let (apps, summary) = inputs::org::normalize(&snapshot, inputs::org::Origin::Live, options.stale_days);
     let errors = snapshot
         .errors
         .iter()

@@ -86,17 +86,30 @@ fn assert_planted_facts(org: &FakeOrg, report: &Value) {
     assert_eq!(full["org"]["kind"], "connected_app");
     assert_eq!(full["org"]["tokens"], planted.full_app.tokens as u64);
     assert_eq!(full["org"]["users"], planted.full_app.users as u64);
+    // The declared-app rules run unchanged: `full` beside `api` is excess (critical), as in a file.
     let full_rules = rules_of(report, &planted.full_app.label);
-    for rule in ["full-access", "ip-restrictions-relaxed", "non-expiring-refresh-token"] {
+    for rule in [
+        "excess-scope",
+        "ip-restrictions-relaxed",
+        "non-expiring-refresh-token",
+        "privileged-user-token",
+    ] {
         assert!(full_rules.iter().any(|r| r == rule), "{rule} not in {full_rules:?}");
     }
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["app"] == full["id"] && f["scope"] == "full" && f["severity"] == "critical"));
     assert_eq!(
         app_by_api_name(report, &planted.full_eca.api_name)["org"]["kind"],
         "external_client_app"
     );
-    assert!(rules_of(report, &planted.full_eca.label)
-        .iter()
-        .any(|r| r == "full-access"));
+    let eca_rules = rules_of(report, &planted.full_eca.label);
+    assert!(
+        eca_rules.iter().any(|r| r == "full-access" || r == "excess-scope"),
+        "{eca_rules:?}"
+    );
 
     // The renamed app's tokens (issued under its old label) are its own, under its new name.
     let renamed = app_by_api_name(report, &planted.renamed_app.api_name);
@@ -143,7 +156,12 @@ fn assert_planted_facts(org: &FakeOrg, report: &Value) {
         .any(|f| f["rule"] == "uninstalled-app-tokens"));
 
     // Per-app counts are the fake's exact planted figures.
-    for facts in [&planted.full_app, &planted.stale_app, &planted.renamed_app, &planted.preauthorized_app] {
+    for facts in [
+        &planted.full_app,
+        &planted.stale_app,
+        &planted.renamed_app,
+        &planted.preauthorized_app,
+    ] {
         let app = app_by_api_name(report, &facts.api_name);
         for (field, expected) in [
             ("tokens", facts.tokens),
@@ -162,7 +180,11 @@ fn assert_planted_facts(org: &FakeOrg, report: &Value) {
 fn an_access_token_audits_the_whole_org() {
     let org = start(OrgSpec::default());
     let out = audit_with_token(&org, &["-f", "json"]);
-    assert_eq!(out.code, 1, "the planted full-access app fails the gate: {}", out.stderr);
+    assert_eq!(
+        out.code, 1,
+        "the planted full-access app fails the gate: {}",
+        out.stderr
+    );
     let report = json(&out.stdout);
     assert_planted_facts(&org, &report);
     assert!(report["org"]["api_calls"].as_u64().unwrap() > 0);
@@ -175,7 +197,14 @@ fn an_access_token_audits_the_whole_org() {
 fn test_key(dir: &Path) -> std::path::PathBuf {
     let key = dir.join("test-only-key.pem");
     let status = Command::new("openssl")
-        .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"])
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+        ])
         .arg(&key)
         .stderr(std::process::Stdio::null())
         .status()
@@ -188,11 +217,7 @@ fn test_key(dir: &Path) -> std::path::PathBuf {
 fn fake_sf(dir: &Path, display: &str) -> String {
     std::fs::write(dir.join("display.json"), display).unwrap();
     let script = dir.join("sf");
-    std::fs::write(
-        &script,
-        format!("#!/bin/sh\ncat {}/display.json\n", dir.display()),
-    )
-    .unwrap();
+    std::fs::write(&script, format!("#!/bin/sh\ncat {}/display.json\n", dir.display())).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default())
@@ -215,15 +240,53 @@ fn every_credential_kind_audits_the_org() {
     let path = fake_sf(dir.path(), &display);
     let admin = org.planted().admin_username.clone();
     let kinds: Vec<(&str, Vec<(&str, String)>, Vec<String>)> = vec![
-        ("refresh token", vec![("SF_CLIENT_ID", spec.client_id.clone()), ("SF_CLIENT_SECRET", spec.client_secret.clone()), ("SF_REFRESH_TOKEN", spec.refresh_token.clone())], vec![]),
-        ("JWT bearer", vec![("SF_CLIENT_ID", spec.client_id.clone()), ("SF_USERNAME", admin.clone()), ("SF_JWT_KEY_FILE", key.display().to_string())], vec![]),
-        ("client credentials", vec![("SF_CLIENT_ID", spec.client_id.clone()), ("SF_CLIENT_SECRET", spec.client_secret.clone())], vec![]),
-        ("username-password", vec![("SF_USERNAME", admin.clone()), ("SF_PASSWORD", spec.password.clone()), ("SF_CLIENT_ID", spec.client_id.clone()), ("SF_CLIENT_SECRET", spec.client_secret.clone())], vec![]),
-        ("Salesforce CLI", vec![("PATH", path)], vec!["--target-org".into(), "fake".into()]),
+        (
+            "refresh token",
+            vec![
+                ("SF_CLIENT_ID", spec.client_id.clone()),
+                ("SF_CLIENT_SECRET", spec.client_secret.clone()),
+                ("SF_REFRESH_TOKEN", spec.refresh_token.clone()),
+            ],
+            vec![],
+        ),
+        (
+            "JWT bearer",
+            vec![
+                ("SF_CLIENT_ID", spec.client_id.clone()),
+                ("SF_USERNAME", admin.clone()),
+                ("SF_JWT_KEY_FILE", key.display().to_string()),
+            ],
+            vec![],
+        ),
+        (
+            "client credentials",
+            vec![
+                ("SF_CLIENT_ID", spec.client_id.clone()),
+                ("SF_CLIENT_SECRET", spec.client_secret.clone()),
+            ],
+            vec![],
+        ),
+        (
+            "username-password",
+            vec![
+                ("SF_USERNAME", admin.clone()),
+                ("SF_PASSWORD", spec.password.clone()),
+                ("SF_CLIENT_ID", spec.client_id.clone()),
+                ("SF_CLIENT_SECRET", spec.client_secret.clone()),
+            ],
+            vec![],
+        ),
+        (
+            "Salesforce CLI",
+            vec![("PATH", path)],
+            vec!["--target-org".into(), "fake".into()],
+        ),
     ];
     for (kind, env, args) in kinds {
         let mut cmd = org_command();
-        cmd.args(["--login-url", &login, "--instance-url", &base, "-f", "json"]);
+        // The client-credentials grant works only on the org's My Domain (the instance).
+        let login = if kind == "client credentials" { &base } else { &login };
+        cmd.args(["--login-url", login, "--instance-url", &base, "-f", "json"]);
         cmd.args(&args);
         for (k, v) in &env {
             cmd.env(k, v);
@@ -243,7 +306,13 @@ fn no_credential_is_a_usage_error_and_a_refused_token_is_exit_3() {
     let org = start(OrgSpec::default());
     let out = run(org_command().args(["--login-url", &org.login_url()]));
     assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(out.stderr.starts_with("error: no Salesforce credential"), "{}", out.stderr);
+    assert!(org.requests().is_empty(), "nothing is sent without a credential");
+
+    assert!(
+        out.stderr.starts_with("error: no Salesforce credential"),
+        "{}",
+        out.stderr
+    );
 
     let out = run(org_command()
         .env("SF_ACCESS_TOKEN", "00DFAKE!not-a-live-token")
@@ -251,7 +320,11 @@ fn no_credential_is_a_usage_error_and_a_refused_token_is_exit_3() {
         .args(["--login-url", &org.login_url()]));
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert_eq!(out.stderr.lines().count(), 1, "one line: {}", out.stderr);
-    assert!(out.stderr.contains("INVALID_SESSION_ID") || out.stderr.contains("expired or invalid"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("INVALID_SESSION_ID") || out.stderr.contains("expired or invalid"),
+        "{}",
+        out.stderr
+    );
     assert!(!out.stderr.contains("not-a-live-token"), "{}", out.stderr);
 }
 
@@ -266,7 +339,14 @@ fn an_expired_token_is_refreshed_once_and_the_pull_resumes() {
     ];
     let audit = |org: &FakeOrg| {
         let mut cmd = org_command();
-        cmd.args(["--login-url", &org.login_url(), "--instance-url", &org.base_url(), "-f", "json"]);
+        cmd.args([
+            "--login-url",
+            &org.login_url(),
+            "--instance-url",
+            &org.base_url(),
+            "-f",
+            "json",
+        ]);
         for (k, v) in &env {
             cmd.env(k, v);
         }
@@ -281,11 +361,7 @@ fn an_expired_token_is_refreshed_once_and_the_pull_resumes() {
     let (a, b) = (json(&clean.stdout), json(&resumed.stdout));
     assert_eq!(a["findings"], b["findings"]);
     assert_eq!(a["apps"], b["apps"]);
-    let grants: Vec<_> = org
-        .requests()
-        .into_iter()
-        .filter_map(|r| r.grant_type)
-        .collect();
+    let grants: Vec<_> = org.requests().into_iter().filter_map(|r| r.grant_type).collect();
     assert_eq!(grants, ["refresh_token", "refresh_token"], "one grant, one refresh");
 }
 
@@ -314,8 +390,15 @@ fn the_request_limit_stops_the_pull_with_exit_3_and_says_what_was_read() {
         assert!(said.contains("REQUEST_LIMIT_EXCEEDED"), "{format}: {said}");
         match format {
             "json" => assert_eq!(json(&out.stdout)["complete"], false),
-            "sarif" => assert_eq!(json(&out.stdout)["runs"][0]["invocations"][0]["executionSuccessful"], false),
-            _ => assert!(out.stdout.to_lowercase().contains("incomplete"), "{format}: {}", out.stdout),
+            "sarif" => assert_eq!(
+                json(&out.stdout)["runs"][0]["invocations"][0]["executionSuccessful"],
+                false
+            ),
+            _ => assert!(
+                out.stdout.to_lowercase().contains("incomplete"),
+                "{format}: {}",
+                out.stdout
+            ),
         }
     }
 }
@@ -392,11 +475,18 @@ fn no_secret_reaches_any_output_log_or_snapshot() {
     org.expire_tokens_after(9);
     let out = run(&mut cmd);
     assert_eq!(out.code, 1, "{}", out.stderr);
-    let mut texts = vec![("stdout".to_string(), out.stdout.clone()), ("stderr".to_string(), out.stderr.clone())];
+    let mut texts = vec![
+        ("stdout".to_string(), out.stdout.clone()),
+        ("stderr".to_string(), out.stderr.clone()),
+    ];
     for file in outputs.iter().chain([&snapshot]) {
         texts.push((file.clone(), std::fs::read_to_string(file).unwrap()));
     }
-    let mut secrets = vec![spec.client_secret.clone(), spec.refresh_token.clone(), "SECRET-".to_string()];
+    let mut secrets = vec![
+        spec.client_secret.clone(),
+        spec.refresh_token.clone(),
+        "SECRET-".to_string(),
+    ];
     secrets.extend(org.issued_tokens());
     secrets.extend(org.refresh_tokens());
     for (name, text) in &texts {
@@ -404,7 +494,11 @@ fn no_secret_reaches_any_output_log_or_snapshot() {
             assert!(!text.contains(secret.as_str()), "{name} holds a secret ({secret})");
         }
     }
-    assert!(out.stderr.contains("GET /services/data"), "-v logs requests: {}", out.stderr);
+    assert!(
+        out.stderr.contains("GET /services/data"),
+        "-v logs requests: {}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -426,7 +520,14 @@ fn a_saved_snapshot_re_audits_offline_with_identical_findings_any_day() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|f| (f["rule"].clone(), f["app"].clone(), f["scope"].clone(), f["message"].clone()))
+            .map(|f| {
+                (
+                    f["rule"].clone(),
+                    f["app"].clone(),
+                    f["scope"].clone(),
+                    f["message"].clone(),
+                )
+            })
             .collect()
     };
     assert_eq!(strip(&a["findings"]), strip(&b["findings"]));
@@ -455,5 +556,9 @@ fn a_hostile_instance_url_from_the_token_endpoint_gets_no_bearer_token() {
 fn no_progress_bar_when_stderr_is_not_a_terminal() {
     let org = start(OrgSpec::default());
     let out = audit_with_token(&org, &["-f", "json"]);
-    assert!(!out.stderr.contains('\r') && !out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
+    assert!(
+        !out.stderr.contains('\r') && !out.stderr.contains('\u{1b}'),
+        "{:?}",
+        out.stderr
+    );
 }

@@ -39,8 +39,8 @@ enum NamedKind {
     ExternalClientApp(external_client_app::PartKind),
     Hubspot(InputKind),
     UrlFile,
-    /// A saved org pull (`--save-snapshot`), told by its content: a JSON object whose `format`
-    /// is [`crate::org::snapshot::SNAPSHOT_FORMAT`].
+    /// A saved org pull (`--save-snapshot`), told by its content: a JSON object whose `kind`
+    /// is [`crate::org::snapshot::SNAPSHOT_KIND`].
     OrgSnapshot,
 }
 

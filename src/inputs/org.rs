@@ -20,7 +20,7 @@ use crate::model::org::{
 };
 use crate::model::{App, AppIdentity, IdentityKind, InputKind, Integration, NoteCode, Platform, Pos, Source};
 use crate::org::snapshot::{
-    ConnectedAppMetadata, ConnectedApplicationRow, ExternalClientAppRow, OrgSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION,
+    ConnectedAppMetadata, ConnectedApplicationRow, ExternalClientAppRow, OrgSnapshot, SNAPSHOT_KIND, SNAPSHOT_VERSION,
 };
 use crate::source_file::FileError;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -29,24 +29,24 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// be far larger than an app's config, but not unbounded.
 pub const MAX_SNAPSHOT_BYTES: u64 = 512 * 1024 * 1024;
 
-/// How many bytes of a `.json` file are looked at to tell a snapshot: `format` is its first
+/// How many bytes of a `.json` file are looked at to tell a snapshot: `kind` is its first
 /// member as scopeaudit writes it.
 pub const SNIFF_BYTES: usize = 4096;
 
 /// Days without use after which a token is stale, unless `--stale-days` says otherwise.
 pub const DEFAULT_STALE_DAYS: u32 = 90;
 
-/// Whether the start of a file is an org snapshot's: a JSON object whose `format` is ours.
+/// Whether the start of a file is an org snapshot's: a JSON object whose `kind` is ours.
 pub fn looks_like_snapshot(head: &str) -> bool {
     let head = head.trim_start_matches('\u{feff}').trim_start();
     if !head.starts_with('{') {
         return false;
     }
-    let quoted = format!("\"{SNAPSHOT_FORMAT}\"");
+    let quoted = format!("\"{SNAPSHOT_KIND}\"");
     head.match_indices(&quoted).any(|(at, _)| {
-        // `"format": "scopeaudit-salesforce-org-snapshot"`, in any spacing.
+        // `"kind": "scopeaudit-org-snapshot"`, in any spacing.
         let before = head[..at].trim_end();
-        before.ends_with(':') && before[..before.len() - 1].trim_end().ends_with("\"format\"")
+        before.ends_with(':') && before[..before.len() - 1].trim_end().ends_with("\"kind\"")
     })
 }
 
@@ -67,11 +67,11 @@ pub fn file_looks_like_snapshot(path: &std::path::Path) -> bool {
 /// rather than failing on a member this version does not know.
 #[derive(serde::Deserialize)]
 struct Head {
-    format: Option<String>,
+    kind: Option<String>,
     version: Option<serde_json::Value>,
 }
 
-/// Reads a snapshot file's text: strict JSON (no unknown members), our `format`, a `version`
+/// Reads a snapshot file's text: strict JSON (no unknown members), our `kind`, a `version`
 /// this build reads. `path` is how the user named the file.
 pub fn read_snapshot(path: &str, text: &str) -> Result<OrgSnapshot, FileError> {
     let serde_error = |e: serde_json::Error| {
@@ -87,15 +87,15 @@ pub fn read_snapshot(path: &str, text: &str) -> Result<OrgSnapshot, FileError> {
         }
     };
     let head: Head = serde_json::from_str(text).map_err(serde_error)?;
-    match head.format.as_deref() {
-        Some(SNAPSHOT_FORMAT) => {}
+    match head.kind.as_deref() {
+        Some(SNAPSHOT_KIND) => {}
         Some(other) => {
             return Err(FileError::new(
                 path,
-                format!("not an org snapshot: `format` is `{other}`, not `{SNAPSHOT_FORMAT}`"),
+                format!("not an org snapshot: `kind` is `{other}`, not `{SNAPSHOT_KIND}`"),
             ))
         }
-        None => return Err(FileError::new(path, "not an org snapshot: no `format` member")),
+        None => return Err(FileError::new(path, "not an org snapshot: no `kind` member")),
     }
     match head.version.as_ref().and_then(serde_json::Value::as_u64) {
         Some(v) if v == u64::from(SNAPSHOT_VERSION) => {}
@@ -977,7 +977,7 @@ mod tests {
         let e = read_snapshot("s.json", &unknown).unwrap_err();
         assert!(e.message.contains("unknown field `api_calls_made`"), "{e}");
         assert!(e.line.is_some() && e.column.is_some());
-        let other = ORG.replacen(SNAPSHOT_FORMAT, "something-else", 1);
+        let other = ORG.replacen(SNAPSHOT_KIND, "something-else", 1);
         assert!(read_snapshot("s.json", &other)
             .unwrap_err()
             .message
@@ -993,17 +993,13 @@ mod tests {
     }
 
     #[test]
-    fn snapshots_are_told_by_their_format() {
+    fn snapshots_are_told_by_their_kind() {
         assert!(looks_like_snapshot(ORG));
         assert!(looks_like_snapshot(
-            "{\"format\" :\"scopeaudit-salesforce-org-snapshot\", \"version\": 1}"
+            "{\"kind\" :\"scopeaudit-org-snapshot\", \"version\": 1}"
         ));
-        assert!(!looks_like_snapshot(
-            "{\"name\": \"scopeaudit-salesforce-org-snapshot\"}"
-        ));
-        assert!(!looks_like_snapshot(
-            "[\"format\", \"scopeaudit-salesforce-org-snapshot\"]"
-        ));
+        assert!(!looks_like_snapshot("{\"name\": \"scopeaudit-org-snapshot\"}"));
+        assert!(!looks_like_snapshot("[\"kind\", \"scopeaudit-org-snapshot\"]"));
     }
 
     #[test]

@@ -9,15 +9,15 @@
 use crate::model::org::{ApiUsage, AuditCredential, Skipped, Stamp};
 use serde::{Deserialize, Serialize};
 
-/// The `format` every snapshot states, so detection never guesses.
-pub const SNAPSHOT_FORMAT: &str = "scopeaudit-salesforce-org-snapshot";
+/// The `kind` every snapshot states (SPEC section 2), so detection never guesses.
+pub const SNAPSHOT_KIND: &str = "scopeaudit-org-snapshot";
 pub const SNAPSHOT_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrgSnapshot {
-    /// Always [`SNAPSHOT_FORMAT`].
-    pub format: String,
+    /// Always [`SNAPSHOT_KIND`].
+    pub kind: String,
     /// Always [`SNAPSHOT_VERSION`].
     pub version: u32,
     pub instance_url: String,
@@ -197,7 +197,7 @@ impl OrgSnapshot {
     /// An empty pull of `instance_url`, started at `taken_at`.
     pub fn new(instance_url: String, taken_at: Stamp) -> OrgSnapshot {
         OrgSnapshot {
-            format: SNAPSHOT_FORMAT.to_string(),
+            kind: SNAPSHOT_KIND.to_string(),
             version: SNAPSHOT_VERSION,
             instance_url,
             org_id: String::new(),

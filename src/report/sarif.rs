@@ -177,7 +177,7 @@ impl<'a> OrgPlaces<'a> {
 /// org record, an authorize URL or a scope list) a logical location.
 fn result_locations(roots: &Roots, places: &OrgPlaces, finding: &Finding) -> Value {
     match places.app(finding) {
-        Some((logical, true)) if matches!(finding.location, Location::File { .. }) => {
+        Some((logical, true)) => {
             json!([{ "logicalLocations": [logical] }])
         }
         Some((logical, false)) => {
@@ -235,9 +235,10 @@ fn locations(roots: &Roots, instance: Option<&str>, location: &Location) -> Valu
             record_name,
         } => {
             let name = record_name.as_deref().or(record_id.as_deref()).unwrap_or(object);
+            let qualified = format!("{}/{object}/{name}", instance.trim_end_matches('/'));
             json!([{ "logicalLocations": [{
                 "name": visible(name),
-                "fullyQualifiedName": visible(&location.to_string()),
+                "fullyQualifiedName": visible(&qualified),
                 "kind": "resource",
                 "properties": { "instance": instance, "object": object, "recordId": record_id },
             }] }])
