@@ -15,6 +15,10 @@ impl Stamp {
     /// Reads RFC 3339 and the forms Salesforce uses (`+0000` offsets, milliseconds).
     pub fn parse(s: &str) -> Option<Stamp> {
         let s = s.trim();
+        // An org sends a hundred thousand of these in one pull: its own form is read directly.
+        if let Some(stamp) = Stamp::parse_salesforce(s) {
+            return Some(stamp);
+        }
         if let Ok(t) = s.parse::<jiff::Timestamp>() {
             return Some(Stamp::from_timestamp(t));
         }
@@ -25,6 +29,53 @@ impl Stamp {
             return fixed.parse::<jiff::Timestamp>().ok().map(Stamp::from_timestamp);
         }
         None
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.fff](+0000|Z)`, the form the REST API writes, in UTC; None for
+    /// anything else (which the general parser then reads).
+    fn parse_salesforce(s: &str) -> Option<Stamp> {
+        let b = s.as_bytes();
+        let zone = if s.ends_with("+0000") {
+            5
+        } else if s.ends_with('Z') {
+            1
+        } else {
+            return None;
+        };
+        let body = b.get(..b.len().checked_sub(zone)?)?;
+        let (main, fraction) = match body.get(19) {
+            None if body.len() == 19 => (body, &[][..]),
+            Some(b'.') => (body.get(..19)?, body.get(20..)?),
+            _ => return None,
+        };
+        if main.len() != 19
+            || [4, 7].iter().any(|&i| main[i] != b'-')
+            || main[10] != b'T'
+            || [13, 16].iter().any(|&i| main[i] != b':')
+            || !fraction.iter().all(u8::is_ascii_digit)
+        {
+            return None;
+        }
+        let num = |from: usize, to: usize| -> Option<i64> {
+            main[from..to]
+                .iter()
+                .try_fold(0i64, |n, &d| d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0')))
+        };
+        let date = jiff::civil::Date::new(
+            i16::try_from(num(0, 4)?).ok()?,
+            i8::try_from(num(5, 7)?).ok()?,
+            i8::try_from(num(8, 10)?).ok()?,
+        )
+        .ok()?;
+        let time = jiff::civil::Time::new(
+            i8::try_from(num(11, 13)?).ok()?,
+            i8::try_from(num(14, 16)?).ok()?,
+            i8::try_from(num(17, 19)?).ok()?,
+            0,
+        )
+        .ok()?;
+        let t = jiff::tz::TimeZone::UTC.to_timestamp(date.to_datetime(time)).ok()?;
+        Some(Stamp(t))
     }
 
     fn from_timestamp(t: jiff::Timestamp) -> Stamp {
@@ -234,4 +285,30 @@ pub struct SnapshotSource {
     pub credential_line: Option<u32>,
     /// The line of the first token row of each uninstalled app, by `UninstalledApp::name`.
     pub uninstalled_lines: std::collections::BTreeMap<String, u32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Stamp;
+
+    #[test]
+    fn salesforce_and_rfc3339_forms_read_alike() {
+        for (raw, shown) in [
+            ("2026-11-23T10:00:00.000+0000", "2026-11-23T10:00:00Z"),
+            ("2026-11-23T10:00:00+0000", "2026-11-23T10:00:00Z"),
+            ("2026-11-23T10:00:00Z", "2026-11-23T10:00:00Z"),
+            ("2026-11-23T10:00:00.5Z", "2026-11-23T10:00:00Z"),
+            ("2026-11-23T12:00:00+02:00", "2026-11-23T10:00:00Z"),
+            ("2026-11-23T12:00:00.000+0200", "2026-11-23T10:00:00Z"),
+        ] {
+            assert_eq!(
+                Stamp::parse(raw).map(|s| s.to_string()).as_deref(),
+                Some(shown),
+                "{raw}"
+            );
+        }
+        for bad in ["2026-13-23T10:00:00Z", "2026-11-23T25:00:00+0000", "x+0000", ""] {
+            assert_eq!(Stamp::parse(bad), None, "{bad}");
+        }
+    }
 }
