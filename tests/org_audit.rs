@@ -5,7 +5,6 @@
 
 mod common;
 #[path = "fake_org/mod.rs"]
-#[allow(dead_code)]
 mod fake_org;
 
 use common::{json, run, scopeaudit, Run};
@@ -239,7 +238,9 @@ fn every_credential_kind_audits_the_org() {
     );
     let path = fake_sf(dir.path(), &display);
     let admin = org.planted().admin_username.clone();
-    let kinds: Vec<(&str, Vec<(&str, String)>, Vec<String>)> = vec![
+    /// (credential kind, environment, extra arguments)
+    type Kind<'a> = (&'a str, Vec<(&'a str, String)>, Vec<String>);
+    let kinds: Vec<Kind> = vec![
         (
             "refresh token",
             vec![
