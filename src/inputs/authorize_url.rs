@@ -396,6 +396,7 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
         settings,
         notes,
         org: None,
+        matches: Vec::new(),
     })
 }
 

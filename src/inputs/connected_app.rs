@@ -382,6 +382,7 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
         settings: r.settings,
         notes,
         org: None,
+        matches: Vec::new(),
     })
 }
 

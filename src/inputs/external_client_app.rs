@@ -719,6 +719,7 @@ fn build(mut parts: Vec<Part>) -> App {
         settings: r.settings,
         notes,
         org: None,
+        matches: Vec::new(),
     }
 }
 

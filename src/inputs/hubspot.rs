@@ -454,6 +454,7 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
         settings,
         notes,
         org: None,
+        matches: Vec::new(),
     })))
 }
 

@@ -1,9 +1,9 @@
 //! The native app manifest (`*.yaml` with a top-level `app:`), SPEC section 2.
 
 use crate::model::{
-    App, AppIdentity, AppOwner, AppSettings, CallbackUrl, CertificateInfo, Credential, Date, Delegation, Flow,
-    IdentityKind, InputKind, Integration, IpRelaxation, Named, Platform, Pos, RefreshTokenPolicy, RequestedScope,
-    Requirement, Setting, Source, Tool, ToolAccess,
+    App, AppIdentity, AppMatch, AppOwner, AppSettings, CallbackUrl, CertificateInfo, Credential, Date, Delegation,
+    Flow, IdentityKind, InputKind, Integration, IpRelaxation, MatchKey, Named, Platform, Pos, RefreshTokenPolicy,
+    RequestedScope, Requirement, Setting, Source, Tool, ToolAccess,
 };
 use crate::source_file::FileError;
 use crate::yaml::{self, Located, Value};
@@ -19,6 +19,7 @@ const MANIFEST_FIELDS: &[&str] = &[
     "scopes",
     "tools",
     "settings",
+    "match",
 ];
 const INTEGRATION_FIELDS: &[&str] = &[
     "delegation",
@@ -679,6 +680,10 @@ fn read(problems: &mut Problems, root: &Located<Value>) -> Option<App> {
     settings.vendor_holds = ownership.vendor_holds;
     settings.at.extend(ownership.at);
 
+    let matches = f
+        .value("match")
+        .map(|node| app_matches(problems, node, platform))
+        .unwrap_or_default();
     let name = name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty())?;
     let platform = platform?;
     if scopes.is_empty() {
@@ -700,7 +705,71 @@ fn read(problems: &mut Problems, root: &Located<Value>) -> Option<App> {
         settings,
         notes: Vec::new(),
         org: None,
+        matches,
     })
+}
+
+/// The `match:` block of an approved manifest: how it names the live app it approves. Every
+/// key is checked against the manifest's platform, each named once.
+fn app_matches(problems: &mut Problems, node: &Located<Value>, platform: Option<Platform>) -> Vec<AppMatch> {
+    let within = "match";
+    let keys: Vec<&str> = <MatchKey as strum::VariantArray>::VARIANTS
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    let Some(m) = fields(
+        problems,
+        node,
+        within,
+        "a map naming the approved app: `connected_app`, `consumer_key`, `external_client_app`, `hubspot_app_id`, `hubspot_uid` or `label`",
+        &keys,
+        &[],
+    ) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (key_node, value) in &m.entries {
+        let Some(key) = MatchKey::parse(&key_node.value) else {
+            continue;
+        };
+        let line = u32::try_from(key_node.line).ok();
+        if let (Some(wanted), Some(platform)) = (key.platform(), platform) {
+            if wanted != platform {
+                problems.line(
+                    line,
+                    format!(
+                        "match.{}: names a {} app, but this manifest is for {}",
+                        key.as_str(),
+                        wanted.display_name(),
+                        platform.display_name()
+                    ),
+                );
+                continue;
+            }
+        }
+        let Some(text) = text(problems, value, &format!("{within}.{}", key.as_str())) else {
+            continue;
+        };
+        if text.trim().is_empty() {
+            problems.line(line, format!("match.{} is empty", key.as_str()));
+            continue;
+        }
+        out.push(AppMatch {
+            key,
+            value: text.trim().to_string(),
+            at: line.map(Pos::line),
+        });
+    }
+    if out.is_empty() && !m.entries.is_empty() {
+        return out;
+    }
+    if m.entries.is_empty() {
+        problems.line(
+            u32::try_from(node.line).ok(),
+            "`match` is empty: name the approved app by `connected_app`, `consumer_key`, `external_client_app`, `hubspot_app_id`, `hubspot_uid` or `label`".to_string(),
+        );
+    }
+    out
 }
 
 fn settings(problems: &mut Problems, lines: &BTreeMap<String, u32>, file: SettingsFile) -> AppSettings {

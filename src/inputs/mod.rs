@@ -563,6 +563,7 @@ pub fn scope_list(list: &str, platform: Platform) -> Result<App, FileError> {
         settings: Default::default(),
         notes: Vec::new(),
         org: None,
+        matches: Vec::new(),
     }))
 }
 

@@ -521,6 +521,7 @@ fn bare_app(label: &str, api_name: &str, source: &Source, at: Option<u32>) -> Ap
         settings: Default::default(),
         notes: Vec::new(),
         org: None,
+        matches: Vec::new(),
     }
 }
 

@@ -961,6 +961,66 @@ impl AppIdentity {
     }
 }
 
+/// How an approved manifest names the live app it approves (its `match:` block): the org's
+/// or platform's own identifiers first, the label only as a last resort.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum MatchKey {
+    /// A Connected App's API name (`fullName`, `ConnectedApplication` record's app).
+    ConnectedApp,
+    /// A Connected App's consumer key (OAuth client id).
+    ConsumerKey,
+    /// An External Client App's developer name.
+    ExternalClientApp,
+    /// A HubSpot app id.
+    HubspotAppId,
+    /// A HubSpot project app's uid.
+    HubspotUid,
+    /// The app's label: the last resort, and reported as one.
+    Label,
+}
+
+impl MatchKey {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn parse(key: &str) -> Option<MatchKey> {
+        key.parse().ok()
+    }
+
+    /// The platform whose apps carry this key; None for the label, which any app has.
+    pub fn platform(self) -> Option<Platform> {
+        match self {
+            MatchKey::ConnectedApp | MatchKey::ConsumerKey | MatchKey::ExternalClientApp => Some(Platform::Salesforce),
+            MatchKey::HubspotAppId | MatchKey::HubspotUid => Some(Platform::Hubspot),
+            MatchKey::Label => None,
+        }
+    }
+}
+
+/// One line of a manifest's `match:` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppMatch {
+    pub key: MatchKey,
+    pub value: String,
+    pub at: Option<Pos>,
+}
+
 /// A vendor app, normalized from any input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct App {
@@ -986,6 +1046,9 @@ pub struct App {
     /// For an app read from an org (live or a snapshot): its tokens, users and
     /// pre-authorization. None for a declared app.
     pub org: Option<Box<org::OrgUsage>>,
+    /// For an approved manifest: how it names the live app it approves (`match:`). Empty for
+    /// every other input.
+    pub matches: Vec<AppMatch>,
 }
 
 #[cfg(test)]
