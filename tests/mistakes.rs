@@ -407,3 +407,33 @@ fn diff_warns_when_the_two_sides_are_different_apps() {
     let mixed = run(scopeaudit().args(["diff", "examples/meeting-assistant-hubspot.yaml", &one, "--no-config"]));
     assert!(!mixed.stderr.contains("warning"), "{}", mixed.stderr);
 }
+
+#[test]
+fn a_match_block_is_checked_key_by_key_against_the_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "app: Acme Sync\nplatform: salesforce\nscopes:\n  - scope: api\n    justification: Reads accounts.\n";
+    let good = write(
+        dir.path(),
+        "good.yaml",
+        &format!("{base}match:\n  connected_app: Acme_Sync\n  consumer_key: 3MVG9FAKEKEY\n"),
+    );
+    let out = audit(&["--no-config", "--fail-on", "never", good.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    let bad = write(
+        dir.path(),
+        "bad.yaml",
+        &format!("{base}match:\n  consumr_key: x\n  hubspot_uid: acme\n  label: \"\"\n"),
+    );
+    let out = audit(&["--no-config", bad.to_str().unwrap()]);
+    assert_eq!(out.code, 2);
+    let path = bad.display().to_string();
+    assert_eq!(
+        out.stderr,
+        format!(
+            "error: {path}:7:3: match: unknown field `consumr_key`, expected one of `connected_app`, `consumer_key`, `external_client_app`, `hubspot_app_id`, `hubspot_uid`, `label`; did you mean `consumer_key`?\n\
+             error: {path}:8: match.hubspot_uid: names a HubSpot app, but this manifest is for Salesforce\n\
+             error: {path}:9: match.label is empty\n"
+        )
+    );
+}
