@@ -10,7 +10,7 @@
 use crate::app::Failure;
 use crate::inputs;
 use crate::model::org::{OrgAppKind, OrgSummary};
-use crate::model::{App, IdentityKind, InputKind, MatchKey, Platform};
+use crate::model::{App, IdentityKind, InputKind, MatchKey, Platform, Requirement};
 use crate::source_file::FileError;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -312,6 +312,15 @@ fn render(app: &App, source: &Source) -> String {
         }
         let _ = writeln!(out, "  - scope: {}", yaml_quoted(&id));
         let _ = writeln!(out, "    justification: \"\"   # TODO: why the app needs it");
+        match scope.requirement {
+            Requirement::Required => {}
+            Requirement::Optional => {
+                let _ = writeln!(out, "    required: false");
+            }
+            Requirement::Conditional => {
+                let _ = writeln!(out, "    required: conditional");
+            }
+        }
         seen.push(id);
     }
 

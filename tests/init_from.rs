@@ -268,3 +268,31 @@ fn a_bad_source_is_a_clear_error_naming_it() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("holds no app of that platform"), "{}", r.stderr);
 }
+
+#[test]
+fn a_hubspot_project_gives_its_uid_and_keeps_optional_and_conditional_scopes() {
+    let text = printed("examples/hubspot-project", None);
+    for line in [
+        "platform: hubspot",
+        "  hubspot_uid: \"acme_deal_sync\"",
+        "  - scope: \"crm.objects.line_items.read\"\n    justification: \"\"   # TODO: why the app needs it\n    required: false\n",
+        "  - scope: \"crm.schemas.deals.write\"\n    justification: \"\"   # TODO: why the app needs it\n    required: conditional\n",
+    ] {
+        assert!(text.contains(line), "no `{line}` in:\n{text}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let report = round_trip(dir.path(), "examples/hubspot-project", None);
+    let scopes = report["apps"][0]["scopes"].as_array().unwrap();
+    let optional = scopes
+        .iter()
+        .find(|s| s["scope"] == "crm.objects.line_items.read")
+        .unwrap_or_else(|| panic!("{scopes:?}"));
+    assert_eq!(optional["requirement"], "optional", "{optional}");
+}
+
+#[test]
+fn no_secret_or_certificate_of_the_source_is_written() {
+    let text = printed(EVERY_ELEMENT, None);
+    assert!(!text.contains("MIIC"), "{text}");
+    assert!(!text.to_lowercase().contains("secret:"), "{text}");
+}
