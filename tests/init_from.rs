@@ -4,8 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "fake_org/mod.rs"]
+mod fake_org;
 
 use common::{json, root, rules_in, run, scopeaudit, write, Run};
+use fake_org::{FakeOrg, OrgSpec};
 use std::path::Path;
 
 const SNAPSHOT: &str = "tests/fixtures/org/org.json";
@@ -295,4 +298,90 @@ fn no_secret_or_certificate_of_the_source_is_written() {
     let text = printed(EVERY_ELEMENT, None);
     assert!(!text.contains("MIIC"), "{text}");
     assert!(!text.to_lowercase().contains("secret:"), "{text}");
+}
+
+/// The whole bootstrap against the fake org: a live audit saves its snapshot, `init` starts a
+/// manifest from each kind of app in it, and each reads back with the live app's scopes.
+#[test]
+fn bootstraps_from_a_snapshot_of_the_fake_org() {
+    let org = FakeOrg::start(OrgSpec {
+        apps: 12,
+        users: 40,
+        tokens: 200,
+        ..OrgSpec::default()
+    })
+    .expect("the fake org listens on 127.0.0.1");
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = dir.path().join("org.json");
+    let mut cmd = scopeaudit();
+    for var in [
+        "SF_CLIENT_ID",
+        "SF_CLIENT_SECRET",
+        "SF_REFRESH_TOKEN",
+        "SF_USERNAME",
+        "SF_JWT_KEY_FILE",
+        "SF_PASSWORD",
+    ] {
+        cmd.env_remove(var);
+    }
+    let live = run(cmd
+        .args(["org", "salesforce", "--no-config", "-f", "json", "--save-snapshot"])
+        .arg(&snapshot)
+        .env("SF_ACCESS_TOKEN", org.access_token())
+        .env("SF_INSTANCE_URL", org.base_url())
+        .args(["--login-url", &org.login_url()]));
+    assert!(live.code <= 1, "{}", live.stderr);
+    drop(org);
+    let live = json(&live.stdout);
+    let snapshot = snapshot.to_str().unwrap();
+
+    let r = init(&["--from", snapshot, "-o", "-"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("pick one with --app NAME"), "{}", r.stderr);
+
+    let mut kinds = Vec::new();
+    for app in live["apps"].as_array().unwrap() {
+        let kind = app["org"]["kind"].as_str().unwrap();
+        let scopes: Vec<&str> = app["scopes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["canonical"].as_str().unwrap())
+            .collect();
+        if app["org"]["config"]["status"] != "read" || scopes.is_empty() || kinds.contains(&kind) {
+            continue;
+        }
+        kinds.push(kind);
+        let api_name = app["org"]["api_name"].as_str().unwrap();
+        let text = printed(snapshot, Some(api_name));
+        assert!(
+            text.contains("# Every value below is from the org snapshot taken "),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("  {kind}: ")),
+            "{kind} key for {api_name}:\n{text}"
+        );
+        assert!(!text.contains("SECRET") && !text.contains("PRIVATE KEY"), "{text}");
+        let out = dir.path().join(format!("{api_name}.yaml"));
+        let out = out.to_str().unwrap();
+        let r = init(&["--from", snapshot, "--app", api_name, "-o", out]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let back = run(scopeaudit().args(["audit", "--no-config", out, "-f", "json", "--fail-on", "never"]));
+        assert_eq!(back.code, 0, "{}", back.stderr);
+        let back = json(&back.stdout);
+        let mut read: Vec<&str> = back["apps"][0]["scopes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["canonical"].as_str().unwrap())
+            .collect();
+        let mut want = scopes.clone();
+        read.sort_unstable();
+        want.sort_unstable();
+        want.dedup();
+        assert_eq!(read, want, "{api_name}:\n{text}");
+        assert_eq!(back["apps"][0]["name"], app["name"]);
+    }
+    assert_eq!(kinds.len(), 2, "a Connected App and an External Client App: {kinds:?}");
 }
