@@ -311,7 +311,15 @@ fn render(app: &App, source: &Source) -> String {
             continue;
         }
         let _ = writeln!(out, "  - scope: {}", yaml_quoted(&id));
-        let _ = writeln!(out, "    justification: \"\"   # TODO: why the app needs it");
+        match &scope.justification {
+            // A source that states a reason (a manifest) keeps it; the org states none.
+            Some(reason) => {
+                let _ = writeln!(out, "    justification: {}", yaml_quoted(reason));
+            }
+            None => {
+                let _ = writeln!(out, "    justification: \"\"   # TODO: why the app needs it");
+            }
+        }
         match scope.requirement {
             Requirement::Required => {}
             Requirement::Optional => {

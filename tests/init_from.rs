@@ -385,3 +385,18 @@ fn bootstraps_from_a_snapshot_of_the_fake_org() {
     }
     assert_eq!(kinds.len(), 2, "a Connected App and an External Client App: {kinds:?}");
 }
+
+#[test]
+fn a_manifest_source_keeps_its_justifications() {
+    let text = printed("examples/meeting-assistant-salesforce.yaml", None);
+    assert!(
+        text.contains(
+            "  - scope: \"openid\"\n    justification: \"Signs the user in with their Salesforce identity.\"\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("  label: \"Notable Meetings for Salesforce\""), "{text}");
+    let dir = tempfile::tempdir().unwrap();
+    let report = round_trip(dir.path(), "examples/meeting-assistant-salesforce.yaml", None);
+    assert!(!rules_in(&report).contains(&"missing-justification".to_string()));
+}
