@@ -364,6 +364,14 @@ fn app_file(app: &App, given: &str) -> String {
 /// The strongest keys the source gives: the platform's identifiers first, the label only when
 /// there is nothing else.
 fn match_keys(app: &App, source: &Source) -> Vec<(MatchKey, String, &'static str)> {
+    // A manifest that already says how it matches keeps its keys.
+    if !app.matches.is_empty() {
+        return app
+            .matches
+            .iter()
+            .map(|m| (m.key, m.value.clone(), "as the source manifest gives it"))
+            .collect();
+    }
     let mut keys = Vec::new();
     let api_name = match &app.org {
         Some(org) => Some((org.kind, org.api_name.clone())),

@@ -400,3 +400,16 @@ fn a_manifest_source_keeps_its_justifications() {
     let report = round_trip(dir.path(), "examples/meeting-assistant-salesforce.yaml", None);
     assert!(!rules_in(&report).contains(&"missing-justification".to_string()));
 }
+
+#[test]
+fn a_manifest_source_keeps_its_match_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = write(
+        dir.path(),
+        "source.yaml",
+        "app: Keyed\nplatform: salesforce\nscopes:\n  - scope: api\nmatch:\n  connected_app: Keyed_App\n",
+    );
+    let text = printed(source.to_str().unwrap(), None);
+    assert!(text.contains("  connected_app: \"Keyed_App\""), "{text}");
+    assert!(!text.contains("  label:"), "{text}");
+}
