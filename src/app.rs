@@ -774,24 +774,55 @@ pub fn run_rules(
 }
 
 /// `scopeaudit init`: writes a commented starter manifest (or prints it, with `-`).
-pub fn run_init(platform: Platform, output: &Path, force: bool, streams: &mut Streams) -> Result<u8, Failure> {
-    let text = data::starter_manifest(platform);
-    if output == Path::new("-") {
-        streams.print(|out| out.write_all(text.as_bytes()))?;
-        return Ok(EXIT_PASSED);
-    }
-    if output.exists() && !force {
+/// What `init` starts from: a blank starter of a platform, or a live app (`--from`).
+#[derive(Debug, Default)]
+pub struct InitOptions {
+    pub platform: Option<Platform>,
+    pub from: Option<PathBuf>,
+    pub app: Option<String>,
+}
+
+pub fn run_init(options: &InitOptions, output: &Path, force: bool, streams: &mut Streams) -> Result<u8, Failure> {
+    let text: std::borrow::Cow<'static, str> = match &options.from {
+        None => data::starter_manifest(options.platform.unwrap_or(Platform::Salesforce)).into(),
+        Some(from) => crate::init::starter_from(from, options.app.as_deref(), options.platform)?.into(),
+    };
+    if output != Path::new("-") && output.exists() && !force {
         return Err(Failure::usage(format!(
             "{}: already exists (use --force to overwrite)",
             output.display()
         )));
     }
+    if output == Path::new("-") {
+        streams.print(|out| out.write_all(text.as_bytes()))?;
+        return Ok(EXIT_PASSED);
+    }
+    if let Some(from) = &options.from {
+        let same = std::fs::canonicalize(from)
+            .ok()
+            .zip(std::fs::canonicalize(output).ok())
+            .is_some_and(|(a, b)| a == b);
+        if same {
+            return Err(Failure::usage(format!(
+                "{}: is the --from input; write the manifest elsewhere",
+                output.display()
+            )));
+        }
+    }
     write_atomically(output, |out| out.write_all(text.as_bytes()))?;
     // Standard error is for people; if it is gone there is nobody to tell.
-    let _ = writeln!(
-        streams.stderr,
-        "wrote {0}: describe the app, its scopes and tools, then run `scopeaudit audit {0}`",
-        output.display()
-    );
+    let _ = if options.from.is_some() {
+        writeln!(
+            streams.stderr,
+            "wrote {0}: have the vendor justify each scope and describe its tools, then run `scopeaudit audit {0}`",
+            output.display()
+        )
+    } else {
+        writeln!(
+            streams.stderr,
+            "wrote {0}: describe the app, its scopes and tools, then run `scopeaudit audit {0}`",
+            output.display()
+        )
+    };
     Ok(EXIT_PASSED)
 }

@@ -59,10 +59,19 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         catalogs: Option<PathBuf>,
     },
-    /// Write a commented starter manifest.
+    /// Write a commented starter manifest, or (with --from) an approved manifest pre-filled
+    /// from a live app: its scopes, settings and match keys, justifications left to the vendor.
     Init {
-        #[arg(long, value_enum, ignore_case = true, default_value_t = PlatformArg::Salesforce)]
-        platform: PlatformArg,
+        /// The platform of a blank starter; with --from, only that platform's apps are picked.
+        #[arg(long, value_enum, ignore_case = true)]
+        platform: Option<PlatformArg>,
+        /// An org snapshot (`--save-snapshot`) or an app file the audit reads
+        /// (`*.connectedApp-meta.xml`, External Client App files, a HubSpot app config).
+        #[arg(long, value_name = "SNAPSHOT_OR_FILE")]
+        from: Option<PathBuf>,
+        /// The app to start from, by label or API name (needed when the source holds several).
+        #[arg(long, value_name = "NAME", requires = "from")]
+        app: Option<String>,
         /// Where to write it; `-` prints it.
         #[arg(short, long, value_name = "PATH", default_value = "scopeaudit-app.yaml")]
         output: PathBuf,
@@ -455,9 +464,20 @@ pub fn run(cli: Cli, streams: &mut Streams) -> Result<u8, Failure> {
         }
         Command::Init {
             platform,
+            from,
+            app,
             output,
             force,
-        } => app::run_init(platform.into(), &output, force, streams),
+        } => app::run_init(
+            &app::InitOptions {
+                platform: platform.map(Into::into),
+                from,
+                app,
+            },
+            &output,
+            force,
+            streams,
+        ),
         Command::Completions { shell } => {
             app::run_completions(shell.into(), &mut <Cli as clap::CommandFactory>::command(), streams)
         }

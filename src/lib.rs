@@ -31,6 +31,7 @@ pub mod data;
 pub mod diff;
 pub mod engine;
 pub mod finding;
+pub mod init;
 pub mod inputs;
 pub mod json_lines;
 pub mod labels;
