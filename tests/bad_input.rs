@@ -55,7 +55,7 @@ fn malformed_and_mistyped_manifests() {
         GOOD.replace("Required.", "Required.\n    required: maybe").as_bytes(),
         ":6:15: scopes[0].required: invalid value: string \"maybe\", expected true, false or conditional",
     );
-    check(d, "unknown.yaml", format!("{GOOD}permissions: []\n").as_bytes(), ":6:1: unknown field `permissions`, expected one of `app`, `vendor`, `platform`, `description`, `integration`, `scopes`, `tools`, `settings`");
+    check(d, "unknown.yaml", format!("{GOOD}permissions: []\n").as_bytes(), ":6:1: unknown field `permissions`, expected one of `app`, `vendor`, `platform`, `description`, `integration`, `scopes`, `tools`, `settings`, `match`");
     check(
         d,
         "nested-unknown.yaml",

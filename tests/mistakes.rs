@@ -62,7 +62,7 @@ fn every_problem_of_a_manifest_is_reported_in_one_run() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stdout.is_empty(), "no report: {}", out.stdout);
     let expected = [
-        format!("error: {p}:2:1: unknown field `vendr`, expected one of `app`, `vendor`, `platform`, `description`, `integration`, `scopes`, `tools`, `settings`; did you mean `vendor`?"),
+        format!("error: {p}:2:1: unknown field `vendr`, expected one of `app`, `vendor`, `platform`, `description`, `integration`, `scopes`, `tools`, `settings`, `match`; did you mean `vendor`?"),
         format!("error: {p}:5:15: integration.delegation: unknown variant `usr`, expected `user` or `service`; did you mean `user`?"),
         format!("error: {p}:8:5: scopes[0]: unknown field `justfication`, expected one of `scope`, `justification`, `required`; did you mean `justification`?"),
         format!("error: {p}:9: scopes[1].scope is empty"),
@@ -110,7 +110,7 @@ fn a_broken_manifest_met_in_a_directory_is_one_line_with_a_count() {
         banner,
         [
             "INCOMPLETE: 1 input could not be read; this report covers only the rest:",
-            &format!("  {root}/bliro.yaml:2:1: unknown field `vendr`, expected one of `app`, `vendor`, `platform`, `description`, `integration`, `scopes`, `tools`, `settings`; did you mean `vendor`? (and 8 more problems in this file: audit it alone to see them all)")[..],
+            &format!("  {root}/bliro.yaml:2:1: unknown field `vendr`, expected one of `app`, `vendor`, `platform`, `description`, `integration`, `scopes`, `tools`, `settings`, `match`; did you mean `vendor`? (and 8 more problems in this file: audit it alone to see them all)")[..],
         ]
     );
 }

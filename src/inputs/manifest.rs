@@ -929,7 +929,7 @@ settings:
             [
                 "m.yaml:1: `app` is empty: give the app's display name",
                 "m.yaml:1:1: missing field `platform`",
-                "m.yaml:2:1: unknown field `platfrom`, expected one of `app`, `vendor`, `platform`, `description`, `integration`, `scopes`, `tools`, `settings`; did you mean `platform`?",
+                "m.yaml:2:1: unknown field `platfrom`, expected one of `app`, `vendor`, `platform`, `description`, `integration`, `scopes`, `tools`, `settings`, `match`; did you mean `platform`?",
                 "m.yaml:5:15: scopes[0].required: invalid value: string \"maybe\", expected true, false or conditional",
             ]
         );
