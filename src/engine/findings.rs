@@ -53,6 +53,10 @@ impl Engine<'_> {
                         (Some(SeverityFrom::ScopeRisk), None, Target::Scope(_) | Target::Missing(_)) => {
                             scope_risk(&facts, &target).map_or(severity, Severity::from)
                         }
+                        (Some(SeverityFrom::TokenActivity), None, _) => match app.org.as_deref() {
+                            Some(o) if o.tokens == o.stale_tokens && o.preauthorized.is_empty() => Severity::Low,
+                            _ => severity,
+                        },
                         _ => severity,
                     };
                     out.push(self.finding(rule, severity, &facts, &target));
@@ -71,7 +75,7 @@ impl Engine<'_> {
                 Subject::CallbackUrl => app.settings.callback_urls.iter().for_each(|u| emit(Target::Url(u))),
                 Subject::Note => app.notes.iter().for_each(|n| emit(Target::Note(n))),
                 // Evaluated once per pull, not per app (`org_findings`).
-                Subject::Ignore | Subject::Org | Subject::UninstalledApp => {}
+                Subject::Ignore | Subject::Org | Subject::UninstalledApp | Subject::ApprovalUnmatched => {}
             }
         }
         self.drop_superseded(out)
