@@ -146,7 +146,13 @@ fn unrequested<'a>(facts: &Facts, approval: &'a Approval) -> Vec<&'a str> {
         .scopes
         .iter()
         .map(String::as_str)
-        .filter(|id| !facts.requested.contains(id) && !facts.app.scopes.iter().any(|s| s.name == *id))
+        // A scope the app still reaches through a broader one it requests is not gone (the
+        // broader one is `exceeds-approval`).
+        .filter(|id| {
+            !facts.requested.contains(id)
+                && !facts.granted.contains(*id)
+                && !facts.app.scopes.iter().any(|s| s.name == *id)
+        })
         .collect()
 }
 
