@@ -283,3 +283,25 @@ fn an_unreadable_approved_manifest_stops_the_audit_naming_it() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("no-such-dir"), "{}", out.stderr);
 }
+
+#[test]
+fn an_approved_scope_without_a_justification_is_missing_one_on_the_live_app() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "ledger.yaml",
+        "app: Ledger Sync\nplatform: salesforce\nmatch:\n  connected_app: Ledger_Sync\nscopes:\n- scope: api\n  justification: Syncs.\n- scope: refresh_token\n- scope: full\n  justification: Admin sync.\n",
+    );
+    let r = report(&[APPS, "--approved", dir.path().to_str().unwrap()]);
+    let missing: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "missing-justification")
+        .map(|f| f["scope"].as_str().unwrap())
+        .collect();
+    // Only Ledger Sync's approved, unjustified scope; not the unapproved Shadow Tool's.
+    assert_eq!(missing, vec!["refresh_token"]);
+    let without = report(&[APPS]);
+    assert!(!rules_in(&without).contains(&"missing-justification".to_string()));
+}
