@@ -723,10 +723,10 @@ pub fn run_rules(
                     "{:width$}  {:8}  {:20}  {}",
                     r.id,
                     // A rule whose findings take the scope's risk has no one severity.
-                    if r.severity_from.is_some() {
-                        "by risk"
-                    } else {
-                        r.severity.as_str()
+                    match r.severity_from {
+                        Some(crate::rule::SeverityFrom::ScopeRisk) => "by risk",
+                        // High, low when idle: the rule's own severity is the worst.
+                        Some(crate::rule::SeverityFrom::TokenActivity) | None => r.severity.as_str(),
                     },
                     platforms.join(", "),
                     r.title

@@ -329,3 +329,90 @@ pub fn apply(
             .map_or_else(|| name.to_string(), |e| e.id.clone())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AppMatch, RefreshTokenPolicy as R, TimeUnit as U};
+
+    fn app(name: &str, kind: InputKind, api_name: &str) -> App {
+        let mut app = crate::inputs::scope_list("api", Platform::Salesforce).unwrap();
+        app.name = name.to_string();
+        app.source = crate::model::Source::single(format!("{api_name}.connectedApp-meta.xml"), kind);
+        app.identity = crate::model::AppIdentity::new(IdentityKind::ApiName, api_name);
+        app
+    }
+
+    fn manifest(name: &str, key: Option<(MatchKey, &str)>) -> App {
+        let mut m = app(name, InputKind::Manifest, "unused");
+        m.source = crate::model::Source::single(format!("{name}.yaml"), InputKind::Manifest);
+        m.identity = crate::model::AppIdentity::new(IdentityKind::Label, name);
+        m.matches = key
+            .map(|(key, value)| AppMatch {
+                key,
+                value: value.to_string(),
+                at: None,
+            })
+            .into_iter()
+            .collect();
+        m
+    }
+
+    fn same(_: Platform, name: &str) -> String {
+        name.to_string()
+    }
+
+    #[test]
+    fn the_api_name_wins_and_the_label_is_the_last_resort() {
+        let live = vec![
+            app("Ledger", InputKind::ConnectedApp, "Ledger_Sync"),
+            app("Notes", InputKind::ConnectedApp, "Notes"),
+        ];
+        let approved = vec![
+            manifest("Anything", Some((MatchKey::ConnectedApp, "ledger_sync"))),
+            manifest("notes", None),
+            manifest("Gone", Some((MatchKey::ConnectedApp, "Gone"))),
+        ];
+        let out = approve(live, approved, &same).unwrap();
+        let by: Vec<Option<MatchKey>> = out
+            .apps
+            .iter()
+            .map(|a| match &a.approval {
+                ApprovalState::Approved(a) => Some(a.matched_by),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(by, vec![Some(MatchKey::ConnectedApp), Some(MatchKey::Label)]);
+        assert_eq!(out.unmatched.len(), 1);
+        assert_eq!(out.unmatched[0].name, "Gone");
+    }
+
+    #[test]
+    fn an_external_client_app_key_does_not_match_a_connected_app() {
+        let live = vec![app("Ledger", InputKind::ConnectedApp, "Ledger")];
+        let approved = vec![manifest("X", Some((MatchKey::ExternalClientApp, "Ledger")))];
+        let out = approve(live, approved, &same).unwrap();
+        assert_eq!(out.apps[0].approval, ApprovalState::Unapproved);
+    }
+
+    #[test]
+    fn declared_manifests_are_not_held_against_approvals() {
+        let live = vec![manifest("Ledger", None)];
+        let out = approve(live, vec![manifest("Ledger", None)], &same).unwrap();
+        assert_eq!(out.apps[0].approval, ApprovalState::NotChecked);
+    }
+
+    #[test]
+    fn refresh_token_policies_order_from_strict_to_loose() {
+        let order = [
+            R::Zero,
+            R::SpecificInactivity(1, U::Hours),
+            R::SpecificLifetime(30, U::Days),
+            R::SpecificInactivity(2, U::Months),
+            R::Infinite,
+        ];
+        for pair in order.windows(2) {
+            assert!(refresh_rank(pair[0]) < refresh_rank(pair[1]), "{:?}", pair);
+        }
+    }
+}
