@@ -8,7 +8,7 @@
 use crate::model::org::{OrgAppKind, PermittedUsers};
 use crate::model::{
     App, Approval, ApprovalState, IdentityKind, InputKind, IpRelaxation, MatchKey, Platform, Pos, RefreshTokenPolicy,
-    TimeUnit,
+    Setting, TimeUnit,
 };
 use crate::source_file::FileError;
 
@@ -256,16 +256,27 @@ fn refresh_rank(p: RefreshTokenPolicy) -> (u8, u64) {
 /// approved manifest states is compared, and only against what the live app states (a policy
 /// the org did not let the audit read is not guessed).
 pub fn weaker(app: &App, approval: &Approval) -> Vec<String> {
+    weakened(app, approval).into_iter().map(|(_, phrase)| phrase).collect()
+}
+
+/// [`weaker`], each phrase with the setting it is about (findings point at its line).
+pub fn weakened(app: &App, approval: &Approval) -> Vec<(Setting, String)> {
     let (live, approved) = (&app.settings, &approval.settings);
     let mut out = Vec::new();
     if let (Some(a), Some(l)) = (approved.ip_relaxation, live.ip_relaxation) {
         if ip_rank(l) > ip_rank(a) {
-            out.push(format!("IP relaxation is `{}`, approved `{}`", l.as_str(), a.as_str()));
+            out.push((
+                Setting::IpRelaxation,
+                format!("IP relaxation is `{}`, approved `{}`", l.as_str(), a.as_str()),
+            ));
         }
     }
     if let (Some(a), Some(l)) = (approved.refresh_token_policy, live.refresh_token_policy) {
         if refresh_rank(l) > refresh_rank(a) {
-            out.push(format!("refresh-token policy is `{l}`, approved `{a}`"));
+            out.push((
+                Setting::RefreshTokenPolicy,
+                format!("refresh-token policy is `{l}`, approved `{a}`"),
+            ));
         }
     }
     let live_admin = live.admin_approved.or_else(|| {
@@ -275,10 +286,16 @@ pub fn weaker(app: &App, approval: &Approval) -> Vec<String> {
             .map(|p| p == PermittedUsers::AdminApproved)
     });
     if approved.admin_approved == Some(true) && live_admin == Some(false) {
-        out.push("any user may authorize it, approved for admin-approved users only".to_string());
+        out.push((
+            Setting::AdminApproved,
+            "any user may authorize it, approved for admin-approved users only".to_string(),
+        ));
     }
     if live.client_credentials_enabled == Some(true) && approved.client_credentials_enabled != Some(true) {
-        out.push("the client credentials flow is enabled, which the approval does not allow".to_string());
+        out.push((
+            Setting::ClientCredentialsEnabled,
+            "the client credentials flow is enabled, which the approval does not allow".to_string(),
+        ));
     }
     out
 }

@@ -343,6 +343,11 @@ impl Condition {
         self.asks(|p| matches!(p, Predicate::Delegation(_)))
     }
 
+    /// Whether the condition asks whether a policy is weaker than approved.
+    pub fn tests_approval_policy(&self) -> bool {
+        self.asks(|p| matches!(p, Predicate::WeakerThanApproved(_)))
+    }
+
     /// Whether the condition asks about the declared tools.
     pub fn tests_tools(&self) -> bool {
         self.asks(|p| matches!(p, Predicate::HasTools(_) | Predicate::ToolAccess(_)))

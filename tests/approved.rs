@@ -201,6 +201,16 @@ fn connected_app_files_are_held_against_the_approved_folder() {
         .find(|f| f["rule"] == "exceeds-approval")
         .unwrap();
     assert_eq!(exceeds["location"]["line"], 11, "points at <scopes>Full</scopes>");
+    let weaker = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "policy-weaker-than-approved")
+        .unwrap();
+    assert_eq!(
+        weaker["location"]["line"], 14,
+        "points at the first weakened policy, <ipRelaxation>"
+    );
 }
 
 #[test]

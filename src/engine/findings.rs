@@ -116,10 +116,18 @@ impl Engine<'_> {
                         None
                     }
                 };
+                // A policy weaker than approved: the first weakened setting's line.
+                let weakened = || match (&app.approval, when.tests_approval_policy()) {
+                    (crate::model::ApprovalState::Approved(a), true) => crate::approval::weakened(app, a)
+                        .iter()
+                        .find_map(|(s, _)| app.settings.position(*s)),
+                    _ => None,
+                };
                 let at = when
                     .settings()
                     .iter()
                     .find_map(|s| app.settings.position(*s))
+                    .or_else(weakened)
                     .or_else(integration)
                     .or_else(|| when.tests_tools().then_some(app.tools_at).flatten())
                     .or(app.at);
