@@ -111,6 +111,8 @@ pub struct AuditOptions {
     pub color: bool,
     /// Days without use after which an org token is stale (org snapshots).
     pub stale_days: u32,
+    /// The directory of approved manifests to hold the audited apps against (`--approved`).
+    pub approved: Option<PathBuf>,
 }
 
 /// The apps of an audit, and the inputs it could not read.
@@ -200,6 +202,12 @@ pub fn audit_report(options: &AuditOptions) -> Result<(Report, Vec<PathBuf>), Fa
     }
     if !named.is_empty() {
         return Err(Failure::files(named));
+    }
+    if let Some(dir) = &options.approved {
+        let approved =
+            crate::approval::apply(dir, std::mem::take(&mut inputs.apps), &session.catalogs).map_err(Failure::files)?;
+        inputs.apps = approved.apps;
+        session.approvals_unmatched = approved.unmatched;
     }
     let mut files = inputs.files;
     if let Some((_, path)) = &session.policy_file {
@@ -715,10 +723,10 @@ pub fn run_rules(
                     "{:width$}  {:8}  {:20}  {}",
                     r.id,
                     // A rule whose findings take the scope's risk has no one severity.
-                    if r.severity_from.is_some() {
-                        "by risk"
-                    } else {
-                        r.severity.as_str()
+                    match r.severity_from {
+                        Some(crate::rule::SeverityFrom::ScopeRisk) => "by risk",
+                        // High, low when idle: the rule's own severity is the worst.
+                        Some(crate::rule::SeverityFrom::TokenActivity) | None => r.severity.as_str(),
                     },
                     platforms.join(", "),
                     r.title
@@ -743,6 +751,10 @@ pub fn run_rules(
                         rule.severity
                     )
                 }
+                Some(crate::rule::SeverityFrom::TokenActivity) => format!(
+                    "{}; low for an org app none of whose tokens was used within --stale-days and that nobody is pre-authorized for",
+                    rule.severity
+                ),
                 None => rule.severity.to_string(),
             };
             let mut related = String::new();

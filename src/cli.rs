@@ -223,6 +223,10 @@ pub struct AuditArgs {
     /// stale.
     #[arg(long, value_name = "N", default_value_t = crate::inputs::org::DEFAULT_STALE_DAYS, value_parser = clap::value_parser!(u32).range(1..=36500))]
     pub stale_days: u32,
+    /// A directory of approved manifests: each audited Connected App, External Client App,
+    /// HubSpot app or org app is held against the one whose `match:` names it.
+    #[arg(long, value_name = "DIR")]
+    pub approved: Option<PathBuf>,
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -384,6 +388,7 @@ impl AuditArgs {
             templates: self.report.templates,
             color: use_color(),
             stale_days: self.stale_days,
+            approved: self.approved,
         }
     }
 }

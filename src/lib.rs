@@ -25,6 +25,7 @@
 
 pub mod analysis;
 pub mod app;
+pub mod approval;
 pub mod catalog;
 pub mod cli;
 pub mod data;

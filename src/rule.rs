@@ -33,7 +33,30 @@ pub enum Subject {
     Org,
     /// Once per app of an org pull that is no longer installed but still has tokens.
     UninstalledApp,
+    /// Once per approved manifest (`--approved DIR`) that matches no audited app.
+    ApprovalUnmatched,
 }
+
+/// Where an app stands against the approved manifests (`approval:` in a rule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::VariantArray, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum ApprovalStatus {
+    /// Matched by an approved manifest's own identifiers.
+    Approved,
+    /// Matched by an approved manifest, by label only (the last resort).
+    ByLabel,
+    /// Checked (`--approved` given), and no approved manifest matches it.
+    Unapproved,
+}
+
+impl ApprovalStatus {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// What an approval placeholder (`{approval:NAME}`) may name.
+pub const APPROVAL_PLACEHOLDERS: [&str; 4] = ["manifest", "matched_by", "weaker", "unrequested"];
 
 /// A count of an org app's usage (or of an uninstalled app's tokens) a rule may test and a
 /// message may quote (`{org:stale_tokens}`). Spellings are the JSON `org` fields.
@@ -279,6 +302,15 @@ pub enum Predicate {
     PermittedUsers(Vec<crate::model::org::PermittedUsers>),
     /// The credential the org audit ran with can do more than the audit needs.
     CredentialTooBroad(bool),
+    /// Where the app stands against the approved manifests.
+    Approval(Vec<ApprovalStatus>),
+    /// Whether the scope is among those the matched approval grants (false only for an
+    /// approved app).
+    ApprovedScope(bool),
+    /// Whether a policy of the app is weaker than its approval states.
+    WeakerThanApproved(bool),
+    /// Whether the approval grants scopes the app no longer requests.
+    ApprovedUnrequested(bool),
 }
 
 #[derive(Debug, Clone)]
@@ -309,6 +341,11 @@ impl Condition {
     /// Whether the condition asks how the app connects (delegation, sign-in needs).
     pub fn tests_integration(&self) -> bool {
         self.asks(|p| matches!(p, Predicate::Delegation(_)))
+    }
+
+    /// Whether the condition asks whether a policy is weaker than approved.
+    pub fn tests_approval_policy(&self) -> bool {
+        self.asks(|p| matches!(p, Predicate::WeakerThanApproved(_)))
     }
 
     /// Whether the condition asks about the declared tools.
@@ -352,7 +389,7 @@ impl Condition {
 }
 
 /// Predicates about the requested (or missing) scope a rule is evaluated on.
-const SCOPE_PREDICATES: [&str; 16] = [
+const SCOPE_PREDICATES: [&str; 17] = [
     "scope",
     "scope_matches",
     "known",
@@ -369,9 +406,10 @@ const SCOPE_PREDICATES: [&str; 16] = [
     "serves_a_need",
     "forbidden_by_policy",
     "not_allowed_by_policy",
+    "approved_scope",
 ];
 /// Predicates about the app as a whole: any subject that belongs to an app may use them.
-const APP_PREDICATES: [&str; 12] = [
+const APP_PREDICATES: [&str; 15] = [
     "app_requests",
     "app_grants",
     "has_tools",
@@ -384,6 +422,9 @@ const APP_PREDICATES: [&str; 12] = [
     "org_config_read",
     "org_count",
     "permitted_users",
+    "approval",
+    "weaker_than_approved",
+    "approved_unrequested",
 ];
 /// Org-wide placeholders (`{org:NAME}`) beside the counts.
 const ORG_PLACEHOLDERS: [&str; 5] = ["stale_days", "last_used", "preauthorized", "config", "instance"];
@@ -416,6 +457,8 @@ impl Subject {
             Subject::Ignore => vec!["ignore_state"],
             Subject::Org => vec!["credential_too_broad"],
             Subject::UninstalledApp => vec!["org_count"],
+            // Nothing to test: the manifest matched nothing.
+            Subject::ApprovalUnmatched => vec![],
         }
     }
 
@@ -433,18 +476,23 @@ impl Subject {
             Subject::Org => vec!["platform", "credential", "flow"],
             // `{app}` of an uninstalled app is the label its tokens carry.
             Subject::UninstalledApp => vec!["app", "platform"],
+            // `{app}` is the approved manifest's label, `{approval:manifest}` its file.
+            Subject::ApprovalUnmatched => vec!["app", "platform"],
         }
     }
 
     fn has_app(self) -> bool {
-        !matches!(self, Subject::Ignore | Subject::Org | Subject::UninstalledApp)
+        !matches!(
+            self,
+            Subject::Ignore | Subject::Org | Subject::UninstalledApp | Subject::ApprovalUnmatched
+        )
     }
 
     /// Whether `{org:NAME}` may appear in its messages.
     fn org_placeholder_ok(self, name: &str) -> bool {
         let count = OrgCount::VARIANTS.iter().find(|c| c.as_str() == name);
         match self {
-            Subject::Ignore => false,
+            Subject::Ignore | Subject::ApprovalUnmatched => false,
             Subject::Org => matches!(name, "stale_days" | "instance"),
             Subject::UninstalledApp => {
                 count.is_some_and(|c| c.of_uninstalled_app()) || matches!(name, "stale_days" | "last_used" | "instance")
@@ -462,6 +510,9 @@ pub enum SeverityFrom {
     /// The catalog's risk tier of the scope the finding is about: an unneeded `openid` is low,
     /// an unneeded `full` critical. The rule's `severity` applies to scopes the catalog lacks.
     ScopeRisk,
+    /// Low for an org app none of whose tokens was used within `--stale-days` (and that
+    /// nobody is pre-authorized for); the rule's own severity otherwise.
+    TokenActivity,
 }
 
 #[derive(Debug, Deserialize)]
@@ -595,7 +646,11 @@ fn check_template(template: &str, subject: Subject, field: &str, problems: &mut 
             Ok(name) => {
                 let setting_ok = subject.has_app() && name.strip_prefix("setting:").and_then(Setting::parse).is_some();
                 let org_ok = name.strip_prefix("org:").is_some_and(|n| subject.org_placeholder_ok(n));
-                if !allowed.contains(&name) && !setting_ok && !org_ok {
+                let approval_ok = name.strip_prefix("approval:").is_some_and(|n| {
+                    APPROVAL_PLACEHOLDERS.contains(&n)
+                        && (subject.has_app() || (subject == Subject::ApprovalUnmatched && n == "manifest"))
+                });
+                if !allowed.contains(&name) && !setting_ok && !org_ok && !approval_ok {
                     problems.push(format!(
                         "{field}: unknown placeholder `{{{name}}}` for subject {}; known: {}{}",
                         subject.as_str(),
@@ -801,6 +856,10 @@ impl ConditionParser<'_> {
                 )?)
             }
             "credential_too_broad" => Predicate::CredentialTooBroad(boolean(arg, here)?),
+            "approval" => Predicate::Approval(words(arg, here, ApprovalStatus::VARIANTS, ApprovalStatus::as_str)?),
+            "approved_scope" => Predicate::ApprovedScope(boolean(arg, here)?),
+            "weaker_than_approved" => Predicate::WeakerThanApproved(boolean(arg, here)?),
+            "approved_unrequested" => Predicate::ApprovedUnrequested(boolean(arg, here)?),
             _ => return Err(format!("{here}: unknown predicate `{name}`")),
         };
         Ok(p)

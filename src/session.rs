@@ -46,6 +46,9 @@ pub struct Session {
     pub policy_file: Option<(String, PathBuf)>,
     /// "Today" for this session: expiry of waivers and certificates, token ages.
     pub today: Date,
+    /// The approved manifests (`--approved DIR`) that matched no audited app: each is an
+    /// `approval-unmatched` finding.
+    pub approvals_unmatched: Vec<App>,
 }
 
 impl Session {
@@ -64,6 +67,7 @@ impl Session {
             policy,
             policy_file,
             today,
+            approvals_unmatched: Vec::new(),
         })
     }
 
@@ -129,6 +133,7 @@ impl Session {
             policy: &self.policy,
             today: self.today,
             org,
+            approvals_unmatched: &self.approvals_unmatched,
         }
         .evaluate(apps)
     }

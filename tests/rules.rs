@@ -43,6 +43,14 @@ fn run_fixture(rule: &str, case: &str) -> serde_json::Value {
         Some(p) => args.extend(["--config", p.as_str()]),
         None => args.push("--no-config"),
     }
+    // Rules about approvals run with `--approved`: the case's own folder of approved
+    // manifests (`approved.fires/`), else the rule's (`approved/`).
+    let approved = [format!("{dir}/approved.{case}"), format!("{dir}/approved")]
+        .into_iter()
+        .find(|p| root().join(p).is_dir());
+    if let Some(dir) = &approved {
+        args.extend(["--approved", dir.as_str()]);
+    }
     let out = audit(&args);
     assert_eq!(out.code, 0, "{rule}/{case}: {}", out.stderr);
     json(&out.stdout)

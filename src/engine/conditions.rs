@@ -5,9 +5,12 @@
 use crate::analysis::{AppResult, MissingScope, ScopeAnalysis};
 use crate::catalog::{Catalog, Catalogs, ScopeEntry};
 use crate::model::org::{ConfigRead, OrgSummary, OrgUsage};
-use crate::model::{App, CallbackUrl, Date, Note, PlatformDefault, Requirement, Setting, SettingValue};
+use crate::model::{
+    App, Approval, ApprovalState, CallbackUrl, Date, MatchKey, Note, PlatformDefault, Requirement, Setting,
+    SettingValue,
+};
 use crate::policy::Ignore;
-use crate::rule::{Condition, IgnoreState, OrgCount, Predicate, SettingTest};
+use crate::rule::{ApprovalStatus, Condition, IgnoreState, OrgCount, Predicate, SettingTest};
 use std::collections::BTreeSet;
 use strum::VariantArray as _;
 
@@ -111,6 +114,63 @@ pub(super) fn predicate(p: &Predicate, facts: &Facts, target: &Target) -> bool {
             .is_some_and(|p| list.contains(&p)),
         // Only a rule about the org asks this (checked at load).
         Predicate::CredentialTooBroad(_) => false,
+        Predicate::Approval(list) => approval_status(app).is_some_and(|s| list.contains(&s)),
+        Predicate::ApprovedScope(want) => match (&app.approval, &view) {
+            (ApprovalState::Approved(a), Some(v)) => a.scopes.contains(&v.key) == *want,
+            _ => false,
+        },
+        Predicate::WeakerThanApproved(want) => match &app.approval {
+            ApprovalState::Approved(a) => crate::approval::weaker(app, a).is_empty() != *want,
+            _ => false,
+        },
+        Predicate::ApprovedUnrequested(want) => match &app.approval {
+            ApprovalState::Approved(a) => unrequested(facts, a).is_empty() != *want,
+            _ => false,
+        },
+    }
+}
+
+/// Where the app stands against the approved manifests; None when they were not consulted.
+fn approval_status(app: &App) -> Option<ApprovalStatus> {
+    match &app.approval {
+        ApprovalState::NotChecked => None,
+        ApprovalState::Unapproved => Some(ApprovalStatus::Unapproved),
+        ApprovalState::Approved(a) if a.matched_by == MatchKey::Label => Some(ApprovalStatus::ByLabel),
+        ApprovalState::Approved(_) => Some(ApprovalStatus::Approved),
+    }
+}
+
+/// The approved scopes the app no longer requests, in the approval's order.
+fn unrequested<'a>(facts: &Facts, approval: &'a Approval) -> Vec<&'a str> {
+    approval
+        .scopes
+        .iter()
+        .map(String::as_str)
+        // A scope the app still reaches through a broader one it requests is not gone (the
+        // broader one is `exceeds-approval`).
+        .filter(|id| {
+            !facts.requested.contains(id)
+                && !facts.granted.contains(*id)
+                && !facts.app.scopes.iter().any(|s| s.name == *id)
+        })
+        .collect()
+}
+
+/// An `{approval:NAME}` placeholder.
+fn approval_placeholder(name: &str, facts: &Facts) -> String {
+    let ApprovalState::Approved(approval) = &facts.app.approval else {
+        return String::new();
+    };
+    match name {
+        "manifest" => approval.manifest.clone(),
+        "matched_by" => approval.matched_by.as_str().to_string(),
+        "weaker" => crate::approval::weaker(facts.app, approval).join("; "),
+        "unrequested" => unrequested(facts, approval)
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => String::new(),
     }
 }
 
@@ -293,6 +353,9 @@ pub(super) fn placeholder(name: &str, facts: &Facts, target: &Target) -> String 
     }
     if let Some(name) = name.strip_prefix("org:") {
         return org_placeholder(name, app, facts.org);
+    }
+    if let Some(name) = name.strip_prefix("approval:") {
+        return approval_placeholder(name, facts);
     }
     let view = scope_view(facts, target);
     let entry = view.as_ref().and_then(|v| v.entry);

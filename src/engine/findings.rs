@@ -53,6 +53,10 @@ impl Engine<'_> {
                         (Some(SeverityFrom::ScopeRisk), None, Target::Scope(_) | Target::Missing(_)) => {
                             scope_risk(&facts, &target).map_or(severity, Severity::from)
                         }
+                        (Some(SeverityFrom::TokenActivity), None, _) => match app.org.as_deref() {
+                            Some(o) if o.tokens == o.stale_tokens && o.preauthorized.is_empty() => Severity::Low,
+                            _ => severity,
+                        },
                         _ => severity,
                     };
                     out.push(self.finding(rule, severity, &facts, &target));
@@ -71,7 +75,7 @@ impl Engine<'_> {
                 Subject::CallbackUrl => app.settings.callback_urls.iter().for_each(|u| emit(Target::Url(u))),
                 Subject::Note => app.notes.iter().for_each(|n| emit(Target::Note(n))),
                 // Evaluated once per pull, not per app (`org_findings`).
-                Subject::Ignore | Subject::Org | Subject::UninstalledApp => {}
+                Subject::Ignore | Subject::Org | Subject::UninstalledApp | Subject::ApprovalUnmatched => {}
             }
         }
         self.drop_superseded(out)
@@ -112,10 +116,18 @@ impl Engine<'_> {
                         None
                     }
                 };
+                // A policy weaker than approved: the first weakened setting's line.
+                let weakened = || match (&app.approval, when.tests_approval_policy()) {
+                    (crate::model::ApprovalState::Approved(a), true) => crate::approval::weakened(app, a)
+                        .iter()
+                        .find_map(|(s, _)| app.settings.position(*s)),
+                    _ => None,
+                };
                 let at = when
                     .settings()
                     .iter()
                     .find_map(|s| app.settings.position(*s))
+                    .or_else(weakened)
                     .or_else(integration)
                     .or_else(|| when.tests_tools().then_some(app.tools_at).flatten())
                     .or(app.at);

@@ -6,6 +6,7 @@
 //! - `suppression`: waivers, and findings about expired and unused ones;
 //! - [`scoring`]: penalties and grades.
 
+mod approval;
 mod conditions;
 mod findings;
 pub mod org;
@@ -43,6 +44,8 @@ pub struct Engine<'a> {
     pub today: Date,
     /// The org pull the apps came from (live or a snapshot); None for declared apps.
     pub org: Option<&'a crate::model::org::OrgSummary>,
+    /// Approved manifests that matched no audited app (`--approved DIR`).
+    pub approvals_unmatched: &'a [App],
 }
 
 /// `items` in report order: by app position, then severity (worst first), rule, line and
@@ -96,6 +99,7 @@ impl Engine<'_> {
             findings.extend(self.app_findings(result));
         }
         findings.extend(self.org_findings());
+        findings.extend(self.unmatched_approval_findings());
         let (mut findings, suppressed, states) = self.suppress(findings, &results);
         findings.extend(self.ignore_findings(&states));
         // One pass over the findings: (penalty, has critical) per app id.

@@ -706,6 +706,7 @@ fn read(problems: &mut Problems, root: &Located<Value>) -> Option<App> {
         notes: Vec::new(),
         org: None,
         matches,
+        approval: Default::default(),
     })
 }
 

@@ -1049,6 +1049,34 @@ pub struct App {
     /// For an approved manifest: how it names the live app it approves (`match:`). Empty for
     /// every other input.
     pub matches: Vec<AppMatch>,
+    /// Whether an approved manifest (`--approved DIR`) matched the app, and what it approved.
+    pub approval: ApprovalState,
+}
+
+/// An app held against the approved manifests: not checked (no `--approved`), unapproved, or
+/// approved by one manifest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ApprovalState {
+    #[default]
+    NotChecked,
+    Unapproved,
+    Approved(Box<Approval>),
+}
+
+/// What an approved manifest approved, carried on the live app it matched, so rules compare
+/// the two without knowing about files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approval {
+    /// The manifest's path, as shown.
+    pub manifest: String,
+    /// The line of the manifest's `app:` key, where findings about the approval point.
+    pub manifest_line: Option<u32>,
+    /// The key it matched by (`label` is the last resort).
+    pub matched_by: MatchKey,
+    /// The approved scopes: (canonical id, or the name as written when no catalog knows it).
+    pub scopes: Vec<String>,
+    /// The approved settings (only what the manifest states is compared).
+    pub settings: AppSettings,
 }
 
 #[cfg(test)]

@@ -1,0 +1,435 @@
+//! Holding live apps against the manifests a security team approved (`--approved DIR`).
+//!
+//! Pure: the live apps and the approved manifests go in, the live apps come out with their
+//! [`ApprovalState`] set and the approved justifications, tools and integration carried in, so
+//! the rules (which know only apps, never files) can compare what is connected with what was
+//! approved. Ambiguity is an error, never a guess.
+
+use crate::model::org::{OrgAppKind, PermittedUsers};
+use crate::model::{
+    App, Approval, ApprovalState, IdentityKind, InputKind, IpRelaxation, MatchKey, Platform, Pos, RefreshTokenPolicy,
+    Setting, TimeUnit,
+};
+use crate::source_file::FileError;
+
+/// The live apps, each with its approval state, and the approved manifests that matched
+/// nothing (the approval may be stale).
+#[derive(Debug)]
+pub struct Approved {
+    pub apps: Vec<App>,
+    pub unmatched: Vec<App>,
+}
+
+/// Whether an app is one an approval speaks about: an app read from an org, or a Connected
+/// App / External Client App / HubSpot app configuration. Declared manifests, scope lists and
+/// authorize URLs are left as they are.
+pub fn is_live(app: &App) -> bool {
+    app.org.is_some()
+        || matches!(
+            app.source.kind,
+            InputKind::ConnectedApp
+                | InputKind::ExternalClientApp
+                | InputKind::HubspotPublicApp
+                | InputKind::HubspotPrivateApp
+                | InputKind::HubspotProjectApp
+                | InputKind::SalesforceOrg
+                | InputKind::OrgSnapshot
+        )
+}
+
+/// The keys a live app can be matched by, most stable first; the label always last.
+pub fn keys_of(app: &App) -> Vec<(MatchKey, String)> {
+    let mut keys = Vec::new();
+    if let Some(org) = app.org.as_deref() {
+        let key = match org.kind {
+            OrgAppKind::ConnectedApp => MatchKey::ConnectedApp,
+            OrgAppKind::ExternalClientApp => MatchKey::ExternalClientApp,
+        };
+        keys.push((key, org.api_name.clone()));
+    } else if app.identity.kind == IdentityKind::ApiName {
+        match app.source.kind {
+            InputKind::ConnectedApp => keys.push((MatchKey::ConnectedApp, app.identity.value.clone())),
+            InputKind::ExternalClientApp => keys.push((MatchKey::ExternalClientApp, app.identity.value.clone())),
+            _ => {}
+        }
+    }
+    if app.identity.kind == IdentityKind::HubspotUid {
+        keys.push((MatchKey::HubspotUid, app.identity.value.clone()));
+    }
+    keys.push((MatchKey::Label, app.name.clone()));
+    keys
+}
+
+/// How a manifest names the app it approves: its `match:` block, or its label when it has none.
+fn wanted(manifest: &App) -> Vec<(MatchKey, String)> {
+    if manifest.matches.is_empty() {
+        vec![(MatchKey::Label, manifest.name.clone())]
+    } else {
+        manifest.matches.iter().map(|m| (m.key, m.value.clone())).collect()
+    }
+}
+
+/// The key `manifest` matches `app` by, if it does.
+fn match_key(manifest: &App, app: &App) -> Option<MatchKey> {
+    if manifest.platform != app.platform {
+        return None;
+    }
+    let have = keys_of(app);
+    wanted(manifest).into_iter().find_map(|(key, value)| {
+        have.iter()
+            .any(|(k, v)| *k == key && v.trim().eq_ignore_ascii_case(value.trim()))
+            .then_some(key)
+    })
+}
+
+fn manifest_error(manifest: &App, message: String) -> FileError {
+    match manifest.at {
+        Some(at) => FileError::at(manifest.source.path.clone(), at.line as usize, None, message),
+        None => FileError::new(manifest.source.path.clone(), message),
+    }
+}
+
+fn describe(app: &App) -> String {
+    format!("`{}` ({})", app.name, app.source.path)
+}
+
+/// Matches every live app against the approved manifests. `canonical` gives a scope's
+/// catalog id on a platform (or the name itself when no catalog knows it), so scopes compare
+/// by what they grant, not by spelling.
+pub fn approve(
+    apps: Vec<App>,
+    approved: Vec<App>,
+    canonical: &dyn Fn(Platform, &str) -> String,
+) -> Result<Approved, Vec<FileError>> {
+    let mut errors = Vec::new();
+    // For each live app, the manifests that match it (index, key).
+    let mut by_app: Vec<Vec<(usize, MatchKey)>> = vec![Vec::new(); apps.len()];
+    let mut matched = vec![false; approved.len()];
+    for (m, manifest) in approved.iter().enumerate() {
+        let hits: Vec<(usize, MatchKey)> = apps
+            .iter()
+            .enumerate()
+            .filter(|(_, app)| is_live(app))
+            .filter_map(|(i, app)| match_key(manifest, app).map(|k| (i, k)))
+            .collect();
+        if hits.len() > 1 {
+            let names: Vec<String> = hits.iter().map(|(i, _)| describe(&apps[*i])).collect();
+            errors.push(manifest_error(
+                manifest,
+                format!(
+                    "approved manifest `{}` matches more than one app: {}; name one app in its `match:` block",
+                    manifest.name,
+                    names.join(" and ")
+                ),
+            ));
+        }
+        matched[m] = !hits.is_empty();
+        for (i, key) in hits {
+            by_app[i].push((m, key));
+        }
+    }
+    for (i, hits) in by_app.iter().enumerate() {
+        if hits.len() > 1 {
+            let names: Vec<String> = hits.iter().map(|(m, _)| approved[*m].source.path.clone()).collect();
+            errors.push(manifest_error(
+                &approved[hits[0].0],
+                format!(
+                    "app {} is matched by more than one approved manifest: {}; keep one",
+                    describe(&apps[i]),
+                    names.join(" and ")
+                ),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut out = Vec::with_capacity(apps.len());
+    for (mut app, hits) in apps.into_iter().zip(by_app) {
+        if let Some((m, key)) = hits.first() {
+            carry_in(&mut app, &approved[*m], *key, canonical);
+        } else if is_live(&app) {
+            app.approval = ApprovalState::Unapproved;
+        }
+        out.push(app);
+    }
+    let unmatched = approved
+        .into_iter()
+        .zip(matched)
+        .filter_map(|(a, hit)| (!hit).then_some(a))
+        .collect();
+    Ok(Approved { apps: out, unmatched })
+}
+
+/// Sets the approval on `app` and carries the manifest's justifications, tools and integration
+/// into it, where the live app says nothing of its own. What is carried in points at the
+/// manifest (added to the app's source files).
+fn carry_in(app: &mut App, manifest: &App, key: MatchKey, canonical: &dyn Fn(Platform, &str) -> String) {
+    let platform = app.platform;
+    let file = u16::try_from(app.source.files.len()).unwrap_or(u16::MAX);
+    app.source.files.push(manifest.source.path.clone());
+    let remap = |at: Option<Pos>| at.map(|p| Pos { file, line: p.line });
+    let approved: Vec<(String, Option<String>)> = manifest
+        .scopes
+        .iter()
+        .map(|s| (canonical(platform, &s.name), s.justification.clone()))
+        .collect();
+    for scope in &mut app.scopes {
+        if scope.justification.is_some() {
+            continue;
+        }
+        let id = canonical(platform, &scope.name);
+        scope.justification = approved
+            .iter()
+            .find(|(a, j)| *a == id && j.is_some())
+            .and_then(|(_, j)| j.clone());
+    }
+    if app.tools.is_empty() && !manifest.tools.is_empty() {
+        app.tools = manifest
+            .tools
+            .iter()
+            .cloned()
+            .map(|mut t| {
+                t.at = remap(t.at);
+                t
+            })
+            .collect();
+        app.tools_at = remap(manifest.tools_at);
+    }
+    let live = &mut app.integration;
+    let declared = &manifest.integration;
+    let mut carried = false;
+    if live.delegation.is_none() && declared.delegation.is_some() {
+        live.delegation = declared.delegation;
+        carried = true;
+    }
+    if live.flows.is_empty() && !declared.flows.is_empty() {
+        live.flows = declared.flows.clone();
+        live.flows_at = remap(declared.flows_at);
+        carried = true;
+    }
+    if live.token_storage.is_none() {
+        live.token_storage = declared.token_storage.clone();
+    }
+    live.sign_in |= declared.sign_in;
+    live.identifies_users |= declared.identifies_users;
+    if carried && app.integration_at.is_none() {
+        app.integration_at = remap(manifest.integration_at);
+    }
+    app.approval = ApprovalState::Approved(Box::new(Approval {
+        manifest: manifest.source.path.clone(),
+        manifest_line: manifest.at.map(|p| p.line),
+        matched_by: key,
+        scopes: approved.into_iter().map(|(id, _)| id).collect(),
+        settings: manifest.settings.clone(),
+    }));
+}
+
+fn ip_rank(v: IpRelaxation) -> u8 {
+    match v {
+        IpRelaxation::Enforce => 0,
+        IpRelaxation::EnforceRelaxRefresh => 1,
+        IpRelaxation::Bypass2Factor => 2,
+        IpRelaxation::Bypass => 3,
+    }
+}
+
+/// A refresh-token policy as (rank, hours): never kept < expires < infinite; among policies
+/// that expire, a longer period is weaker.
+fn refresh_rank(p: RefreshTokenPolicy) -> (u8, u64) {
+    let hours = |n: u32, unit: TimeUnit| {
+        u64::from(n)
+            * match unit {
+                TimeUnit::Hours => 1,
+                TimeUnit::Days => 24,
+                TimeUnit::Months => 730,
+            }
+    };
+    match p {
+        RefreshTokenPolicy::Zero => (0, 0),
+        RefreshTokenPolicy::SpecificLifetime(n, u) | RefreshTokenPolicy::SpecificInactivity(n, u) => (1, hours(n, u)),
+        RefreshTokenPolicy::Infinite => (2, 0),
+    }
+}
+
+/// The app's policies that are weaker than its approval states, one phrase each. Only what the
+/// approved manifest states is compared, and only against what the live app states (a policy
+/// the org did not let the audit read is not guessed).
+pub fn weaker(app: &App, approval: &Approval) -> Vec<String> {
+    weakened(app, approval).into_iter().map(|(_, phrase)| phrase).collect()
+}
+
+/// [`weaker`], each phrase with the setting it is about (findings point at its line).
+pub fn weakened(app: &App, approval: &Approval) -> Vec<(Setting, String)> {
+    let (live, approved) = (&app.settings, &approval.settings);
+    let mut out = Vec::new();
+    if let (Some(a), Some(l)) = (approved.ip_relaxation, live.ip_relaxation) {
+        if ip_rank(l) > ip_rank(a) {
+            out.push((
+                Setting::IpRelaxation,
+                format!("IP relaxation is `{}`, approved `{}`", l.as_str(), a.as_str()),
+            ));
+        }
+    }
+    if let (Some(a), Some(l)) = (approved.refresh_token_policy, live.refresh_token_policy) {
+        if refresh_rank(l) > refresh_rank(a) {
+            out.push((
+                Setting::RefreshTokenPolicy,
+                format!("refresh-token policy is `{l}`, approved `{a}`"),
+            ));
+        }
+    }
+    let live_admin = live.admin_approved.or_else(|| {
+        app.org
+            .as_deref()
+            .and_then(|o| o.permitted_users)
+            .map(|p| p == PermittedUsers::AdminApproved)
+    });
+    if approved.admin_approved == Some(true) && live_admin == Some(false) {
+        out.push((
+            Setting::AdminApproved,
+            "any user may authorize it, approved for admin-approved users only".to_string(),
+        ));
+    }
+    if live.client_credentials_enabled == Some(true) && approved.client_credentials_enabled != Some(true) {
+        out.push((
+            Setting::ClientCredentialsEnabled,
+            "the client credentials flow is enabled, which the approval does not allow".to_string(),
+        ));
+    }
+    out
+}
+
+/// Reads every approved manifest in `dir`. Anything that cannot be read, or that is not a
+/// native manifest, is an error naming the file: an approval is never silently skipped.
+pub fn load_approved(dir: &std::path::Path) -> Result<Vec<App>, Vec<FileError>> {
+    let shown = dir.display().to_string();
+    if !dir.is_dir() {
+        return Err(vec![FileError::new(
+            shown,
+            "--approved needs a directory of approved manifests",
+        )]);
+    }
+    let inputs = crate::inputs::load_paths(std::slice::from_ref(&shown));
+    let mut errors = inputs.named_errors;
+    errors.extend(inputs.walk_errors);
+    for app in &inputs.apps {
+        if app.source.kind != InputKind::Manifest {
+            errors.push(FileError::new(
+                app.source.path.clone(),
+                format!(
+                    "not an approved manifest (read as {}): the --approved directory holds native manifests only",
+                    app.source.kind.as_str()
+                ),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(inputs.apps)
+    } else {
+        Err(errors)
+    }
+}
+
+/// `--approved DIR` for any command: reads the approved manifests and matches `apps` against
+/// them, scopes compared by their ids in `catalogs`.
+pub fn apply(
+    dir: &std::path::Path,
+    apps: Vec<App>,
+    catalogs: &crate::catalog::Catalogs,
+) -> Result<Approved, Vec<FileError>> {
+    let approved = load_approved(dir)?;
+    approve(apps, approved, &|platform, name| {
+        catalogs
+            .get(platform)
+            .resolve(name)
+            .map_or_else(|| name.to_string(), |e| e.id.clone())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AppMatch, RefreshTokenPolicy as R, TimeUnit as U};
+
+    fn app(name: &str, kind: InputKind, api_name: &str) -> App {
+        let mut app = crate::inputs::scope_list("api", Platform::Salesforce).unwrap();
+        app.name = name.to_string();
+        app.source = crate::model::Source::single(format!("{api_name}.connectedApp-meta.xml"), kind);
+        app.identity = crate::model::AppIdentity::new(IdentityKind::ApiName, api_name);
+        app
+    }
+
+    fn manifest(name: &str, key: Option<(MatchKey, &str)>) -> App {
+        let mut m = app(name, InputKind::Manifest, "unused");
+        m.source = crate::model::Source::single(format!("{name}.yaml"), InputKind::Manifest);
+        m.identity = crate::model::AppIdentity::new(IdentityKind::Label, name);
+        m.matches = key
+            .map(|(key, value)| AppMatch {
+                key,
+                value: value.to_string(),
+                at: None,
+            })
+            .into_iter()
+            .collect();
+        m
+    }
+
+    fn same(_: Platform, name: &str) -> String {
+        name.to_string()
+    }
+
+    #[test]
+    fn the_api_name_wins_and_the_label_is_the_last_resort() {
+        let live = vec![
+            app("Ledger", InputKind::ConnectedApp, "Ledger_Sync"),
+            app("Notes", InputKind::ConnectedApp, "Notes"),
+        ];
+        let approved = vec![
+            manifest("Anything", Some((MatchKey::ConnectedApp, "ledger_sync"))),
+            manifest("notes", None),
+            manifest("Gone", Some((MatchKey::ConnectedApp, "Gone"))),
+        ];
+        let out = approve(live, approved, &same).unwrap();
+        let by: Vec<Option<MatchKey>> = out
+            .apps
+            .iter()
+            .map(|a| match &a.approval {
+                ApprovalState::Approved(a) => Some(a.matched_by),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(by, vec![Some(MatchKey::ConnectedApp), Some(MatchKey::Label)]);
+        assert_eq!(out.unmatched.len(), 1);
+        assert_eq!(out.unmatched[0].name, "Gone");
+    }
+
+    #[test]
+    fn an_external_client_app_key_does_not_match_a_connected_app() {
+        let live = vec![app("Ledger", InputKind::ConnectedApp, "Ledger")];
+        let approved = vec![manifest("X", Some((MatchKey::ExternalClientApp, "Ledger")))];
+        let out = approve(live, approved, &same).unwrap();
+        assert_eq!(out.apps[0].approval, ApprovalState::Unapproved);
+    }
+
+    #[test]
+    fn declared_manifests_are_not_held_against_approvals() {
+        let live = vec![manifest("Ledger", None)];
+        let out = approve(live, vec![manifest("Ledger", None)], &same).unwrap();
+        assert_eq!(out.apps[0].approval, ApprovalState::NotChecked);
+    }
+
+    #[test]
+    fn refresh_token_policies_order_from_strict_to_loose() {
+        let order = [
+            R::Zero,
+            R::SpecificInactivity(1, U::Hours),
+            R::SpecificLifetime(30, U::Days),
+            R::SpecificInactivity(2, U::Months),
+            R::Infinite,
+        ];
+        for pair in order.windows(2) {
+            assert!(refresh_rank(pair[0]) < refresh_rank(pair[1]), "{:?}", pair);
+        }
+    }
+}
