@@ -286,6 +286,9 @@ pub struct OrgSalesforceArgs {
     /// Also write what was read (no token values or secrets) to FILE, for `scopeaudit audit FILE` later.
     #[arg(long, value_name = "FILE")]
     pub save_snapshot: Option<PathBuf>,
+    /// Hold every app against the approved manifests in DIR (each names its app in `match:`).
+    #[arg(long, value_name = "DIR")]
+    pub approved: Option<PathBuf>,
     /// Independent API reads at once.
     #[arg(long, value_name = "N", default_value_t = crate::org_audit::DEFAULT_CONCURRENCY, value_parser = concurrency)]
     pub concurrency: usize,
@@ -424,6 +427,7 @@ impl OrgSalesforceArgs {
             api_version: self.api_version,
             stale_days: self.stale_days,
             save_snapshot: self.save_snapshot,
+            approved: self.approved,
             concurrency: self.concurrency,
             quiet: self.quiet,
             verbose: self.verbose,

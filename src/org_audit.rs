@@ -26,6 +26,8 @@ pub struct OrgOptions {
     pub api_version: Option<String>,
     pub stale_days: u32,
     pub save_snapshot: Option<PathBuf>,
+    /// Approved manifests to hold the org's apps against (`--approved`).
+    pub approved: Option<PathBuf>,
     pub concurrency: usize,
     /// No progress bar.
     pub quiet: bool,
@@ -79,7 +81,11 @@ pub fn run_org_salesforce(
         Some(dir) => Templates::with_overrides(dir).map_err(Failure::files)?,
         None => Templates::default(),
     };
-    let session = Session::load(&options.data, Date::today()).map_err(Failure::files)?;
+    let mut session = Session::load(&options.data, Date::today()).map_err(Failure::files)?;
+    // The approved folder is read before any API call, so an unreadable approval costs none.
+    if let Some(dir) = &options.approved {
+        crate::approval::load_approved(dir).map_err(Failure::files)?;
+    }
     let endpoints = Endpoints::parse(options.login_url.as_deref(), options.instance_url.as_deref())
         .map_err(|e| Failure::usage(e.to_string()))?;
     let resolved = credentials::resolve(env, options.target_org.as_deref()).map_err(|e| Failure {
@@ -124,7 +130,12 @@ pub fn run_org_salesforce(
             out.write_all(b"\n")
         })?;
     }
-    let (apps, summary) = inputs::org::normalize(&snapshot, inputs::org::Origin::Live, options.stale_days);
+    let (mut apps, summary) = inputs::org::normalize(&snapshot, inputs::org::Origin::Live, options.stale_days);
+    if let Some(dir) = &options.approved {
+        let approved = crate::approval::apply(dir, apps, &session.catalogs).map_err(Failure::files)?;
+        apps = approved.apps;
+        session.approvals_unmatched = approved.unmatched;
+    }
     let errors = snapshot
         .errors
         .iter()

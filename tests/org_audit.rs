@@ -563,3 +563,69 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
         out.stderr
     );
 }
+
+#[test]
+fn approved_manifests_hold_the_live_org_to_what_was_approved() {
+    let org = start(OrgSpec::default());
+    let full = org.planted().full_app.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let approved = dir.path().join("approved");
+    std::fs::create_dir(&approved).unwrap();
+    std::fs::write(
+        approved.join("helix.yaml"),
+        format!(
+            "app: {label}\nplatform: salesforce\nmatch:\n  connected_app: {api}\nscopes:\n  - scope: api\n    justification: Syncs chat transcripts to cases.\n  - scope: refresh_token\n    justification: Syncs while the agent is away.\nsettings:\n  ip_relaxation: ENFORCE\n  refresh_token_policy: specific_inactivity:30:DAYS\n",
+            label = full.label,
+            api = full.api_name
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        approved.join("gone.yaml"),
+        "app: Retired Tool\nplatform: salesforce\nmatch:\n  connected_app: Retired_Tool\nscopes:\n  - scope: api\n    justification: Reads accounts.\n",
+    )
+    .unwrap();
+    let out = audit_with_token(&org, &["-f", "json", "--approved", approved.to_str().unwrap()]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let report = json(&out.stdout);
+    let app = app_by_api_name(&report, &full.api_name);
+    let findings: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["app"] == app["id"])
+        .collect();
+    let exceeding: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["rule"] == "exceeds-approval")
+        .map(|f| f["scope"].as_str().unwrap())
+        .collect();
+    assert_eq!(exceeding, ["full", "web"], "one finding per scope beyond the approval");
+    assert!(findings.iter().any(|f| f["rule"] == "policy-weaker-than-approved"));
+    assert!(!findings.iter().any(|f| f["rule"] == "unapproved-app"));
+    // The approval's justifications flow into the live app.
+    let api = app["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["canonical"] == "api")
+        .unwrap();
+    assert_eq!(api["justification"], "Syncs chat transcripts to cases.");
+    let rules: Vec<String> = common::rules_in(&report);
+    assert!(
+        rules.iter().any(|r| r == "unapproved-app"),
+        "other apps holding tokens are unapproved"
+    );
+    assert!(
+        rules.iter().any(|r| r == "approval-unmatched"),
+        "Retired Tool matches nothing"
+    );
+
+    // An unreadable approval stops the command before any API call.
+    std::fs::write(approved.join("broken.yaml"), "app: [\n").unwrap();
+    org.clear_requests();
+    let out = audit_with_token(&org, &["--approved", approved.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("broken.yaml"), "{}", out.stderr);
+    assert!(org.requests().is_empty(), "no API call before the approvals are read");
+}
