@@ -390,11 +390,11 @@ fn match_keys(app: &App, source: &Source) -> Vec<(MatchKey, String, &'static str
             if let Some((_, key)) = source.consumer_keys.iter().find(|(n, _)| *n == name) {
                 keys.push((MatchKey::ConsumerKey, key.clone(), "the consumer key (OAuth client id)"));
             }
-            keys.push((MatchKey::ConnectedApp, name, "the Connected App's API name"));
+            keys.push((MatchKey::SalesforceApiName, name, "the Connected App's API name"));
         }
         Some((OrgAppKind::ExternalClientApp, name)) if !name.trim().is_empty() => {
             keys.push((
-                MatchKey::ExternalClientApp,
+                MatchKey::SalesforceApiName,
                 name,
                 "the External Client App's developer name",
             ));
@@ -403,7 +403,7 @@ fn match_keys(app: &App, source: &Source) -> Vec<(MatchKey, String, &'static str
     }
     if app.identity.kind == IdentityKind::HubspotUid && app.platform == Platform::Hubspot {
         keys.push((
-            MatchKey::HubspotUid,
+            MatchKey::HubspotAppId,
             app.identity.value.clone(),
             "the HubSpot project app's uid",
         ));

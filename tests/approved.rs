@@ -230,7 +230,12 @@ fn manifest(label: &str, key: Option<&str>) -> String {
 fn two_manifests_matching_one_app_is_an_error_naming_both() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.yaml", &manifest("Ledger Sync", Some("Ledger_Sync")));
-    write(dir.path(), "b.yaml", &manifest("Ledger Sync copy", Some("ledger_sync")));
+    // SPEC's own key, `salesforce_api_name`, names the same Connected App.
+    write(
+        dir.path(),
+        "b.yaml",
+        "app: Ledger Sync copy\nplatform: salesforce\nmatch:\n  salesforce_api_name: Ledger_Sync\nscopes:\n- scope: api\n  justification: Syncs.\n",
+    );
     let out = audit(&[APPS, "--approved", dir.path().to_str().unwrap(), "--no-config"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(

@@ -59,7 +59,7 @@ fn picks_an_app_of_a_snapshot_by_label_or_api_name() {
         "# Every value below is from the org snapshot taken 2026-11-23T10:00:00Z",
         "app: \"Meeting Notes\"",
         "platform: salesforce",
-        "  connected_app: \"Meeting_Notes\"",
+        "  salesforce_api_name: \"Meeting_Notes\"",
         "  - scope: \"api\"",
         "  - scope: \"refresh_token\"",
         "    justification: \"\"   # TODO",
@@ -107,7 +107,7 @@ fn pre_authorization_and_the_external_client_app_key_come_from_the_org() {
         "{text}"
     );
     let eca = printed(SNAPSHOT, Some("Ledger_ECA"));
-    assert!(eca.contains("  external_client_app: \"Ledger_ECA\""), "{eca}");
+    assert!(eca.contains("  salesforce_api_name: \"Ledger_ECA\""), "{eca}");
     assert!(eca.contains("  ip_relaxation: BYPASS"), "{eca}");
     assert!(!eca.contains("connected_app:"), "{eca}");
     let dir = tempfile::tempdir().unwrap();
@@ -164,7 +164,7 @@ fn two_apps_of_one_label_are_ambiguous_and_their_api_names_tell_them_apart() {
     assert!(r.stderr.contains("Every Element (Ledger_One)"), "{}", r.stderr);
     assert!(r.stderr.contains("Every Element (Ledger_Two)"), "{}", r.stderr);
     let two = printed(from, Some("Ledger_Two"));
-    assert!(two.contains("  connected_app: \"Ledger_Two\""), "{two}");
+    assert!(two.contains("  salesforce_api_name: \"Ledger_Two\""), "{two}");
 }
 
 #[test]
@@ -173,7 +173,7 @@ fn a_connected_app_file_gives_its_consumer_key_api_name_and_policy() {
     for line in [
         "# Every value below is from the file tests/fixtures/metadata/connected-app/Every_Element.connectedApp-meta.xml.",
         "  consumer_key: \"3MVG9FAKEKEYforTESTSonlyxxabcdefghijklmnopqrstuvwxyz0123456789\"",
-        "  connected_app: \"Every_Element\"",
+        "  salesforce_api_name: \"Every_Element\"",
         "  - scope: \"api\"",
         "  - scope: \"openid\"",
         "  pkce_required: true",
@@ -231,7 +231,7 @@ fn an_existing_file_is_kept_without_force_and_the_input_never_overwritten() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(std::fs::read_to_string(&out)
         .unwrap()
-        .contains("connected_app: \"Open_Door\""));
+        .contains("salesforce_api_name: \"Open_Door\""));
 
     let copy = dir.path().join("snapshot.json");
     std::fs::copy(root().join(SNAPSHOT), &copy).unwrap();
@@ -277,7 +277,7 @@ fn a_hubspot_project_gives_its_uid_and_keeps_optional_and_conditional_scopes() {
     let text = printed("examples/hubspot-project", None);
     for line in [
         "platform: hubspot",
-        "  hubspot_uid: \"acme_deal_sync\"",
+        "  hubspot_app_id: \"acme_deal_sync\"",
         "  - scope: \"crm.objects.line_items.read\"\n    justification: \"\"   # TODO: why the app needs it\n    required: false\n",
         "  - scope: \"crm.schemas.deals.write\"\n    justification: \"\"   # TODO: why the app needs it\n    required: conditional\n",
     ] {
@@ -358,9 +358,10 @@ fn bootstraps_from_a_snapshot_of_the_fake_org() {
             text.contains("# Every value below is from the org snapshot taken "),
             "{text}"
         );
+        // SPEC section 2's key for either kind of Salesforce app.
         assert!(
-            text.contains(&format!("  {kind}: ")),
-            "{kind} key for {api_name}:\n{text}"
+            text.contains(&format!("  salesforce_api_name: \"{api_name}\"")),
+            "{kind}: the API name key for {api_name}:\n{text}"
         );
         assert!(!text.contains("SECRET") && !text.contains("PRIVATE KEY"), "{text}");
         let out = dir.path().join(format!("{api_name}.yaml"));

@@ -722,7 +722,7 @@ fn app_matches(problems: &mut Problems, node: &Located<Value>, platform: Option<
         problems,
         node,
         within,
-        "a map naming the approved app: `connected_app`, `consumer_key`, `external_client_app`, `hubspot_app_id`, `hubspot_uid` or `label`",
+        "a map naming the approved app: `salesforce_api_name`, `consumer_key`, `hubspot_app_id` (or `connected_app`, `external_client_app`, `hubspot_uid`, `label`)",
         &keys,
         &[],
     ) else {
@@ -767,7 +767,7 @@ fn app_matches(problems: &mut Problems, node: &Located<Value>, platform: Option<
     if m.entries.is_empty() {
         problems.line(
             u32::try_from(node.line).ok(),
-            "`match` is empty: name the approved app by `connected_app`, `consumer_key`, `external_client_app`, `hubspot_app_id`, `hubspot_uid` or `label`".to_string(),
+            "`match` is empty: name the approved app by `salesforce_api_name`, `consumer_key` or `hubspot_app_id` (or `label`)".to_string(),
         );
     }
     out

@@ -980,13 +980,16 @@ impl AppIdentity {
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum MatchKey {
+    /// SPEC section 2's key: a Connected App's API name (`fullName`) or an External Client
+    /// App's developer name.
+    SalesforceApiName,
     /// A Connected App's API name (`fullName`, `ConnectedApplication` record's app).
     ConnectedApp,
     /// A Connected App's consumer key (OAuth client id).
     ConsumerKey,
     /// An External Client App's developer name.
     ExternalClientApp,
-    /// A HubSpot app id.
+    /// SPEC section 2's key: a HubSpot app id, or a project app's uid.
     HubspotAppId,
     /// A HubSpot project app's uid.
     HubspotUid,
@@ -1003,10 +1006,27 @@ impl MatchKey {
         key.parse().ok()
     }
 
+    /// Whether a manifest's key `self` names an app by the app's key `have`: SPEC's broad keys
+    /// cover the narrower ones (`salesforce_api_name` is a Connected App's or External Client
+    /// App's name, `hubspot_app_id` an app id or a project's uid).
+    pub fn covers(self, have: MatchKey) -> bool {
+        self == have
+            || matches!(
+                (self, have),
+                (
+                    MatchKey::SalesforceApiName,
+                    MatchKey::ConnectedApp | MatchKey::ExternalClientApp
+                ) | (MatchKey::HubspotAppId, MatchKey::HubspotUid)
+            )
+    }
+
     /// The platform whose apps carry this key; None for the label, which any app has.
     pub fn platform(self) -> Option<Platform> {
         match self {
-            MatchKey::ConnectedApp | MatchKey::ConsumerKey | MatchKey::ExternalClientApp => Some(Platform::Salesforce),
+            MatchKey::SalesforceApiName
+            | MatchKey::ConnectedApp
+            | MatchKey::ConsumerKey
+            | MatchKey::ExternalClientApp => Some(Platform::Salesforce),
             MatchKey::HubspotAppId | MatchKey::HubspotUid => Some(Platform::Hubspot),
             MatchKey::Label => None,
         }
