@@ -394,7 +394,7 @@ mod tests {
             app("Notes", InputKind::ConnectedApp, "Notes"),
         ];
         let approved = vec![
-            manifest("Anything", Some((MatchKey::ConnectedApp, "ledger_sync"))),
+            manifest("Anything", Some((MatchKey::ConnectedApp, "Ledger_Sync"))),
             manifest("notes", None),
             manifest("Gone", Some((MatchKey::ConnectedApp, "Gone"))),
         ];

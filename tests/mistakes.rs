@@ -431,7 +431,7 @@ fn a_match_block_is_checked_key_by_key_against_the_platform() {
     assert_eq!(
         out.stderr,
         format!(
-            "error: {path}:7:3: match: unknown field `consumr_key`, expected one of `connected_app`, `consumer_key`, `external_client_app`, `hubspot_app_id`, `hubspot_uid`, `label`; did you mean `consumer_key`?\n\
+            "error: {path}:7:3: match: unknown field `consumr_key`, expected one of `salesforce_api_name`, `connected_app`, `consumer_key`, `external_client_app`, `hubspot_app_id`, `hubspot_uid`, `label`; did you mean `consumer_key`?\n\
              error: {path}:8: match.hubspot_uid: names a HubSpot app, but this manifest is for Salesforce\n\
              error: {path}:9: match.label is empty\n"
         )
