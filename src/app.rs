@@ -308,27 +308,46 @@ pub fn write_atomically(
 
 pub fn run_audit(options: &AuditOptions, streams: &mut Streams) -> Result<u8, Failure> {
     // Check output paths before doing the work, so a typo costs nothing.
-    let outputs = output_paths(
-        &options.outputs,
-        Format::from_extension,
-        ".json, .sarif, .md, .html or .txt",
-    )?;
-    let templates = match &options.templates {
-        Some(dir) => Templates::with_overrides(dir).map_err(Failure::files)?,
-        None => Templates::default(),
-    };
+    let outputs = report_output_paths(&options.outputs)?;
+    let templates = load_templates(options.templates.as_deref())?;
     let (report, inputs) = audit_report(options)?;
     refuse_overwriting_inputs(&outputs, &inputs)?;
-    for (path, format) in &outputs {
-        write_atomically(path, |out| render(&report, *format, false, &templates, out))?;
-    }
-    streams.print(|out| render(&report, options.format, options.color, &templates, out))?;
+    deliver(&report, &outputs, options.format, options.color, &templates, streams)?;
     Ok(finish(&report, options.format, streams))
+}
+
+/// The `-o` paths of a report command, each with the format its extension names.
+pub(crate) fn report_output_paths(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Format)>, Failure> {
+    output_paths(paths, Format::from_extension, ".json, .sarif, .md, .html or .txt")
+}
+
+/// The embedded report templates, or those of `--templates DIR`.
+pub(crate) fn load_templates(dir: Option<&Path>) -> Result<Templates, Failure> {
+    match dir {
+        Some(dir) => Templates::with_overrides(dir).map_err(Failure::files),
+        None => Ok(Templates::default()),
+    }
+}
+
+/// Writes the report to each `-o` file (without colour, whole or not at all), then to stdout.
+pub(crate) fn deliver(
+    report: &Report,
+    outputs: &[(PathBuf, Format)],
+    format: Format,
+    color: bool,
+    templates: &Templates,
+    streams: &mut Streams,
+) -> Result<(), Failure> {
+    for (path, file_format) in outputs {
+        write_atomically(path, |out| render(report, *file_format, false, templates, out))?;
+    }
+    streams.print(|out| render(report, format, color, templates, out))
 }
 
 /// Says on stderr what an incomplete report left out, and returns the exit code the report
 /// ends with: 3 for an org pull cut short, 2 for unreadable files, else the gate's.
 pub(crate) fn finish(report: &Report, stdout_format: Format, streams: &mut Streams) -> u8 {
+    let org_cut_short = report.org.as_ref().is_some_and(|o| !o.complete);
     if !report.complete {
         // The text report opens with these; a machine format on stdout does not show them to
         // the person running the command, so they go to stderr as well.
@@ -337,7 +356,6 @@ pub(crate) fn finish(report: &Report, stdout_format: Format, streams: &mut Strea
                 let _ = writeln!(streams.stderr, "error: {e}");
             }
         }
-        let org_cut_short = report.org.as_ref().is_some_and(|o| !o.complete);
         let _ = if org_cut_short {
             writeln!(
                 streams.stderr,
@@ -351,7 +369,7 @@ pub(crate) fn finish(report: &Report, stdout_format: Format, streams: &mut Strea
             )
         };
     }
-    if report.org.as_ref().is_some_and(|o| !o.complete) {
+    if org_cut_short {
         EXIT_ORG
     } else if !report.complete {
         EXIT_BAD_INPUT

@@ -346,7 +346,16 @@ pub fn apply(
     apps: Vec<App>,
     catalogs: &crate::catalog::Catalogs,
 ) -> Result<Approved, Vec<FileError>> {
-    let approved = load_approved(dir)?;
+    approve_in(apps, load_approved(dir)?, catalogs)
+}
+
+/// [`approve`] with scopes compared by their ids in `catalogs`, for manifests already read
+/// with [`load_approved`].
+pub fn approve_in(
+    apps: Vec<App>,
+    approved: Vec<App>,
+    catalogs: &crate::catalog::Catalogs,
+) -> Result<Approved, Vec<FileError>> {
     approve(apps, approved, &|platform, name| {
         catalogs
             .get(platform)

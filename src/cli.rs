@@ -290,7 +290,7 @@ pub struct OrgSalesforceArgs {
     #[arg(long, value_name = "DIR")]
     pub approved: Option<PathBuf>,
     /// Independent API reads at once.
-    #[arg(long, value_name = "N", default_value_t = crate::org_audit::DEFAULT_CONCURRENCY, value_parser = concurrency)]
+    #[arg(long, value_name = "N", default_value_t = crate::org::pull::DEFAULT_CONCURRENCY, value_parser = concurrency)]
     pub concurrency: usize,
     /// No progress bar and no API call summary on stderr.
     #[arg(long, short)]

@@ -10,13 +10,9 @@ use crate::model::Date;
 use crate::org::credentials;
 use crate::org::pull::{self, PullOptions};
 use crate::org::token::Endpoints;
-use crate::report::templates::Templates;
 use crate::session::{DataOptions, GateOptions, Session};
 use crate::source_file::FileError;
 use std::path::PathBuf;
-
-/// Independent reads at once, unless `--concurrency` says otherwise.
-pub const DEFAULT_CONCURRENCY: usize = 4;
 
 #[derive(Debug, Clone)]
 pub struct OrgOptions {
@@ -61,11 +57,7 @@ pub fn run_org_salesforce(
 ) -> Result<u8, Failure> {
     // Everything that can be checked without the network is checked first, so a typo costs
     // no API call.
-    let outputs = app::output_paths(
-        &options.outputs,
-        Format::from_extension,
-        ".json, .sarif, .md, .html or .txt",
-    )?;
+    let outputs = app::report_output_paths(&options.outputs)?;
     if let Some(path) = &options.save_snapshot {
         if path.is_dir() {
             return Err(Failure::usage(format!(
@@ -77,15 +69,13 @@ pub fn run_org_salesforce(
     if options.stale_days == 0 {
         return Err(Failure::usage("--stale-days must be at least 1"));
     }
-    let templates = match &options.templates {
-        Some(dir) => Templates::with_overrides(dir).map_err(Failure::files)?,
-        None => Templates::default(),
-    };
+    let templates = app::load_templates(options.templates.as_deref())?;
     let mut session = Session::load(&options.data, Date::today()).map_err(Failure::files)?;
     // The approved folder is read before any API call, so an unreadable approval costs none.
-    if let Some(dir) = &options.approved {
-        crate::approval::load_approved(dir).map_err(Failure::files)?;
-    }
+    let approved = match &options.approved {
+        Some(dir) => Some(crate::approval::load_approved(dir).map_err(Failure::files)?),
+        None => None,
+    };
     let endpoints = Endpoints::parse(options.login_url.as_deref(), options.instance_url.as_deref())
         .map_err(|e| Failure::usage(e.to_string()))?;
     let resolved = credentials::resolve(env, options.target_org.as_deref()).map_err(|e| Failure {
@@ -131,8 +121,8 @@ pub fn run_org_salesforce(
         })?;
     }
     let (mut apps, summary) = inputs::org::normalize(&snapshot, inputs::org::Origin::Live, options.stale_days);
-    if let Some(dir) = &options.approved {
-        let approved = crate::approval::apply(dir, apps, &session.catalogs).map_err(Failure::files)?;
+    if let Some(approved) = approved {
+        let approved = crate::approval::approve_in(apps, approved, &session.catalogs).map_err(Failure::files)?;
         apps = approved.apps;
         session.approvals_unmatched = approved.unmatched;
     }
@@ -142,10 +132,7 @@ pub fn run_org_salesforce(
         .map(|e| FileError::new(snapshot.instance_url.clone(), e.clone()))
         .collect();
     let report = session.report_with(apps, errors, Vec::new(), options.gate, Some(summary));
-    for (path, format) in &outputs {
-        app::write_atomically(path, |out| app::render(&report, *format, false, &templates, out))?;
-    }
-    streams.print(|out| app::render(&report, options.format, options.color, &templates, out))?;
+    app::deliver(&report, &outputs, options.format, options.color, &templates, streams)?;
     if !options.quiet {
         if let Some(org) = &report.org {
             let usage = org

@@ -56,6 +56,9 @@ pub const MAX_ROWS_PER_QUERY: u64 = 20_000_000;
 /// Columns that hold token values: never selected.
 pub const NEVER_SELECTED: [&str; 3] = ["AccessToken", "DeleteToken", "RequestToken"];
 
+/// Requests in flight at once, unless `--concurrency` says otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
 /// How to pull.
 #[derive(Clone)]
 pub struct PullOptions {
@@ -80,7 +83,7 @@ impl PullOptions {
     pub fn new(taken_at: Stamp) -> PullOptions {
         PullOptions {
             api_version: None,
-            concurrency: 4,
+            concurrency: DEFAULT_CONCURRENCY,
             progress: false,
             verbose: false,
             taken_at,
