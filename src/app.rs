@@ -206,8 +206,9 @@ pub fn audit_report(options: &AuditOptions) -> Result<(Report, Vec<PathBuf>), Fa
     if let Some(dir) = &options.approved {
         let approved =
             crate::approval::apply(dir, std::mem::take(&mut inputs.apps), &session.catalogs).map_err(Failure::files)?;
-        inputs.apps = approved.apps;
-        session.approvals_unmatched = approved.unmatched;
+        let (apps, folder) = approved.folder(dir);
+        inputs.apps = apps;
+        session.approved = Some(folder);
     }
     let mut files = inputs.files;
     if let Some((_, path)) = &session.policy_file {

@@ -7,8 +7,8 @@
 
 use crate::model::org::{OrgAppKind, PermittedUsers};
 use crate::model::{
-    App, Approval, ApprovalState, IdentityKind, InputKind, IpRelaxation, MatchKey, Platform, Pos, RefreshTokenPolicy,
-    Setting, TimeUnit,
+    App, Approval, ApprovalState, ApprovedScope, IdentityKind, InputKind, IpRelaxation, MatchKey, Platform, Pos,
+    RefreshTokenPolicy, Setting, TimeUnit,
 };
 use crate::source_file::FileError;
 
@@ -18,6 +18,20 @@ use crate::source_file::FileError;
 pub struct Approved {
     pub apps: Vec<App>,
     pub unmatched: Vec<App>,
+    /// How many approved manifests were matched against.
+    pub manifests: usize,
+}
+
+impl Approved {
+    /// The folder as the report states it, `directory` as the user gave it.
+    pub fn folder(self, directory: &std::path::Path) -> (Vec<App>, ApprovedFolder) {
+        let folder = ApprovedFolder {
+            directory: directory.display().to_string(),
+            manifests: self.manifests,
+            unmatched: self.unmatched,
+        };
+        (self.apps, folder)
+    }
 }
 
 /// Whether an app is one an approval speaks about: an app read from an org, or a Connected
@@ -152,6 +166,7 @@ pub fn approve(
     if !errors.is_empty() {
         return Err(errors);
     }
+    let manifests = approved.len();
     let mut out = Vec::with_capacity(apps.len());
     for (mut app, hits) in apps.into_iter().zip(by_app) {
         if let Some((m, key)) = hits.first() {
@@ -166,7 +181,11 @@ pub fn approve(
         .zip(matched)
         .filter_map(|(a, hit)| (!hit).then_some(a))
         .collect();
-    Ok(Approved { apps: out, unmatched })
+    Ok(Approved {
+        apps: out,
+        unmatched,
+        manifests,
+    })
 }
 
 /// Sets the approval on `app` and carries the manifest's justifications, tools and integration
@@ -228,7 +247,10 @@ fn carry_in(app: &mut App, manifest: &App, key: MatchKey, canonical: &dyn Fn(Pla
         manifest: manifest.source.path.clone(),
         manifest_line: manifest.at.map(|p| p.line),
         matched_by: key,
-        scopes: approved.into_iter().map(|(id, _)| id).collect(),
+        scopes: approved
+            .into_iter()
+            .map(|(id, justification)| ApprovedScope { id, justification })
+            .collect(),
         settings: manifest.settings.clone(),
     }));
 }
@@ -362,6 +384,149 @@ pub fn approve_in(
             .resolve(name)
             .map_or_else(|| name.to_string(), |e| e.id.clone())
     })
+}
+
+/// The approved folder an audit was held against (`--approved DIR`), as the report states it.
+#[derive(Debug, Clone, Default)]
+pub struct ApprovedFolder {
+    /// The directory as the user gave it.
+    pub directory: String,
+    /// How many approved manifests it holds.
+    pub manifests: usize,
+    /// The manifests that matched no audited app: each is an `approval-unmatched` finding.
+    pub unmatched: Vec<App>,
+}
+
+/// Where the live app stands on one scope that the approval or the app names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveScope {
+    /// The app requests it (as written).
+    Requested(String),
+    /// The app does not request it, but a broader scope it requests (as written) grants it.
+    Implied(String),
+    /// The app neither requests it nor reaches it through another scope.
+    NotRequested,
+    /// The org did not let the audit read the app's scopes.
+    Unknown,
+}
+
+/// One scope, approved and live side by side, compared by catalog id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeSide {
+    /// The catalog id (the name as written when no catalog knows it).
+    pub scope: String,
+    pub approved: bool,
+    pub live: LiveScope,
+}
+
+impl ScopeSide {
+    /// A scope the app requests that the approval does not grant (`exceeds-approval`).
+    pub fn beyond(&self) -> bool {
+        !self.approved && matches!(self.live, LiveScope::Requested(_))
+    }
+
+    /// An approved scope the app no longer reaches (`approved-scope-unrequested`).
+    pub fn unrequested(&self) -> bool {
+        self.approved && self.live == LiveScope::NotRequested
+    }
+}
+
+/// Every scope of the approval and of the live app, approved ones first in the approval's
+/// order, then the rest in the app's: one comparison for the rules and every report.
+/// `scopes` is the analysis of `app.scopes` (each with its catalog id, when known).
+pub fn compare_scopes(
+    app: &App,
+    approval: &Approval,
+    scopes: &[crate::analysis::ScopeAnalysis],
+    catalog: &crate::catalog::Catalog,
+) -> Vec<ScopeSide> {
+    // (id, as written), first request of each id only.
+    let mut requested: Vec<(String, &str)> = Vec::new();
+    for s in scopes {
+        let Some(written) = app.scopes.get(s.index).map(|r| r.name.as_str()) else {
+            continue;
+        };
+        let id = s.canonical.clone().unwrap_or_else(|| written.to_string());
+        if !requested.iter().any(|(r, _)| *r == id) {
+            requested.push((id, written));
+        }
+    }
+    let unread = app
+        .org
+        .as_deref()
+        .is_some_and(|o| matches!(o.config, crate::model::org::ConfigRead::Unread(_)));
+    let live = |id: &str| -> LiveScope {
+        if unread {
+            return LiveScope::Unknown;
+        }
+        if let Some((_, written)) = requested.iter().find(|(r, _)| r == id) {
+            return LiveScope::Requested((*written).to_string());
+        }
+        requested
+            .iter()
+            .find(|(r, _)| catalog.covers(r, id))
+            .map_or(LiveScope::NotRequested, |(_, written)| {
+                LiveScope::Implied((*written).to_string())
+            })
+    };
+    let mut out: Vec<ScopeSide> = Vec::new();
+    for approved in &approval.scopes {
+        if out.iter().any(|s| s.scope == approved.id) {
+            continue;
+        }
+        out.push(ScopeSide {
+            scope: approved.id.clone(),
+            approved: true,
+            live: live(&approved.id),
+        });
+    }
+    for (id, written) in &requested {
+        if !approval.grants(id) {
+            out.push(ScopeSide {
+                scope: id.clone(),
+                approved: false,
+                live: LiveScope::Requested((*written).to_string()),
+            });
+        }
+    }
+    out
+}
+
+/// Where an app stands against the approved folder, as the report's approval column says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Standing {
+    /// Matched, and asks for nothing beyond its approval.
+    Approved,
+    /// Matched, but requests scopes beyond its approval or has a weaker policy.
+    ExceedsApproval,
+    /// No approved manifest matches it.
+    Unapproved,
+}
+
+impl Standing {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// The words the human reports use.
+    pub fn label(self) -> &'static str {
+        match self {
+            Standing::Approved => "approved",
+            Standing::ExceedsApproval => "exceeds approval",
+            Standing::Unapproved => "unapproved",
+        }
+    }
+
+    /// The standing of an app matched by `approval`, given its scope comparison.
+    pub fn of(app: &App, approval: &Approval, sides: &[ScopeSide]) -> Standing {
+        if sides.iter().any(ScopeSide::beyond) || !weakened(app, approval).is_empty() {
+            Standing::ExceedsApproval
+        } else {
+            Standing::Approved
+        }
+    }
 }
 
 #[cfg(test)]

@@ -121,10 +121,11 @@ pub fn run_org_salesforce(
         })?;
     }
     let (mut apps, summary) = inputs::org::normalize(&snapshot, inputs::org::Origin::Live, options.stale_days);
-    if let Some(approved) = approved {
+    if let (Some(approved), Some(dir)) = (approved, &options.approved) {
         let approved = crate::approval::approve_in(apps, approved, &session.catalogs).map_err(Failure::files)?;
-        apps = approved.apps;
-        session.approvals_unmatched = approved.unmatched;
+        let folder;
+        (apps, folder) = approved.folder(dir);
+        session.approved = Some(folder);
     }
     let errors = snapshot
         .errors

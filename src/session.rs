@@ -46,9 +46,8 @@ pub struct Session {
     pub policy_file: Option<(String, PathBuf)>,
     /// "Today" for this session: expiry of waivers and certificates, token ages.
     pub today: Date,
-    /// The approved manifests (`--approved DIR`) that matched no audited app: each is an
-    /// `approval-unmatched` finding.
-    pub approvals_unmatched: Vec<App>,
+    /// The approved folder (`--approved DIR`) the apps were held against, if any.
+    pub approved: Option<crate::approval::ApprovedFolder>,
 }
 
 impl Session {
@@ -67,7 +66,7 @@ impl Session {
             policy,
             policy_file,
             today,
-            approvals_unmatched: Vec::new(),
+            approved: None,
         })
     }
 
@@ -133,7 +132,7 @@ impl Session {
             policy: &self.policy,
             today: self.today,
             org,
-            approvals_unmatched: &self.approvals_unmatched,
+            approvals_unmatched: self.approved.as_ref().map_or(&[], |a| a.unmatched.as_slice()),
         }
         .evaluate(apps)
     }
@@ -167,6 +166,7 @@ impl Session {
             ignored,
             policy: self.policy_file.as_ref().map(|(display, _)| display.clone()),
             org,
+            approved: self.approved.clone(),
         };
         Report::build(evaluation, &self.catalogs, &self.rules, &options)
     }

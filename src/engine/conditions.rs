@@ -116,7 +116,7 @@ pub(super) fn predicate(p: &Predicate, facts: &Facts, target: &Target) -> bool {
         Predicate::CredentialTooBroad(_) => false,
         Predicate::Approval(list) => approval_status(app).is_some_and(|s| list.contains(&s)),
         Predicate::ApprovedScope(want) => match (&app.approval, &view) {
-            (ApprovalState::Approved(a), Some(v)) => a.scopes.contains(&v.key) == *want,
+            (ApprovalState::Approved(a), Some(v)) => a.grants(&v.key) == *want,
             _ => false,
         },
         Predicate::WeakerThanApproved(want) => match &app.approval {
@@ -140,19 +140,14 @@ fn approval_status(app: &App) -> Option<ApprovalStatus> {
     }
 }
 
-/// The approved scopes the app no longer requests, in the approval's order.
-fn unrequested<'a>(facts: &Facts, approval: &'a Approval) -> Vec<&'a str> {
-    approval
-        .scopes
-        .iter()
-        .map(String::as_str)
-        // A scope the app still reaches through a broader one it requests is not gone (the
-        // broader one is `exceeds-approval`).
-        .filter(|id| {
-            !facts.requested.contains(id)
-                && !facts.granted.contains(*id)
-                && !facts.app.scopes.iter().any(|s| s.name == *id)
-        })
+/// The approved scopes the app no longer requests, in the approval's order. A scope the app
+/// still reaches through a broader one it requests is not gone (the broader one is
+/// `exceeds-approval`).
+fn unrequested(facts: &Facts, approval: &Approval) -> Vec<String> {
+    crate::approval::compare_scopes(facts.app, approval, &facts.result.scopes, facts.catalog)
+        .into_iter()
+        .filter(crate::approval::ScopeSide::unrequested)
+        .map(|s| s.scope)
         .collect()
 }
 

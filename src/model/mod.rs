@@ -1093,10 +1093,26 @@ pub struct Approval {
     pub manifest_line: Option<u32>,
     /// The key it matched by (`label` is the last resort).
     pub matched_by: MatchKey,
-    /// The approved scopes: (canonical id, or the name as written when no catalog knows it).
-    pub scopes: Vec<String>,
+    /// The approved scopes, in the manifest's order.
+    pub scopes: Vec<ApprovedScope>,
     /// The approved settings (only what the manifest states is compared).
     pub settings: AppSettings,
+}
+
+impl Approval {
+    /// Whether the approval lists the scope with catalog id `id`.
+    pub fn grants(&self, id: &str) -> bool {
+        self.scopes.iter().any(|s| s.id == id)
+    }
+}
+
+/// One scope of an approved manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovedScope {
+    /// The catalog id, or the name as written when no catalog knows it.
+    pub id: String,
+    /// Why the security team approved it, as the manifest says.
+    pub justification: Option<String>,
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The one report value every output renders, so no two formats can disagree.
 
+pub mod approval;
 pub mod org;
 pub mod sarif;
 pub mod templates;
@@ -53,6 +54,10 @@ pub struct Report {
     /// snapshot of one (additive to schema 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub org: Option<crate::model::org::OrgSummary>,
+    /// The approved folder the apps were held against (`--approved DIR`): present only then
+    /// (additive to schema 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approvals: Option<approval::ApprovalsSummary>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -210,6 +215,10 @@ pub struct AppReport {
     /// for an app read from an org or a snapshot of one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub org: Option<crate::model::org::OrgUsage>,
+    /// Where the app stands against the approved folder, and what was approved beside what
+    /// is live: present only with `--approved DIR`, for an app an approval speaks about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval: Option<approval::AppApproval>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -249,6 +258,8 @@ pub struct ReportOptions {
     pub today: crate::model::Date,
     /// The org pull the apps came from (live or a snapshot); None for declared apps.
     pub org: Option<crate::model::org::OrgSummary>,
+    /// The approved folder the apps were held against (`--approved DIR`).
+    pub approved: Option<crate::approval::ApprovedFolder>,
 }
 
 impl Report {
@@ -338,6 +349,7 @@ impl Report {
                 help_uri: r.help_uri.clone(),
             })
             .collect();
+        let approvals = options.approved.as_ref().map(|folder| approval::summary(folder, &apps));
         Report {
             schema_version: SCHEMA_VERSION,
             complete,
@@ -374,6 +386,7 @@ impl Report {
             verdict,
             review_date: options.today.to_string(),
             catalogs: catalog_dates,
+            approvals,
         }
     }
 
@@ -406,11 +419,28 @@ impl Report {
         links
     }
 
+    /// Whether a finding not about any app is about the approved folder: an approved manifest
+    /// that matched no app (`approval-unmatched`) points at that manifest.
+    pub fn is_approval_finding(&self, finding: &Finding) -> bool {
+        finding.app.is_none()
+            && self.approvals.as_ref().is_some_and(|a| {
+                a.unmatched.iter().any(
+                    |m| matches!(&finding.location, crate::finding::Location::File { path, .. } if *path == m.manifest),
+                )
+            })
+    }
+
+    /// Whether a finding not about any app is about the policy file: neither about the org nor
+    /// about the approved folder.
+    pub fn is_policy_finding(&self, finding: &Finding) -> bool {
+        finding.app.is_none() && !self.is_org_finding(finding) && !self.is_approval_finding(finding)
+    }
+
     /// Whether a finding not about any app is about the org (its credential, tokens of apps
     /// no longer installed) rather than the policy file: in an org report, every app-less
     /// finding that does not point into the policy file.
     pub fn is_org_finding(&self, finding: &Finding) -> bool {
-        if self.org.is_none() || finding.app.is_some() {
+        if self.org.is_none() || finding.app.is_some() || self.is_approval_finding(finding) {
             return false;
         }
         match (&finding.location, self.policy.as_deref()) {
@@ -518,5 +548,6 @@ fn app_report(
         verdict: ReviewVerdict::Acceptable,
         findings_by_severity: by_severity,
         org: app.org.as_deref().cloned(),
+        approval: approval::app_approval(app, &result.scopes, catalog, today),
     }
 }

@@ -318,8 +318,10 @@ pub fn safe_url(value: String) -> String {
 struct View<'a> {
     report: &'a Report,
     apps: Vec<AppView<'a>>,
-    /// Findings not about an app (the policy file's waivers).
+    /// Findings about the policy file (its waivers).
     policy_findings: Vec<&'a Finding>,
+    /// The approved folder the apps were held against (`--approved DIR`).
+    approvals: Option<ApprovalsView<'a>>,
     /// Findings about the org itself (its credential, tokens of uninstalled apps), each with
     /// where it is as shown.
     org_findings: Vec<OrgFindingView<'a>>,
@@ -381,6 +383,68 @@ struct AppView<'a> {
     org: Option<super::org::AppUsage<'a>>,
     /// Why the app's scopes could not be read from the org, if they could not.
     unread: Option<&'a str>,
+    /// The app against the approved folder, when the audit was held against one.
+    approval: Option<ApprovalView<'a>>,
+}
+
+/// The approved folder, with each unmatched manifest's platform in words.
+#[derive(Serialize)]
+struct ApprovalsView<'a> {
+    #[serde(flatten)]
+    summary: &'a super::approval::ApprovalsSummary,
+    /// The approved manifests that matched no app (the summary's `unmatched`, worded).
+    stale: Vec<UnmatchedView<'a>>,
+}
+
+#[derive(Serialize)]
+struct UnmatchedView<'a> {
+    #[serde(flatten)]
+    approval: &'a super::approval::UnmatchedApproval,
+    platform_name: &'static str,
+}
+
+/// An app's approval as the reports word it: its standing, the manifest, and the approved and
+/// live sides.
+#[derive(Serialize)]
+struct ApprovalView<'a> {
+    /// `approved`, `exceeds_approval` or `unapproved` (for CSS classes).
+    status: &'static str,
+    /// The standing in words.
+    standing: &'static str,
+    manifest: Option<&'a str>,
+    line: Option<u32>,
+    /// How the manifest names the app, in words.
+    matched_by: Option<&'static str>,
+    by_label: bool,
+    sides: super::approval::Sides,
+    /// Requested scopes the approval does not grant.
+    beyond: usize,
+    /// Settings weaker than approved.
+    weaker: usize,
+    /// Approved scopes the app no longer requests.
+    unrequested: usize,
+}
+
+impl<'a> ApprovalView<'a> {
+    fn new(a: &'a super::approval::AppApproval) -> ApprovalView<'a> {
+        let sides = a.sides();
+        ApprovalView {
+            status: a.status.as_str(),
+            standing: a.status.label(),
+            manifest: a.manifest.as_deref(),
+            line: a.line,
+            matched_by: a.matched_by.map(super::approval::matched_by_words),
+            by_label: a.matched_by == Some(crate::model::MatchKey::Label),
+            beyond: a.scopes.iter().filter(|s| s.beyond_approval).count(),
+            weaker: a.settings.iter().filter(|s| s.weaker).count(),
+            unrequested: a
+                .scopes
+                .iter()
+                .filter(|s| s.approved && s.live == super::approval::LiveHold::NotRequested)
+                .count(),
+            sides,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -479,6 +543,7 @@ impl<'a> View<'a> {
                         Some(crate::model::org::ConfigRead::Unread(reason)) => Some(reason.as_str()),
                         _ => None,
                     },
+                    approval: app.approval.as_ref().map(ApprovalView::new),
                     waived: report
                         .suppressed
                         .iter()
@@ -495,11 +560,18 @@ impl<'a> View<'a> {
             org_incomplete: report.org.as_ref().is_some_and(|o| !o.complete),
             report,
             apps,
-            policy_findings: report
-                .findings
-                .iter()
-                .filter(|f| f.app.is_none() && !report.is_org_finding(f))
-                .collect(),
+            policy_findings: report.findings.iter().filter(|f| report.is_policy_finding(f)).collect(),
+            approvals: report.approvals.as_ref().map(|summary| ApprovalsView {
+                summary,
+                stale: summary
+                    .unmatched
+                    .iter()
+                    .map(|m| UnmatchedView {
+                        approval: m,
+                        platform_name: m.platform.display_name(),
+                    })
+                    .collect(),
+            }),
             org_findings: report
                 .findings
                 .iter()

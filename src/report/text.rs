@@ -394,6 +394,9 @@ fn app_block(
     if let Some(usage) = &app.org {
         org_usage_block(out, paint, usage, taken_at)?;
     }
+    if let Some(approval) = &app.approval {
+        approval_block(out, paint, approval)?;
+    }
     let names = |scopes: &[String]| scopes.iter().map(|s| t(s).into_owned()).collect::<Vec<_>>().join(" ");
     if unread.is_some() {
         writeln!(
@@ -431,6 +434,127 @@ fn app_block(
         writeln!(out, "  {n} finding{} waived by policy:", if n == 1 { "" } else { "s" })?;
         for w in waived {
             waived_block(out, paint, w)?;
+        }
+    }
+    writeln!(out)
+}
+
+fn standing(paint: &Paint, standing: crate::approval::Standing) -> String {
+    use crate::approval::Standing;
+    let style = match standing {
+        Standing::Approved => PASSED,
+        Standing::ExceedsApproval | Standing::Unapproved => HIGH,
+    };
+    paint.wrap(style, standing.label())
+}
+
+/// A live app against its approval: the standing, then what was approved beside what is live.
+fn approval_block(out: &mut dyn Write, paint: &Paint, approval: &super::approval::AppApproval) -> io::Result<()> {
+    let (Some(manifest), Some(key)) = (&approval.manifest, approval.matched_by) else {
+        return writeln!(
+            out,
+            "  approval: {} (no approved manifest matches it)",
+            standing(paint, approval.status)
+        );
+    };
+    let at = approval.line.map(|l| format!(":{l}")).unwrap_or_default();
+    writeln!(
+        out,
+        "  approval: {} · {}{at}, matched by {}",
+        standing(paint, approval.status),
+        t(manifest),
+        super::approval::matched_by_words(key)
+    )?;
+    let sides = approval.sides();
+    let scope_width = sides
+        .scopes
+        .iter()
+        .map(|s| t(&s.scope).chars().count())
+        .chain(["scope".len()])
+        .max()
+        .unwrap_or(0);
+    let live_width = sides
+        .scopes
+        .iter()
+        .map(|s| t(&s.live).chars().count())
+        .max()
+        .unwrap_or(0);
+    if !sides.scopes.is_empty() {
+        writeln!(
+            out,
+            "    {}",
+            paint.dim(&format!("{:<scope_width$}  approved  live", "scope"))
+        )?;
+    }
+    for s in &sides.scopes {
+        let line = format!(
+            "    {:<scope_width$}  {:<8}  {:<live_width$}",
+            t(&s.scope),
+            s.approved,
+            t(&s.live)
+        );
+        match s.difference {
+            Some(difference) => writeln!(out, "{line}  {}", paint.wrap(HIGH, &format!("<- {difference}")))?,
+            None => writeln!(out, "{}", line.trim_end())?,
+        }
+    }
+    let label_width = sides.settings.iter().map(|s| s.label.len()).max().unwrap_or(0);
+    for s in &sides.settings {
+        let line = format!(
+            "    {:<label_width$}  approved: {}; live: {}",
+            s.label,
+            t(&s.approved),
+            t(&s.live)
+        );
+        if s.weaker {
+            writeln!(out, "{line}  {}", paint.wrap(HIGH, "<- weaker than approved"))?;
+        } else {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The apps by standing, as the summary says it.
+fn approval_counts(a: &super::approval::ApprovalsSummary) -> String {
+    format!(
+        "{} approved, {} exceeding the approval, {} unapproved",
+        a.approved, a.exceeds_approval, a.unapproved
+    )
+}
+
+/// The approved folder: what it holds, the apps by standing, and the approvals that matched
+/// no app.
+fn approvals_section(out: &mut dyn Write, paint: &Paint, a: &super::approval::ApprovalsSummary) -> io::Result<()> {
+    writeln!(
+        out,
+        "{} {} · {}",
+        paint.bold("Approved folder"),
+        t(&a.directory),
+        count(a.manifests as u64, "approved manifest")
+    )?;
+    writeln!(out, "  apps: {}", approval_counts(a))?;
+    if a.unmatched.is_empty() {
+        writeln!(out, "  every approved manifest matches an audited app")?;
+    } else {
+        writeln!(
+            out,
+            "  {} no audited app (the approval may be stale):",
+            if a.unmatched.len() == 1 {
+                "1 approved manifest matches".to_string()
+            } else {
+                format!("{} approved manifests match", a.unmatched.len())
+            }
+        )?;
+        for m in &a.unmatched {
+            let at = m.line.map(|l| format!(":{l}")).unwrap_or_default();
+            writeln!(
+                out,
+                "    {} ({}) {}",
+                t(&m.name),
+                m.platform.display_name(),
+                paint.dim(&format!("— {}{at}", t(&m.manifest)))
+            )?;
         }
     }
     writeln!(out)
@@ -792,11 +916,10 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
         let app_waived = waived.remove(app.id.as_str()).unwrap_or_default();
         app_block(out, &paint, &mut sources, app, &findings, &app_waived, taken_at)?;
     }
-    let policy: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| f.app.is_none() && !report.is_org_finding(f))
-        .collect();
+    if let Some(approvals) = &report.approvals {
+        approvals_section(out, &paint, approvals)?;
+    }
+    let policy: Vec<&Finding> = report.findings.iter().filter(|f| report.is_policy_finding(f)).collect();
     if !policy.is_empty() {
         writeln!(out, "{}", paint.bold("Policy file"))?;
         for f in policy {
@@ -836,6 +959,9 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
         ));
     }
     writeln!(out, "{summary}")?;
+    if let Some(a) = &report.approvals {
+        writeln!(out, "approvals: {}", approval_counts(a))?;
+    }
     let catalogs: Vec<String> = report
         .catalogs
         .iter()
