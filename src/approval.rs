@@ -53,6 +53,12 @@ pub fn keys_of(app: &App) -> Vec<(MatchKey, String)> {
             _ => {}
         }
     }
+    // The OAuth client id (public; never the secret), when the app's metadata states it.
+    if let Some(key) = app.consumer_key.as_deref().filter(|k| !k.trim().is_empty()) {
+        if app.platform == Platform::Salesforce {
+            keys.push((MatchKey::ConsumerKey, key.to_string()));
+        }
+    }
     if app.identity.kind == IdentityKind::HubspotUid {
         keys.push((MatchKey::HubspotUid, app.identity.value.clone()));
     }
