@@ -1,6 +1,8 @@
 //! Every key of an approved manifest's `match:` block matches: the consumer key (the public
 //! OAuth client id, never the secret) of Connected App files, External Client App files, the
-//! live org and a snapshot of it. Through the real binary.
+//! live org and a snapshot of it; and a numeric `hubspot_app_id`, which no HubSpot app file
+//! carries, is said to be unmatchable rather than silently matching nothing. Through the real
+//! binary.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -287,4 +289,62 @@ fn the_live_org_and_its_snapshot_match_by_consumer_key() {
         assert_eq!(rules_on(r, &id), ["unapproved-app"], "{id}");
         assert!(rules_in(r).iter().any(|rule| rule == "approval-unmatched"));
     }
+}
+
+const HUBSPOT: &str = "examples/hubspot-project";
+
+fn hubspot_manifest(match_line: &str) -> String {
+    format!(
+        "app: Acme Deal Sync\nplatform: hubspot\nmatch:\n  {match_line}\nscopes:\n- scope: crm.objects.deals.read\n  justification: Reads deals.\n"
+    )
+}
+
+#[test]
+fn a_numeric_hubspot_app_id_is_said_to_match_nothing_and_the_uid_matches() {
+    let project = root().join(HUBSPOT);
+    // The project uid, under SPEC's key or the narrow one: matched.
+    for line in ["hubspot_app_id: acme_deal_sync", "hubspot_uid: acme_deal_sync"] {
+        let approved = dir_with(&[("acme.yaml", &hubspot_manifest(line))]);
+        let (r, _) = audit_json(&project, approved.path());
+        let found = approval_findings(&r);
+        assert!(
+            !found
+                .iter()
+                .any(|(rule, _)| rule == "unapproved-app" || rule == "approval-unmatched"),
+            "{line}: {found:?}"
+        );
+        assert!(
+            found.iter().any(|(rule, _)| rule == "exceeds-approval"),
+            "{line}: {found:?}"
+        );
+    }
+    // HubSpot's numeric app id, as a YAML number or a string: accepted, matches nothing, and
+    // the finding says why and what to use instead.
+    for line in ["hubspot_app_id: 3141592", "hubspot_app_id: \"3141592\""] {
+        let approved = dir_with(&[("acme.yaml", &hubspot_manifest(line))]);
+        let (r, _) = audit_json(&project, approved.path());
+        assert_eq!(
+            approval_findings(&r),
+            vec![
+                pair("approval-unmatched", ""),
+                pair("unapproved-app", "hubspot/acme-deal-sync")
+            ],
+            "{line}"
+        );
+        let message = unmatched_message(&r);
+        assert!(
+            message.contains("`hubspot_app_id` `3141592` is a number")
+                && message.contains("numeric app id is in none of the app's files")
+                && message.contains("project `uid`"),
+            "{message}"
+        );
+    }
+    // A uid that names no app is an ordinary stale approval.
+    let approved = dir_with(&[("acme.yaml", &hubspot_manifest("hubspot_app_id: acme_old_sync"))]);
+    let (r, _) = audit_json(&project, approved.path());
+    assert!(
+        unmatched_message(&r).ends_with("matches none of the audited apps: the approval may be stale."),
+        "{}",
+        unmatched_message(&r)
+    );
 }
