@@ -348,3 +348,38 @@ fn a_numeric_hubspot_app_id_is_said_to_match_nothing_and_the_uid_matches() {
         unmatched_message(&r)
     );
 }
+
+#[test]
+fn init_writes_the_consumer_key_an_approval_then_matches_by() {
+    // External Client App files and a Connected App file: `init` writes each one's consumer
+    // key; kept as the only key, it matches the app it came from.
+    let cases = [
+        (root().join(ECA), ECA_KEY),
+        (
+            root().join("tests/fixtures/metadata/connected-app/Every_Element.connectedApp-meta.xml"),
+            "3MVG9FAKEKEYforTESTSonlyxxabcdefghijklmnopqrstuvwxyz0123456789",
+        ),
+    ];
+    for (from, key) in cases {
+        let out = run(scopeaudit().args(["init", "--from"]).arg(&from).args(["-o", "-"]));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let wanted = format!("  consumer_key: \"{key}\"");
+        assert!(out.stdout.lines().any(|l| l.starts_with(&wanted)), "{}", out.stdout);
+        let only_the_key: String = out
+            .stdout
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("salesforce_api_name:"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let approved = dir_with(&[("app.yaml", &only_the_key)]);
+        let (r, _) = audit_json(&from, approved.path());
+        let found = approval_findings(&r);
+        assert!(
+            !found.iter().any(|(rule, _)| rule == "unapproved-app"
+                || rule == "approval-unmatched"
+                || rule == "approved-by-label"),
+            "{}: {found:?}",
+            from.display()
+        );
+    }
+}
