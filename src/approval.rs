@@ -67,11 +67,42 @@ pub fn keys_of(app: &App) -> Vec<(MatchKey, String)> {
             _ => {}
         }
     }
+    // The OAuth client id (public; never the secret), when the app's metadata states it.
+    if let Some(key) = app.consumer_key.as_deref().filter(|k| !k.trim().is_empty()) {
+        if app.platform == Platform::Salesforce {
+            keys.push((MatchKey::ConsumerKey, key.to_string()));
+        }
+    }
     if app.identity.kind == IdentityKind::HubspotUid {
         keys.push((MatchKey::HubspotUid, app.identity.value.clone()));
     }
     keys.push((MatchKey::Label, app.name.clone()));
     keys
+}
+
+/// Why an approved manifest that matched nothing did not match, for `approval-unmatched`
+/// (`{approval:reason}`). A HubSpot manifest whose only HubSpot key is a numeric
+/// `hubspot_app_id` can match no app: HubSpot assigns that id when the project is uploaded, and
+/// no app file (`app-hsmeta.json`, `public-app.json`, `app.json`) carries it; the files name
+/// the app by its project `uid`. Anything else may be a stale approval.
+pub fn unmatched_reason(manifest: &App) -> String {
+    let numeric = |v: &str| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit());
+    let hubspot: Vec<&crate::model::AppMatch> = manifest
+        .matches
+        .iter()
+        .filter(|m| matches!(m.key, MatchKey::HubspotAppId | MatchKey::HubspotUid))
+        .collect();
+    let only_numeric_ids = manifest.platform == Platform::Hubspot
+        && hubspot
+            .iter()
+            .all(|m| m.key == MatchKey::HubspotAppId && numeric(m.value.trim()));
+    match hubspot.first() {
+        Some(m) if only_numeric_ids => format!(
+            "its `hubspot_app_id` `{}` is a number, and HubSpot's numeric app id is in none of the app's files (HubSpot assigns it on upload), so it can match no app; name the app by its project `uid` instead",
+            crate::untrusted::capped(m.value.trim(), 40)
+        ),
+        _ => "the approval may be stale".to_string(),
+    }
 }
 
 /// How a manifest names the app it approves: its `match:` block, or its label when it has none.

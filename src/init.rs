@@ -31,8 +31,6 @@ enum Provenance {
 struct Source {
     apps: Vec<App>,
     provenance: Provenance,
-    /// Consumer keys by Connected App API name, from the metadata read (not secret).
-    consumer_keys: Vec<(String, String)>,
 }
 
 /// The starter manifest for the app `name` (by label or API name) in `from`.
@@ -77,16 +75,6 @@ fn load(from: &Path) -> Result<Source, Failure> {
             },
             inputs::org::DEFAULT_STALE_DAYS,
         );
-        let consumer_keys = snapshot
-            .connected_apps
-            .iter()
-            .filter_map(|row| match &row.metadata {
-                crate::org::snapshot::ConnectedAppMetadata::Read { full_name, xml } => {
-                    consumer_key(&path, xml).map(|key| (full_name.clone(), key))
-                }
-                crate::org::snapshot::ConnectedAppMetadata::Unread { .. } => None,
-            })
-            .collect();
         return Ok(Source {
             apps,
             provenance: Provenance::Snapshot {
@@ -94,7 +82,6 @@ fn load(from: &Path) -> Result<Source, Failure> {
                 taken_at: summary.taken_at.to_string(),
                 org_id: summary.org_id,
             },
-            consumer_keys,
         });
     }
     let loaded = inputs::load_paths(std::slice::from_ref(&path));
@@ -108,34 +95,10 @@ fn load(from: &Path) -> Result<Source, Failure> {
             "{path}: holds no app scopeaudit reads (an org snapshot, a *.connectedApp-meta.xml, External Client App files or a HubSpot app config)"
         )));
     }
-    // A Connected App file names its consumer key; read it again for the match block.
-    let mut consumer_keys = Vec::new();
-    for app in &loaded.apps {
-        if app.source.kind == InputKind::ConnectedApp && app.identity.kind == IdentityKind::ApiName {
-            if let Ok(text) = std::fs::read_to_string(&app.source.path) {
-                if let Some(key) = consumer_key(&app.source.path, &text) {
-                    consumer_keys.push((app.identity.value.clone(), key));
-                }
-            }
-        }
-    }
     Ok(Source {
         apps: loaded.apps,
         provenance: Provenance::File { path },
-        consumer_keys,
     })
-}
-
-/// The `<oauthConfig><consumerKey>` of a Connected App document: the OAuth client id, public.
-fn consumer_key(path: &str, xml: &str) -> Option<String> {
-    let root = inputs::xml::parse(path, xml).ok()?;
-    let key = root
-        .child("oauthConfig")?
-        .child("consumerKey")?
-        .value()?
-        .trim()
-        .to_string();
-    (!key.is_empty()).then_some(key)
 }
 
 /// The names an app answers to: its label and its API name (or uid).
@@ -289,7 +252,7 @@ fn render(app: &App, source: &Source) -> String {
     let _ = writeln!(out);
     let _ = writeln!(out, "# How the audit finds the live app this manifest approves.");
     let _ = writeln!(out, "match:");
-    for (key, value, note) in match_keys(app, source) {
+    for (key, value, note) in match_keys(app) {
         let _ = writeln!(out, "  {}: {}   # {note}", key.as_str(), yaml_quoted(&value));
     }
 
@@ -363,7 +326,7 @@ fn app_file(app: &App, given: &str) -> String {
 
 /// The strongest keys the source gives: the platform's identifiers first, the label only when
 /// there is nothing else.
-fn match_keys(app: &App, source: &Source) -> Vec<(MatchKey, String, &'static str)> {
+fn match_keys(app: &App) -> Vec<(MatchKey, String, &'static str)> {
     // A manifest that already says how it matches keeps its keys.
     if !app.matches.is_empty() {
         return app
@@ -387,12 +350,15 @@ fn match_keys(app: &App, source: &Source) -> Vec<(MatchKey, String, &'static str
     };
     match api_name {
         Some((OrgAppKind::ConnectedApp, name)) if !name.trim().is_empty() => {
-            if let Some((_, key)) = source.consumer_keys.iter().find(|(n, _)| *n == name) {
+            if let Some(key) = &app.consumer_key {
                 keys.push((MatchKey::ConsumerKey, key.clone(), "the consumer key (OAuth client id)"));
             }
             keys.push((MatchKey::SalesforceApiName, name, "the Connected App's API name"));
         }
         Some((OrgAppKind::ExternalClientApp, name)) if !name.trim().is_empty() => {
+            if let Some(key) = &app.consumer_key {
+                keys.push((MatchKey::ConsumerKey, key.clone(), "the consumer key (OAuth client id)"));
+            }
             keys.push((
                 MatchKey::SalesforceApiName,
                 name,

@@ -58,6 +58,11 @@ impl ApprovalStatus {
 /// What an approval placeholder (`{approval:NAME}`) may name.
 pub const APPROVAL_PLACEHOLDERS: [&str; 4] = ["manifest", "matched_by", "weaker", "unrequested"];
 
+/// What an approval placeholder may name in a message about an approved manifest that matched
+/// nothing: its file, and why it matched nothing (`the approval may be stale`, or why its key
+/// can match no app).
+pub const UNMATCHED_APPROVAL_PLACEHOLDERS: [&str; 2] = ["manifest", "reason"];
+
 /// A count of an org app's usage (or of an uninstalled app's tokens) a rule may test and a
 /// message may quote (`{org:stale_tokens}`). Spellings are the JSON `org` fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, strum::VariantArray, strum::IntoStaticStr)]
@@ -476,7 +481,8 @@ impl Subject {
             Subject::Org => vec!["platform", "credential", "flow"],
             // `{app}` of an uninstalled app is the label its tokens carry.
             Subject::UninstalledApp => vec!["app", "platform"],
-            // `{app}` is the approved manifest's label, `{approval:manifest}` its file.
+            // `{app}` is the approved manifest's label, `{approval:manifest}` its file,
+            // `{approval:reason}` why it matched nothing.
             Subject::ApprovalUnmatched => vec!["app", "platform"],
         }
     }
@@ -647,8 +653,8 @@ fn check_template(template: &str, subject: Subject, field: &str, problems: &mut 
                 let setting_ok = subject.has_app() && name.strip_prefix("setting:").and_then(Setting::parse).is_some();
                 let org_ok = name.strip_prefix("org:").is_some_and(|n| subject.org_placeholder_ok(n));
                 let approval_ok = name.strip_prefix("approval:").is_some_and(|n| {
-                    APPROVAL_PLACEHOLDERS.contains(&n)
-                        && (subject.has_app() || (subject == Subject::ApprovalUnmatched && n == "manifest"))
+                    (subject.has_app() && APPROVAL_PLACEHOLDERS.contains(&n))
+                        || (subject == Subject::ApprovalUnmatched && UNMATCHED_APPROVAL_PLACEHOLDERS.contains(&n))
                 });
                 if !allowed.contains(&name) && !setting_ok && !org_ok && !approval_ok {
                     problems.push(format!(
@@ -1129,5 +1135,23 @@ mod tests {
         assert!(problems[0].contains("`{url}`"));
         assert!(problems[1].contains("`{setting:nope}`"));
         assert!(problems[2].contains("no closing"));
+    }
+
+    #[test]
+    fn the_unmatched_approval_reason_is_only_for_unmatched_manifests() {
+        let mut problems = Vec::new();
+        let message = "{app} {approval:manifest} {approval:reason}";
+        check_template(message, Subject::ApprovalUnmatched, "message", &mut problems);
+        assert!(problems.is_empty(), "{problems:#?}");
+        check_template(message, Subject::App, "message", &mut problems);
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(problems[0].contains("`{approval:reason}`"));
+        check_template(
+            "{approval:weaker}",
+            Subject::ApprovalUnmatched,
+            "message",
+            &mut problems,
+        );
+        assert_eq!(problems.len(), 2, "{problems:#?}");
     }
 }

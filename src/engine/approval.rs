@@ -39,6 +39,8 @@ fn unmatched_finding(rule: &crate::rule::Rule, severity: crate::finding::Severit
             "app" => manifest.name.clone(),
             "platform" => manifest.platform.display_name().to_string(),
             "approval:manifest" => manifest.source.path.clone(),
+            // Our own words, which cap the manifest's value they quote.
+            "approval:reason" => return crate::approval::unmatched_reason(manifest),
             _ => String::new(),
         };
         capped(&value, MAX_REPEATED_CHARS).into_owned()

@@ -397,6 +397,7 @@ pub fn parse_url(path: &str, url: &str, line: Option<u32>) -> Result<App, FileEr
         notes,
         org: None,
         matches: Vec::new(),
+        consumer_key: None,
         approval: Default::default(),
     })
 }

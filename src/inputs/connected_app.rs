@@ -383,6 +383,7 @@ pub fn parse(path: &str, text: &str) -> Result<App, FileError> {
         notes,
         org: None,
         matches: Vec::new(),
+        consumer_key: r.consumer_key,
         approval: Default::default(),
     })
 }

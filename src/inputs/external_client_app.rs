@@ -720,6 +720,7 @@ fn build(mut parts: Vec<Part>) -> App {
         notes,
         org: None,
         matches: Vec::new(),
+        consumer_key: r.consumer_key,
         approval: Default::default(),
     }
 }

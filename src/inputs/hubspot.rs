@@ -455,6 +455,7 @@ pub fn parse(path: &str, text: &str, kind: InputKind) -> Result<Parsed, FileErro
         notes,
         org: None,
         matches: Vec::new(),
+        consumer_key: None,
         approval: Default::default(),
     })))
 }

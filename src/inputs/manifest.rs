@@ -706,6 +706,7 @@ fn read(problems: &mut Problems, root: &Located<Value>) -> Option<App> {
         notes: Vec::new(),
         org: None,
         matches,
+        consumer_key: None,
         approval: Default::default(),
     })
 }

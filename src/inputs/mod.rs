@@ -564,6 +564,7 @@ pub fn scope_list(list: &str, platform: Platform) -> Result<App, FileError> {
         notes: Vec::new(),
         org: None,
         matches: Vec::new(),
+        consumer_key: None,
         approval: Default::default(),
     }))
 }

@@ -522,6 +522,7 @@ fn bare_app(label: &str, api_name: &str, source: &Source, at: Option<u32>) -> Ap
         notes: Vec::new(),
         org: None,
         matches: Vec::new(),
+        consumer_key: None,
         approval: Default::default(),
     }
 }

@@ -179,6 +179,7 @@ pub fn repeat_reading(name: &str) -> Option<&'static str> {
         | "description"
         | "oauthClientCredentialUser"
         | "clientCredentialsFlowUser"
+        | "consumerKey"
         | "externalClientApplication" => "the first is read",
         "certificate"
         | "isAdminApproved"
@@ -327,6 +328,9 @@ pub struct Reading {
     pub scopes: Vec<RequestedScope>,
     pub settings: AppSettings,
     pub flows: Vec<Flow>,
+    /// The `<consumerKey>`: the OAuth client id, public (an approved manifest may match the app
+    /// by it). The first one stated is kept.
+    pub consumer_key: Option<String>,
     /// The line of each single-valued element's first appearance, by file, the element it
     /// belongs in, and its name.
     first: HashMap<(u16, &'static str, String), u32>,
@@ -345,6 +349,7 @@ impl Reading {
             scopes: Vec::new(),
             settings: AppSettings::default(),
             flows: Vec::new(),
+            consumer_key: None,
             first: HashMap::new(),
         }
     }
@@ -488,6 +493,12 @@ impl Reading {
                 }
                 if !self.settings.committed_secrets.is_empty() {
                     self.set_at(Setting::CommittedSecrets, line);
+                }
+            }
+            "consumerKey" => {
+                // The client id, not the secret: kept for matching an approved manifest.
+                if self.consumer_key.is_none() {
+                    self.consumer_key = e.value().map(str::to_string);
                 }
             }
             "consumerSecret" => {

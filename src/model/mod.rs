@@ -1069,6 +1069,9 @@ pub struct App {
     /// For an approved manifest: how it names the live app it approves (`match:`). Empty for
     /// every other input.
     pub matches: Vec<AppMatch>,
+    /// A Salesforce app's consumer key (`<consumerKey>`): the OAuth client id, which is
+    /// public, so an approved manifest can match the app by it. Never the consumer secret.
+    pub consumer_key: Option<String>,
     /// Whether an approved manifest (`--approved DIR`) matched the app, and what it approved.
     pub approval: ApprovalState,
 }

@@ -606,6 +606,9 @@ pub struct AppFacts {
     pub id: String,
     pub api_name: String,
     pub label: String,
+    /// The consumer key (OAuth client id) readMetadata serves for a Connected App; empty for
+    /// an External Client App.
+    pub consumer_key: String,
     pub tokens: usize,
     pub users: usize,
     pub stale_tokens: usize,
@@ -1165,6 +1168,10 @@ fn plant_facts(
             id: org.app_id(app),
             api_name: a.full_name(),
             label: a.label.clone(),
+            consumer_key: match a.kind {
+                AppKind::ConnectedApp => org.consumer_key(a.row),
+                AppKind::ExternalClientApp => String::new(),
+            },
             ..AppFacts::default()
         };
         let mut users = std::collections::BTreeSet::new();
@@ -1261,6 +1268,12 @@ impl Org {
     }
 
     /// The Id of an installed app (ConnectedApplication or ExternalClientApplication).
+    /// The consumer key of the Connected App in ConnectedApplication row `row`: public (the
+    /// OAuth client id), unique, and plainly fake.
+    pub fn consumer_key(&self, row: u32) -> String {
+        format!("3MVG9FAKE{}", self.id(Obj::ConnectedApplication, row as usize))
+    }
+
     pub fn app_id(&self, app: usize) -> String {
         let a = &self.apps[app];
         match a.kind {

@@ -9,7 +9,7 @@
 //! fault `sf:LIMIT_EXCEEDED`; a user without metadata access gets `sf:INSUFFICIENT_ACCESS`.
 //! Operations other than readMetadata answer `sf:UNKNOWN_EXCEPTION` (the fake serves reads only).
 
-use super::data::{AppKind, Obj};
+use super::data::AppKind;
 use super::{resp, Shared};
 use hyper::body::Bytes;
 use hyper::StatusCode;
@@ -178,8 +178,8 @@ pub fn handle(shared: &Shared, version: &str, body: &Bytes, session: Option<&str
                 x.push_str("<oauthConfig>");
                 x.push_str(&format!("<callbackUrl>{}</callbackUrl>", esc(&a.callback_url)));
                 x.push_str(&format!(
-                    "<consumerKey>3MVG9{}</consumerKey>",
-                    esc(&shared.org.id(Obj::ConnectedApplication, a.row as usize))
+                    "<consumerKey>{}</consumerKey>",
+                    esc(&shared.org.consumer_key(a.row))
                 ));
                 x.push_str(&format!("<isAdminApproved>{}</isAdminApproved>", a.admin_approved));
                 x.push_str("<isConsumerSecretOptional>false</isConsumerSecretOptional>");
