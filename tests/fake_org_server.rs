@@ -1198,9 +1198,9 @@ async fn slow_drip_sends_the_same_body_slowly() {
         t.elapsed()
     );
     assert_eq!(slow, quick);
-    let t = Instant::now();
-    get(&org, &q("SELECT Name FROM Profile"), Some(&org.access_token())).await;
-    assert!(t.elapsed() < Duration::from_millis(150), "one answer only");
+    // One answer only: the fault is spent (counted, not timed, so a loaded machine cannot
+    // fail it).
+    assert_eq!(org.slow_drips_left(), 0);
 }
 
 #[tokio::test]

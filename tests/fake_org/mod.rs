@@ -450,6 +450,10 @@ impl FakeOrg {
     pub fn slow_drip(&self, chunk: usize, interval_ms: u64, n: u32) {
         self.shared.st().drip = Some((chunk.max(1), interval_ms, n));
     }
+    /// How many slow-drip answers are still to come.
+    pub fn slow_drips_left(&self) -> u32 {
+        self.shared.st().drip.map_or(0, |(_, _, n)| n)
+    }
     /// The next `n` successful answers are replaced by a well-formed body of about `bytes`
     /// bytes (one record whose name is that long), streamed without a Content-Length;
     /// `u64::MAX` is an endless body.
