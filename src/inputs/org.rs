@@ -638,28 +638,12 @@ fn file_safe(name: &str) -> String {
     }
 }
 
-/// XML text content: the org's values are untrusted, and go into a document the XML reader
-/// parses.
-fn xml_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Control characters are not XML text; they become visible elsewhere.
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn element(out: &mut String, name: &str, value: Option<&str>) {
     if let Some(v) = value {
-        out.push_str(&format!("    <{name}>{}</{name}>\n", xml_text(v)));
+        out.push_str(&format!(
+            "    <{name}>{}</{name}>\n",
+            crate::inputs::xml::escape_text(v)
+        ));
     }
 }
 

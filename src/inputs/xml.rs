@@ -9,6 +9,26 @@ use quick_xml::Reader;
 /// Salesforce metadata nests a few levels deep; anything deeper is not metadata.
 const MAX_DEPTH: usize = 32;
 
+/// XML text escaping, for element text and attribute values alike: the five markup characters
+/// as entities, and the characters XML 1.0 cannot carry (controls below U+0020 other than tab,
+/// line feed and carriage return) as U+FFFD. Everything else is kept as it is: what a reader
+/// shows is neutralized where it is shown.
+pub fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
     /// The local name, without any namespace prefix.
@@ -207,6 +227,15 @@ pub fn parse(path: &str, text: &str) -> Result<Element, FileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaped_text_reads_back_as_written_save_what_xml_cannot_carry() {
+        for kept in ["A & B <x> \"q\" 'a'", "tab\tline\nfeed", "del\u{7f} c1\u{85} \u{202e}rtl"] {
+            let doc = format!("<a>{}</a>", escape_text(kept));
+            assert_eq!(parse("t.xml", &doc).unwrap().text, kept, "{doc}");
+        }
+        assert_eq!(escape_text("bell\u{7}esc\u{1b}nul\u{0}"), "bell\u{fffd}esc\u{fffd}nul\u{fffd}");
+    }
 
     #[test]
     fn reads_elements_text_and_lines() {

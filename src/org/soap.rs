@@ -11,6 +11,7 @@ use quick_xml::Reader;
 
 use super::http::BodyProblem;
 use super::secret::Secret;
+use crate::inputs::xml::escape_text;
 
 /// `readMetadata` takes at most 10 full names per call.
 pub const READ_METADATA_MAX_NAMES: usize = 10;
@@ -20,30 +21,12 @@ pub const METADATA_NS: &str = "http://soap.sforce.com/2006/04/metadata";
 
 const MAX_DEPTH: usize = 40;
 
-/// XML text escaping (element text and attribute values).
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Not representable in XML 1.0.
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The `readMetadata` request for `ConnectedApp` records named `full_names` (at most 10).
 pub fn read_metadata_envelope(session: &Secret, full_names: &[String]) -> String {
     let mut names = String::new();
     for n in full_names {
         names.push_str("<met:fullNames>");
-        names.push_str(&escape(n));
+        names.push_str(&escape_text(n));
         names.push_str("</met:fullNames>");
     }
     format!(
@@ -52,7 +35,7 @@ pub fn read_metadata_envelope(session: &Secret, full_names: &[String]) -> String
 <soapenv:Header><met:SessionHeader><met:sessionId>{}</met:sessionId></met:SessionHeader></soapenv:Header>\
 <soapenv:Body><met:readMetadata><met:type>ConnectedApp</met:type>{names}</met:readMetadata></soapenv:Body>\
 </soapenv:Envelope>",
-        escape(session.expose())
+        escape_text(session.expose())
     )
 }
 
@@ -287,7 +270,7 @@ fn push_text(
             open.1.push_str(text);
         }
         if b.skipping.is_none() {
-            b.xml.push_str(&escape(text));
+            b.xml.push_str(&escape_text(text));
         }
         return;
     }
