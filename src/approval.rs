@@ -399,7 +399,21 @@ pub fn apply(
     apps: Vec<App>,
     catalogs: &crate::catalog::Catalogs,
 ) -> Result<Approved, Vec<FileError>> {
-    approve_in(apps, load_approved(dir)?, catalogs)
+    let approved = load_approved(dir)?;
+    // A directory audited with its approved folder inside it (`audit . --approved approved/`)
+    // read the approvals as declared apps too: they are the approvals, not apps to audit twice.
+    let files: std::collections::HashSet<std::path::PathBuf> = approved
+        .iter()
+        .filter_map(|m| std::fs::canonicalize(&m.source.path).ok())
+        .collect();
+    let apps = apps
+        .into_iter()
+        .filter(|app| {
+            app.source.kind != InputKind::Manifest
+                || !std::fs::canonicalize(&app.source.path).is_ok_and(|p| files.contains(&p))
+        })
+        .collect();
+    approve_in(apps, approved, catalogs)
 }
 
 /// [`approve`] with scopes compared by their ids in `catalogs`, for manifests already read
