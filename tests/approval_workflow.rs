@@ -566,7 +566,7 @@ fn the_approval_workflow_against_the_live_org() {
                 "-f",
                 "json",
                 "--approved",
-                "approved",
+                "approved/",
             ],
         ),
         1,
@@ -784,7 +784,7 @@ fn the_approval_workflow_on_the_example_dx_project() {
     // Before the review, under the approval gate, the approved scopes lack justifications.
     write(cwd, ".scopeaudit.yaml", GATE_POLICY);
     let gate = |extra: &[&str]| {
-        let mut args = vec!["audit", "force-app", "--approved", "approved", "-f", "json"];
+        let mut args = vec!["audit", "force-app", "--approved", "approved/", "-f", "json"];
         args.extend(extra);
         sa(cwd, &args)
     };
@@ -816,7 +816,7 @@ fn the_approval_workflow_on_the_example_dx_project() {
     assert_eq!(code, "0", "{log}");
     // The whole repository, approved folder included (the action's default `paths: .`): the
     // approvals are read as approvals, not audited a second time as declared apps.
-    let whole = report_of(&sa(cwd, &["audit", ".", "--approved", "approved", "-f", "json"]), 0);
+    let whole = report_of(&sa(cwd, &["audit", ".", "--approved", "approved/", "-f", "json"]), 0);
     let kinds: Vec<String> = whole["apps"]
         .as_array()
         .unwrap()
