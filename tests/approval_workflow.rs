@@ -698,6 +698,26 @@ fn the_approval_workflow_against_the_live_org() {
         gating(&report, &["critical"]),
         vec![("exceeds-approval".into(), finance_id, "refresh_token".into())]
     );
+
+    // Nothing the workflow wrote holds a credential of the org.
+    let mut written: Vec<std::path::PathBuf> = ["org.json", "org.html", "org.md"].iter().map(|f| cwd.join(f)).collect();
+    written.extend(
+        std::fs::read_dir(cwd.join("approved"))
+            .unwrap()
+            .map(|e| e.unwrap().path()),
+    );
+    assert_eq!(written.len(), 63);
+    for path in written {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for secret in [
+            spec.client_secret.as_str(),
+            spec.refresh_token.as_str(),
+            org.access_token().as_str(),
+            "SECRET-",
+        ] {
+            assert!(!text.contains(secret), "{} holds {secret}", path.display());
+        }
+    }
 }
 
 fn on_report(report: &Value, id: &str) -> Vec<(String, String, String, String)> {
