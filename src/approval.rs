@@ -386,10 +386,63 @@ pub fn load_approved(dir: &std::path::Path) -> Result<Vec<App>, Vec<FileError>> 
         }
     }
     if errors.is_empty() {
+        errors = named_twice(&inputs.apps);
+    }
+    if errors.is_empty() {
         Ok(inputs.apps)
     } else {
         Err(errors)
     }
+}
+
+/// Whether two `match:` values are the same: exactly, but for the label, which ignores case.
+fn same_value(key: MatchKey, a: &str, b: &str) -> bool {
+    if key == MatchKey::Label {
+        a.trim().eq_ignore_ascii_case(b.trim())
+    } else {
+        a.trim() == b.trim()
+    }
+}
+
+/// Two manifests that name an app by the same key and value would both match it, whatever the
+/// org holds: an error the folder alone shows, so `org salesforce` reports it before any API
+/// call. (Manifests naming one app by different keys are found when the apps are matched.)
+fn named_twice(approved: &[App]) -> Vec<FileError> {
+    let mut errors = Vec::new();
+    for (i, first) in approved.iter().enumerate() {
+        let keys = wanted(first);
+        for second in &approved[i + 1..] {
+            if first.platform != second.platform {
+                continue;
+            }
+            let shared = second.matches.iter().map(|m| (m.key, m.value.as_str(), m.at)).chain(
+                second
+                    .matches
+                    .is_empty()
+                    .then_some((MatchKey::Label, second.name.as_str(), second.at)),
+            );
+            for (key, value, at) in shared {
+                let clash = keys
+                    .iter()
+                    .any(|(k, v)| (k.covers(key) || key.covers(*k)) && same_value(key, v, value));
+                if clash {
+                    let message = format!(
+                        "approved manifests {} and {} both match the app `{}: {}`: one app would have more than one approved manifest; keep one",
+                        first.source.path,
+                        second.source.path,
+                        key.as_str(),
+                        value.trim()
+                    );
+                    errors.push(match at {
+                        Some(at) => FileError::at(second.source.path.clone(), at.line as usize, None, message),
+                        None => FileError::new(second.source.path.clone(), message),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    errors
 }
 
 /// `--approved DIR` for any command: reads the approved manifests and matches `apps` against
@@ -399,7 +452,21 @@ pub fn apply(
     apps: Vec<App>,
     catalogs: &crate::catalog::Catalogs,
 ) -> Result<Approved, Vec<FileError>> {
-    approve_in(apps, load_approved(dir)?, catalogs)
+    let approved = load_approved(dir)?;
+    // A directory audited with its approved folder inside it (`audit . --approved approved/`)
+    // read the approvals as declared apps too: they are the approvals, not apps to audit twice.
+    let files: std::collections::HashSet<std::path::PathBuf> = approved
+        .iter()
+        .filter_map(|m| std::fs::canonicalize(&m.source.path).ok())
+        .collect();
+    let apps = apps
+        .into_iter()
+        .filter(|app| {
+            app.source.kind != InputKind::Manifest
+                || !std::fs::canonicalize(&app.source.path).is_ok_and(|p| files.contains(&p))
+        })
+        .collect();
+    approve_in(apps, approved, catalogs)
 }
 
 /// [`approve`] with scopes compared by their ids in `catalogs`, for manifests already read
@@ -630,6 +697,25 @@ mod tests {
         let live = vec![manifest("Ledger", None)];
         let out = approve(live, vec![manifest("Ledger", None)], &same).unwrap();
         assert_eq!(out.apps[0].approval, ApprovalState::NotChecked);
+    }
+
+    #[test]
+    fn the_folder_alone_shows_two_manifests_naming_one_app_by_one_key() {
+        let clash = |a: App, b: App| named_twice(&[a, b]).len();
+        let broad = manifest("A", Some((MatchKey::SalesforceApiName, "Ledger")));
+        assert_eq!(
+            clash(broad.clone(), manifest("B", Some((MatchKey::ConnectedApp, "Ledger")))),
+            1
+        );
+        assert_eq!(clash(broad, manifest("B", Some((MatchKey::ConnectedApp, "ledger")))), 0);
+        let ca = manifest("A", Some((MatchKey::ConnectedApp, "Ledger")));
+        assert_eq!(
+            clash(ca.clone(), manifest("B", Some((MatchKey::ExternalClientApp, "Ledger")))),
+            0
+        );
+        // By different keys only the org can tell; by label, case does not matter.
+        assert_eq!(clash(ca, manifest("Ledger", None)), 0);
+        assert_eq!(clash(manifest("Ledger", None), manifest("LEDGER", None)), 1);
     }
 
     #[test]
