@@ -24,10 +24,9 @@ const APPROVAL_RULES: [&str; 6] = [
     "approval-unmatched",
 ];
 
-/// The bundled example: the approved folder for the example DX project.
-/// Beside `examples/`, not in it: `audit examples/` would read these manifests as declared
-/// apps and show the DX project's apps twice.
-const EXAMPLE_APPROVED: &str = "examples-approved";
+/// The bundled example: the approved folder for the example DX project. (`audit examples/`
+/// also reads these as the two manifests they are.)
+const EXAMPLE_APPROVED: &str = "examples/approved";
 const DX: &str = "examples/salesforce-dx";
 
 /// The approval gate a CI job runs (the README's `.scopeaudit.yaml`): drift from the approved

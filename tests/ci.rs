@@ -310,6 +310,50 @@ fn lint_repo(workflow: &str) -> tempfile::TempDir {
     dir
 }
 
+/// The yaml block that follows `marker` in the README.
+fn readme_yaml_after(marker: &str) -> String {
+    let readme = read("README.md");
+    let rest = readme
+        .split(marker)
+        .nth(1)
+        .unwrap_or_else(|| panic!("README has {marker}"));
+    rest.split("```yaml\n")
+        .nth(1)
+        .and_then(|block| block.split("\n```").next())
+        .map(|block| format!("{block}\n"))
+        .unwrap_or_else(|| panic!("a yaml block after {marker}"))
+}
+
+#[test]
+fn the_readme_approval_workflows_are_valid() {
+    // The pull-request step passes only inputs the action declares.
+    let step = readme_yaml_after("**A DX repository, on every pull request**");
+    let step = yaml(&format!("steps:\n{step}"));
+    let action = yaml(&read("action.yml"));
+    let with = step["steps"][0]["with"].as_object().expect("the step has `with`");
+    assert!(with.contains_key("args") && with.contains_key("paths"));
+    for input in with.keys() {
+        assert!(action["inputs"].get(input).is_some(), "undeclared input {input}");
+    }
+    // The nightly org job is a workflow actionlint accepts, and the check has teeth.
+    let nightly = readme_yaml_after("**The live org, every night**");
+    assert!(nightly.contains("scopeaudit org salesforce --approved approved/"));
+    let Some(actionlint_bin) = tool("actionlint", "ACTIONLINT") else {
+        return;
+    };
+    for (workflow, good) in [
+        (nightly.clone(), true),
+        (nightly.replace("runs-on:", "runs_on:"), false),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+        std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
+        write(&dir.path().join(".github/workflows"), "approved-apps.yml", &workflow);
+        let (ok, out) = actionlint(&actionlint_bin, dir.path());
+        assert_eq!(ok, good, "actionlint:\n{out}");
+    }
+}
+
 #[test]
 fn actionlint_passes_the_recipe_and_the_action_steps() {
     let Some(actionlint_bin) = tool("actionlint", "ACTIONLINT") else {

@@ -33,6 +33,9 @@ fn examples_json_report() {
     assert_eq!(
         kinds,
         [
+            // The approved manifests of the DX project's two apps (examples/approved/).
+            "manifest",
+            "manifest",
             "authorize_url",
             "authorize_url",
             "hubspot_project_app",

@@ -113,7 +113,7 @@ fn diff_needs_one_app_per_side_of_one_platform() {
     assert_eq!(many.code, 2);
     assert_eq!(
         many.stderr,
-        "error: OLD examples/: holds 8 apps; diff compares two versions of one app\n"
+        "error: OLD examples/: holds 10 apps; diff compares two versions of one app\n"
     );
     let platforms = diff(&[
         "examples/meeting-assistant-hubspot.yaml",

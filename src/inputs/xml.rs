@@ -230,11 +230,18 @@ mod tests {
 
     #[test]
     fn escaped_text_reads_back_as_written_save_what_xml_cannot_carry() {
-        for kept in ["A & B <x> \"q\" 'a'", "tab\tline\nfeed", "del\u{7f} c1\u{85} \u{202e}rtl"] {
+        for kept in [
+            "A & B <x> \"q\" 'a'",
+            "tab\tline\nfeed",
+            "del\u{7f} c1\u{85} \u{202e}rtl",
+        ] {
             let doc = format!("<a>{}</a>", escape_text(kept));
             assert_eq!(parse("t.xml", &doc).unwrap().text, kept, "{doc}");
         }
-        assert_eq!(escape_text("bell\u{7}esc\u{1b}nul\u{0}"), "bell\u{fffd}esc\u{fffd}nul\u{fffd}");
+        assert_eq!(
+            escape_text("bell\u{7}esc\u{1b}nul\u{0}"),
+            "bell\u{fffd}esc\u{fffd}nul\u{fffd}"
+        );
     }
 
     #[test]
