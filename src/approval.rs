@@ -123,14 +123,7 @@ fn match_key(manifest: &App, app: &App) -> Option<MatchKey> {
     // Keys match exactly (SPEC section 2); only the last-resort label ignores case.
     wanted(manifest).into_iter().find_map(|(key, value)| {
         have.iter()
-            .any(|(k, v)| {
-                key.covers(*k)
-                    && if key == MatchKey::Label {
-                        v.trim().eq_ignore_ascii_case(value.trim())
-                    } else {
-                        v.trim() == value.trim()
-                    }
-            })
+            .any(|(k, v)| key.covers(*k) && same_value(key, v, &value))
             .then_some(key)
     })
 }
