@@ -840,13 +840,22 @@ pub fn run_init(options: &InitOptions, output: &Path, force: bool, streams: &mut
             )));
         }
     }
+    // A new manifest often starts a new folder (`-o approved/ledger.yaml`): make it.
+    if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+        std::fs::create_dir_all(parent).map_err(|e| Failure::write(&format!("-o {}", parent.display()), &e))?;
+    }
     write_atomically(output, |out| out.write_all(text.as_bytes()))?;
     // Standard error is for people; if it is gone there is nobody to tell.
-    let _ = if options.from.is_some() {
+    let _ = if let Some(from) = &options.from {
+        let folder = output
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| "DIR".to_string(), |p| p.display().to_string());
         writeln!(
             streams.stderr,
-            "wrote {0}: have the vendor justify each scope and describe its tools, then run `scopeaudit audit {0}`",
-            output.display()
+            "wrote {}: have the vendor justify each scope and describe its tools, keep it in the approved folder, then run `scopeaudit audit {} --approved {folder}`",
+            output.display(),
+            from.display()
         )
     } else {
         writeln!(

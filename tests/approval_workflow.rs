@@ -510,7 +510,7 @@ fn the_approval_workflow_against_the_live_org() {
         "{}",
         out.stderr
     );
-    std::fs::create_dir(cwd.join("approved")).unwrap();
+    // `init` makes the folder the first manifest goes into.
     for (app, file) in [
         (helix.api_name.as_str(), "approved/helix-chat-sync.yaml"),
         (finance.label.as_str(), "approved/finance-ledger-sync.yaml"),
@@ -518,6 +518,11 @@ fn the_approval_workflow_against_the_live_org() {
         let out = sa(cwd, &["init", "--from", "org.json", "--app", app, "-o", file]);
         assert_eq!(out.code, 0, "{}", out.stderr);
         assert!(out.stderr.contains(&format!("wrote {file}")), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("`scopeaudit audit org.json --approved approved`"),
+            "the hint says how to hold the app against the folder: {}",
+            out.stderr
+        );
     }
     // Straight from the snapshot, every scope awaits its justification.
     let out = sa(
