@@ -85,7 +85,8 @@ fn connected_app_files_show_their_approval_in_every_format() {
                 "name": "Retired CRM",
                 "platform": "salesforce",
                 "manifest": "tests/fixtures/approved/approved/retired-crm.yaml",
-                "line": 1
+                "line": 1,
+                "reason": "the approval may be stale"
             }]
         })
     );
@@ -364,4 +365,32 @@ fn the_live_org_report_is_the_record_of_what_was_approved_and_what_is_live() {
     ] {
         assert!(html.contains(part), "missing {part}");
     }
+}
+
+#[test]
+fn the_approved_folder_says_why_a_manifest_matches_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("deal-sync.yaml"),
+        "app: Acme Deal Sync\nplatform: hubspot\nmatch:\n  hubspot_app_id: \"3141592\"\nscopes:\n  - scope: crm.objects.deals.read\n    justification: Reads deals.\n",
+    )
+    .unwrap();
+    let approved = dir.path().to_str().unwrap();
+    let args = ["examples/hubspot-project", "--approved", approved, "--fail-on", "never"];
+    let why = "is a number, and HubSpot's numeric app id is in none of the app's files";
+    let text = audit_in(&args, "text").stdout;
+    let folder = &text[text.find("Approved folder").unwrap()..];
+    assert!(
+        folder.contains("Acme Deal Sync (HubSpot)") && folder.contains(why),
+        "{folder}"
+    );
+    assert!(audit_in(&args, "markdown").stdout.contains(why));
+    assert!(audit_in(&args, "html")
+        .stdout
+        .contains("is a number, and HubSpot&#x27;s numeric app id"));
+    let report = json(&audit_in(&args, "json").stdout);
+    assert!(report["approvals"]["unmatched"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains(why));
 }

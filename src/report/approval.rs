@@ -78,6 +78,8 @@ pub struct UnmatchedApproval {
     pub platform: Platform,
     pub manifest: String,
     pub line: Option<u32>,
+    /// Why it may match nothing (most often: the approval is stale).
+    pub reason: String,
 }
 
 fn set(value: SettingValue) -> Option<SettingValue> {
@@ -183,6 +185,7 @@ pub fn summary(folder: &ApprovedFolder, apps: &[super::AppReport]) -> ApprovalsS
                 platform: m.platform,
                 manifest: m.source.path.clone(),
                 line: m.at.map(|p| p.line),
+                reason: crate::approval::unmatched_reason(m),
             })
             .collect(),
     }

@@ -539,7 +539,7 @@ fn approvals_section(out: &mut dyn Write, paint: &Paint, a: &super::approval::Ap
     } else {
         writeln!(
             out,
-            "  {} no audited app (the approval may be stale):",
+            "  {} no audited app:",
             if a.unmatched.len() == 1 {
                 "1 approved manifest matches".to_string()
             } else {
@@ -550,10 +550,11 @@ fn approvals_section(out: &mut dyn Write, paint: &Paint, a: &super::approval::Ap
             let at = m.line.map(|l| format!(":{l}")).unwrap_or_default();
             writeln!(
                 out,
-                "    {} ({}) {}",
+                "    {} ({}) {}: {}",
                 t(&m.name),
                 m.platform.display_name(),
-                paint.dim(&format!("— {}{at}", t(&m.manifest)))
+                paint.dim(&format!("— {}{at}", t(&m.manifest))),
+                t(&m.reason)
             )?;
         }
     }
