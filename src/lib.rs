@@ -40,6 +40,7 @@ pub mod model;
 pub mod needs;
 pub mod org;
 pub mod org_audit;
+pub mod parallel;
 pub mod policy;
 pub mod report;
 pub mod rule;

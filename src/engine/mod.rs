@@ -85,19 +85,25 @@ pub(crate) fn slug(name: &str) -> String {
 impl Engine<'_> {
     pub fn evaluate(&self, apps: Vec<App>) -> Evaluation {
         let mut ids = BTreeMap::<String, usize>::new();
-        let mut results = Vec::with_capacity(apps.len());
-        for app in apps {
-            let base = format!("{}/{}", app.platform, slug(&app.name));
-            let n = ids.entry(base.clone()).or_insert(0);
-            *n += 1;
-            let id = if *n == 1 { base } else { format!("{base}-{n}") };
+        let named: Vec<(String, App)> = apps
+            .into_iter()
+            .map(|app| {
+                let base = format!("{}/{}", app.platform, slug(&app.name));
+                let n = ids.entry(base.clone()).or_insert(0);
+                *n += 1;
+                let id = if *n == 1 { base } else { format!("{base}-{n}") };
+                (id, app)
+            })
+            .collect();
+        // Each app is analysed and judged on its own: spread over the cores, kept in order.
+        let mut results = crate::parallel::map_owned(named, |(id, app)| {
             let catalog = self.catalogs.get(app.platform);
-            results.push(analysis::analyze(id, app, catalog, self.policy));
-        }
-        let mut findings = Vec::new();
-        for result in &results {
-            findings.extend(self.app_findings(result));
-        }
+            analysis::analyze(id, app, catalog, self.policy)
+        });
+        let mut findings: Vec<Finding> = crate::parallel::map(&results, |result| self.app_findings(result))
+            .into_iter()
+            .flatten()
+            .collect();
         findings.extend(self.org_findings());
         findings.extend(self.unmatched_approval_findings());
         let (mut findings, suppressed, states) = self.suppress(findings, &results);

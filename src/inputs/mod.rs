@@ -417,7 +417,7 @@ pub fn load_paths_with(paths: &[String], options: LoadOptions) -> Inputs {
         }
     }
     inputs.files = candidates.iter().map(|c| c.path.clone()).collect();
-    let results = parallel_map(&candidates, |c| load_one(c, options.stale_days));
+    let results = crate::parallel::map(&candidates, |c| load_one(c, options.stale_days));
     // Apps keep input order: each sorts by the index of the candidate it came from (a URL
     // argument by the candidate it was given before), then by when it was made.
     let mut ordered: Vec<((usize, usize), App)> = Vec::with_capacity(candidates.len() + url_apps.len());
@@ -508,25 +508,6 @@ fn drop_repeated_scopes(mut app: App) -> App {
         app.notes.sort_by_key(|n| n.at);
     }
     app
-}
-
-/// Maps in order over a few threads: parsing thousands of manifests is CPU-bound.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if items.len() < 64 || threads == 1 {
-        return items.iter().map(&f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
-    })
 }
 
 /// An ad-hoc app from `--scopes "a b c" --platform P`: names separated by spaces or commas.

@@ -84,16 +84,28 @@ fn rule_label(f: &Finding) -> String {
 /// Where finding text starts, under the severity column.
 const INDENT: &str = "           ";
 
-/// The source files findings point into, each read once (through the same bounded read as the
-/// inputs) and kept as lines; a file that cannot be read again shows no snippet.
+/// The source files findings point into, each read once up front (through the same bounded
+/// read as the inputs, over the cores) and kept as lines; a file that cannot be read again
+/// shows no snippet.
 #[derive(Default)]
 struct Sources {
     files: std::collections::HashMap<String, Option<Vec<String>>>,
 }
 
 impl Sources {
-    fn line(&mut self, path: &str, line: u32) -> Option<&str> {
-        let lines = self.files.entry(path.to_string()).or_insert_with(|| {
+    fn read(report: &Report) -> Sources {
+        let paths: std::collections::BTreeSet<&str> = report
+            .findings
+            .iter()
+            .filter_map(|f| match &f.location {
+                crate::finding::Location::File {
+                    path, line: Some(_), ..
+                } => Some(path.as_str()),
+                _ => None,
+            })
+            .collect();
+        let paths: Vec<&str> = paths.into_iter().collect();
+        let lines = crate::parallel::map(&paths, |path| {
             let file = std::path::Path::new(path);
             if path.is_empty() || !file.is_file() {
                 return None;
@@ -102,8 +114,14 @@ impl Sources {
                 .ok()
                 .map(|text| text.lines().map(str::to_string).collect())
         });
+        Sources {
+            files: paths.into_iter().map(str::to_string).zip(lines).collect(),
+        }
+    }
+
+    fn line(&self, path: &str, line: u32) -> Option<&str> {
         let index = usize::try_from(line).ok()?.checked_sub(1)?;
-        lines.as_ref()?.get(index).map(String::as_str)
+        self.files.get(path)?.as_ref()?.get(index).map(String::as_str)
     }
 }
 
@@ -168,7 +186,7 @@ fn may_hold_secret(line: &str) -> bool {
 /// The finding's source line with a marker under it and its line number, drawn by
 /// annotate-snippets as rustc draws its diagnostics. The line is untrusted: hazards are made
 /// visible before it is drawn.
-fn snippet(sources: &mut Sources, paint: &Paint, app: Option<&AppReport>, f: &Finding) -> Option<String> {
+fn snippet(sources: &Sources, paint: &Paint, app: Option<&AppReport>, f: &Finding) -> Option<String> {
     use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
     let crate::finding::Location::File {
         path,
@@ -283,7 +301,7 @@ fn marked(line: &str, names: &[&str], column: Option<usize>) -> (String, usize, 
 fn finding_block(
     out: &mut dyn Write,
     paint: &Paint,
-    sources: &mut Sources,
+    sources: &Sources,
     app: Option<&AppReport>,
     f: &Finding,
 ) -> io::Result<()> {
@@ -331,7 +349,7 @@ fn waived_block(out: &mut dyn Write, paint: &Paint, w: &super::SuppressedFinding
 fn app_block(
     out: &mut dyn Write,
     paint: &Paint,
-    sources: &mut Sources,
+    sources: &Sources,
     app: &AppReport,
     findings: &[&Finding],
     waived: &[&super::SuppressedFinding],
@@ -887,14 +905,14 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
         incomplete_banner(out, &paint, report)?;
     }
     let overview = OrgOverview::new(report);
-    let mut sources = Sources::default();
+    let sources = Sources::read(report);
     if let Some(overview) = &overview {
         org_summary(out, &paint, overview)?;
         let org_wide: Vec<&Finding> = report.findings.iter().filter(|f| report.is_org_finding(f)).collect();
         if !org_wide.is_empty() {
             writeln!(out, "{}", paint.bold("Org-wide findings"))?;
             for f in org_wide {
-                finding_block(out, &paint, &mut sources, None, f)?;
+                finding_block(out, &paint, &sources, None, f)?;
             }
             writeln!(out)?;
         }
@@ -912,10 +930,15 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
             waived.entry(app).or_default().push(s);
         }
     }
-    for app in &report.apps {
-        let findings = by_app.remove(app.id.as_str()).unwrap_or_default();
-        let app_waived = waived.remove(app.id.as_str()).unwrap_or_default();
-        app_block(out, &paint, &mut sources, app, &findings, &app_waived, taken_at)?;
+    // Each app's block is its own text: rendered over the cores, written in order.
+    let blocks = crate::parallel::map(&report.apps, |app| {
+        let mut block = Vec::new();
+        let findings = by_app.get(app.id.as_str()).map_or(&[][..], Vec::as_slice);
+        let app_waived = waived.get(app.id.as_str()).map_or(&[][..], Vec::as_slice);
+        app_block(&mut block, &paint, &sources, app, findings, app_waived, taken_at).map(|()| block)
+    });
+    for block in blocks {
+        out.write_all(&block?)?;
     }
     if let Some(approvals) = &report.approvals {
         approvals_section(out, &paint, approvals)?;
@@ -924,7 +947,7 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
     if !policy.is_empty() {
         writeln!(out, "{}", paint.bold("Policy file"))?;
         for f in policy {
-            finding_block(out, &paint, &mut sources, None, f)?;
+            finding_block(out, &paint, &sources, None, f)?;
         }
         writeln!(out)?;
     }
