@@ -17,7 +17,7 @@ use crate::source_file::FileError;
 #[derive(Debug)]
 pub struct Approved {
     pub apps: Vec<App>,
-    pub unmatched: Vec<App>,
+    pub unmatched: Vec<Unmatched>,
     /// How many approved manifests were matched against.
     pub manifests: usize,
 }
@@ -85,7 +85,10 @@ pub fn keys_of(app: &App) -> Vec<(MatchKey, String)> {
 /// `hubspot_app_id` can match no app: HubSpot assigns that id when the project is uploaded, and
 /// no app file (`app-hsmeta.json`, `public-app.json`, `app.json`) carries it; the files name
 /// the app by its project `uid`. Anything else may be a stale approval.
-pub fn unmatched_reason(manifest: &App) -> String {
+/// `unread_keys` is how many audited apps the manifest's platform has whose consumer key could
+/// not be read (the org refused their metadata): a manifest named by `consumer_key` may be one
+/// of them.
+pub fn unmatched_reason(manifest: &App, unread_keys: usize) -> String {
     let numeric = |v: &str| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit());
     let hubspot: Vec<&crate::model::AppMatch> = manifest
         .matches
@@ -101,8 +104,23 @@ pub fn unmatched_reason(manifest: &App) -> String {
             "its `hubspot_app_id` `{}` is a number, and HubSpot's numeric app id is in none of the app's files (HubSpot assigns it on upload), so it can match no app; name the app by its project `uid` instead",
             crate::untrusted::capped(m.value.trim(), 40)
         ),
+        _ if unread_keys > 0 && manifest.matches.iter().any(|m| m.key == MatchKey::ConsumerKey) => format!(
+            "its `consumer_key` matches no app whose key was read, and the org did not let the audit read the metadata of {}, so it may be one of them; name the app by `salesforce_api_name` as well",
+            if unread_keys == 1 {
+                "1 app".to_string()
+            } else {
+                format!("{unread_keys} apps")
+            }
+        ),
         _ => "the approval may be stale".to_string(),
     }
+}
+
+/// An approved manifest that matched no audited app, and why it may not have.
+#[derive(Debug, Clone)]
+pub struct Unmatched {
+    pub manifest: App,
+    pub reason: String,
 }
 
 /// How a manifest names the app it approves: its `match:` block, or its label when it has none.
@@ -200,10 +218,26 @@ pub fn approve(
         }
         out.push(app);
     }
+    // Apps whose metadata the org refused have no consumer key to match.
+    let unread_keys = |platform: Platform| {
+        out.iter()
+            .filter(|a| {
+                a.platform == platform
+                    && a.org
+                        .as_deref()
+                        .is_some_and(|o| matches!(o.config, crate::model::org::ConfigRead::Unread(_)))
+            })
+            .count()
+    };
     let unmatched = approved
         .into_iter()
         .zip(matched)
-        .filter_map(|(a, hit)| (!hit).then_some(a))
+        .filter_map(|(manifest, hit)| {
+            (!hit).then(|| Unmatched {
+                reason: unmatched_reason(&manifest, unread_keys(manifest.platform)),
+                manifest,
+            })
+        })
         .collect();
     Ok(Approved {
         apps: out,
@@ -485,7 +519,7 @@ pub struct ApprovedFolder {
     /// How many approved manifests it holds.
     pub manifests: usize,
     /// The manifests that matched no audited app: each is an `approval-unmatched` finding.
-    pub unmatched: Vec<App>,
+    pub unmatched: Vec<Unmatched>,
 }
 
 /// Where the live app stands on one scope that the approval or the app names.
@@ -674,7 +708,8 @@ mod tests {
             .collect();
         assert_eq!(by, vec![Some(MatchKey::ConnectedApp), Some(MatchKey::Label)]);
         assert_eq!(out.unmatched.len(), 1);
-        assert_eq!(out.unmatched[0].name, "Gone");
+        assert_eq!(out.unmatched[0].manifest.name, "Gone");
+        assert_eq!(out.unmatched[0].reason, "the approval may be stale");
     }
 
     #[test]

@@ -394,3 +394,34 @@ fn the_approved_folder_says_why_a_manifest_matches_nothing() {
         .unwrap()
         .contains(why));
 }
+
+#[test]
+fn a_consumer_key_that_matches_nothing_says_some_keys_could_not_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("locked.yaml"),
+        "app: Locked Box\nplatform: salesforce\nmatch:\n  consumer_key: 3MVG9FAKEUNKNOWNKEY\nscopes:\n  - scope: api\n    justification: Reads cases.\n",
+    )
+    .unwrap();
+    let approved = dir.path().to_str().unwrap();
+    // The snapshot's Locked Box was refused its metadata: its key is unknown, not absent.
+    let report = json(&audit_in(&[SNAPSHOT, "--approved", approved, "--fail-on", "never"], "json").stdout);
+    let reason = report["approvals"]["unmatched"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("the org did not let the audit read the metadata of 1 app"),
+        "{reason}"
+    );
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "approval-unmatched")
+        .unwrap();
+    assert!(finding["message"].as_str().unwrap().contains(reason));
+    // Where every app's key was read, the same manifest is simply stale.
+    let report = json(&audit_in(&[APPS, "--approved", approved, "--fail-on", "never"], "json").stdout);
+    assert_eq!(
+        report["approvals"]["unmatched"][0]["reason"],
+        "the approval may be stale"
+    );
+}

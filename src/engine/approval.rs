@@ -5,7 +5,6 @@
 use super::conditions::holds;
 use super::Engine;
 use crate::finding::{fingerprint, Finding, Location};
-use crate::model::App;
 use crate::rule::{render_template, Subject};
 use crate::untrusted::{capped, MAX_REPEATED_CHARS};
 
@@ -21,26 +20,32 @@ impl Engine<'_> {
                 continue;
             }
             let severity = setting.severity.unwrap_or(rule.severity);
-            for manifest in self.approvals_unmatched {
+            for unmatched in self.approvals_unmatched {
+                let manifest = &unmatched.manifest;
                 // Nothing to test about a manifest that matched nothing: only all/any/not.
                 if !rule.applies_to(manifest.platform) || !holds(&rule.when, &|_| false) {
                     continue;
                 }
-                out.push(unmatched_finding(rule, severity, manifest));
+                out.push(unmatched_finding(rule, severity, unmatched));
             }
         }
         out
     }
 }
 
-fn unmatched_finding(rule: &crate::rule::Rule, severity: crate::finding::Severity, manifest: &App) -> Finding {
+fn unmatched_finding(
+    rule: &crate::rule::Rule,
+    severity: crate::finding::Severity,
+    unmatched: &crate::approval::Unmatched,
+) -> Finding {
+    let manifest = &unmatched.manifest;
     let message = render_template(&rule.message, &|name| {
         let value = match name {
             "app" => manifest.name.clone(),
             "platform" => manifest.platform.display_name().to_string(),
             "approval:manifest" => manifest.source.path.clone(),
             // Our own words, which cap the manifest's value they quote.
-            "approval:reason" => return crate::approval::unmatched_reason(manifest),
+            "approval:reason" => return unmatched.reason.clone(),
             _ => String::new(),
         };
         capped(&value, MAX_REPEATED_CHARS).into_owned()

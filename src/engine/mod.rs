@@ -45,7 +45,7 @@ pub struct Engine<'a> {
     /// The org pull the apps came from (live or a snapshot); None for declared apps.
     pub org: Option<&'a crate::model::org::OrgSummary>,
     /// Approved manifests that matched no audited app (`--approved DIR`).
-    pub approvals_unmatched: &'a [App],
+    pub approvals_unmatched: &'a [crate::approval::Unmatched],
 }
 
 /// `items` in report order: by app position, then severity (worst first), rule, line and

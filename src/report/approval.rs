@@ -181,11 +181,11 @@ pub fn summary(folder: &ApprovedFolder, apps: &[super::AppReport]) -> ApprovalsS
             .unmatched
             .iter()
             .map(|m| UnmatchedApproval {
-                name: m.name.clone(),
-                platform: m.platform,
-                manifest: m.source.path.clone(),
-                line: m.at.map(|p| p.line),
-                reason: crate::approval::unmatched_reason(m),
+                name: m.manifest.name.clone(),
+                platform: m.manifest.platform,
+                manifest: m.manifest.source.path.clone(),
+                line: m.manifest.at.map(|p| p.line),
+                reason: m.reason.clone(),
             })
             .collect(),
     }
