@@ -96,11 +96,10 @@ impl Format {
     }
 }
 
+/// What every command that reports takes alike (`audit`, `org salesforce`): the output, the
+/// gate and where the session's data comes from.
 #[derive(Debug, Clone)]
-pub struct AuditOptions {
-    pub inputs: Vec<String>,
-    pub scopes: Option<String>,
-    pub platform: Option<Platform>,
+pub struct ReportFlags {
     pub format: Format,
     pub outputs: Vec<PathBuf>,
     pub gate: GateOptions,
@@ -109,6 +108,14 @@ pub struct AuditOptions {
     pub templates: Option<PathBuf>,
     /// Colour the text on stdout (a terminal, and NO_COLOR unset).
     pub color: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditOptions {
+    pub inputs: Vec<String>,
+    pub scopes: Option<String>,
+    pub platform: Option<Platform>,
+    pub report: ReportFlags,
     /// Days without use after which an org token is stale (org snapshots).
     pub stale_days: u32,
     /// The directory of approved manifests to hold the audited apps against (`--approved`).
@@ -180,7 +187,7 @@ fn read_inputs(options: &AuditOptions) -> Result<AuditInputs, Failure> {
 
 /// Reads the inputs and runs the audit, returning the report and the files it read.
 pub fn audit_report(options: &AuditOptions) -> Result<(Report, Vec<PathBuf>), Failure> {
-    let mut session = Session::load(&options.data, Date::today()).map_err(Failure::files)?;
+    let mut session = Session::load(&options.report.data, Date::today()).map_err(Failure::files)?;
     let mut inputs = read_inputs(options)?;
     // An org snapshot is judged as of when it was taken: the same findings any day.
     let org = inputs.org.take().map(|org| {
@@ -214,7 +221,7 @@ pub fn audit_report(options: &AuditOptions) -> Result<(Report, Vec<PathBuf>), Fa
     if let Some((_, path)) = &session.policy_file {
         files.push(path.clone());
     }
-    let report = session.report_with(inputs.apps, inputs.errors, inputs.ignored, options.gate, org);
+    let report = session.report_with(inputs.apps, inputs.errors, inputs.ignored, options.report.gate, org);
     // The command ends with the report; freeing every catalog entry and rule one by one costs
     // about a tenth of a small audit, and the process is about to exit anyway.
     std::mem::forget(session);
@@ -309,12 +316,13 @@ pub fn write_atomically(
 
 pub fn run_audit(options: &AuditOptions, streams: &mut Streams) -> Result<u8, Failure> {
     // Check output paths before doing the work, so a typo costs nothing.
-    let outputs = report_output_paths(&options.outputs)?;
-    let templates = load_templates(options.templates.as_deref())?;
+    let flags = &options.report;
+    let outputs = report_output_paths(&flags.outputs)?;
+    let templates = load_templates(flags.templates.as_deref())?;
     let (report, inputs) = audit_report(options)?;
     refuse_overwriting_inputs(&outputs, &inputs)?;
-    deliver(&report, &outputs, options.format, options.color, &templates, streams)?;
-    Ok(finish(&report, options.format, streams))
+    deliver(&report, &outputs, flags.format, flags.color, &templates, streams)?;
+    Ok(finish(&report, flags.format, streams))
 }
 
 /// The `-o` paths of a report command, each with the format its extension names.

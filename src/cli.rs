@@ -384,12 +384,7 @@ impl AuditArgs {
             inputs: self.inputs,
             scopes: self.scopes,
             platform: self.platform.map(Platform::from),
-            format: self.report.format.into(),
-            gate: self.report.gate(),
-            outputs: self.report.output,
-            data: self.report.data.into_options(),
-            templates: self.report.templates,
-            color: use_color(),
+            report: self.report.into_flags(),
             stale_days: self.stale_days,
             approved: self.approved,
         }
@@ -409,10 +404,17 @@ impl From<FormatArg> for Format {
 }
 
 impl ReportArgs {
-    fn gate(&self) -> GateOptions {
-        GateOptions {
-            fail_on: self.fail_on.map(fail_on),
-            min_severity: self.min_severity.map(Severity::from),
+    fn into_flags(self) -> app::ReportFlags {
+        app::ReportFlags {
+            format: self.format.into(),
+            gate: GateOptions {
+                fail_on: self.fail_on.map(fail_on),
+                min_severity: self.min_severity.map(Severity::from),
+            },
+            outputs: self.output,
+            data: self.data.into_options(),
+            templates: self.templates,
+            color: use_color(),
         }
     }
 }
@@ -431,12 +433,7 @@ impl OrgSalesforceArgs {
             concurrency: self.concurrency,
             quiet: self.quiet,
             verbose: self.verbose,
-            format: self.report.format.into(),
-            gate: self.report.gate(),
-            outputs: self.report.output,
-            data: self.report.data.into_options(),
-            templates: self.report.templates,
-            color: use_color(),
+            report: self.report.into_flags(),
             stderr_is_terminal: std::io::stderr().is_terminal(),
         }
     }

@@ -3,14 +3,14 @@
 //! from the snapshot on, an org audit is a snapshot audit, so `audit SNAPSHOT` gives the same
 //! findings later.
 
-use crate::app::{self, Failure, Format, Streams, EXIT_BAD_INPUT, EXIT_ORG};
+use crate::app::{self, Failure, Streams, EXIT_BAD_INPUT, EXIT_ORG};
 use crate::inputs;
 use crate::model::org::Stamp;
 use crate::model::Date;
 use crate::org::credentials;
 use crate::org::pull::{self, PullOptions};
 use crate::org::token::Endpoints;
-use crate::session::{DataOptions, GateOptions, Session};
+use crate::session::Session;
 use crate::source_file::FileError;
 use std::path::PathBuf;
 
@@ -29,12 +29,7 @@ pub struct OrgOptions {
     pub quiet: bool,
     /// One line per request on stderr.
     pub verbose: bool,
-    pub format: Format,
-    pub outputs: Vec<PathBuf>,
-    pub gate: GateOptions,
-    pub data: DataOptions,
-    pub templates: Option<PathBuf>,
-    pub color: bool,
+    pub report: app::ReportFlags,
     /// stderr is a terminal (a progress bar is drawn only there).
     pub stderr_is_terminal: bool,
 }
@@ -57,7 +52,8 @@ pub fn run_org_salesforce(
 ) -> Result<u8, Failure> {
     // Everything that can be checked without the network is checked first, so a typo costs
     // no API call.
-    let outputs = app::report_output_paths(&options.outputs)?;
+    let flags = &options.report;
+    let outputs = app::report_output_paths(&flags.outputs)?;
     if let Some(path) = &options.save_snapshot {
         if path.is_dir() {
             return Err(Failure::usage(format!(
@@ -69,8 +65,8 @@ pub fn run_org_salesforce(
     if options.stale_days == 0 {
         return Err(Failure::usage("--stale-days must be at least 1"));
     }
-    let templates = app::load_templates(options.templates.as_deref())?;
-    let mut session = Session::load(&options.data, Date::today()).map_err(Failure::files)?;
+    let templates = app::load_templates(flags.templates.as_deref())?;
+    let mut session = Session::load(&flags.data, Date::today()).map_err(Failure::files)?;
     // The approved folder is read before any API call, so an unreadable approval costs none.
     let approved = match &options.approved {
         Some(dir) => Some(crate::approval::load_approved(dir).map_err(Failure::files)?),
@@ -132,8 +128,8 @@ pub fn run_org_salesforce(
         .iter()
         .map(|e| FileError::new(snapshot.instance_url.clone(), e.clone()))
         .collect();
-    let report = session.report_with(apps, errors, Vec::new(), options.gate, Some(summary));
-    app::deliver(&report, &outputs, options.format, options.color, &templates, streams)?;
+    let report = session.report_with(apps, errors, Vec::new(), flags.gate, Some(summary));
+    app::deliver(&report, &outputs, flags.format, flags.color, &templates, streams)?;
     if !options.quiet {
         if let Some(org) = &report.org {
             let usage = org
@@ -143,5 +139,5 @@ pub fn run_org_salesforce(
             let _ = writeln!(streams.stderr, "API calls used: {}{usage}", org.api_calls);
         }
     }
-    Ok(app::finish(&report, options.format, streams))
+    Ok(app::finish(&report, flags.format, streams))
 }
