@@ -288,17 +288,7 @@ fn the_live_org_report_is_the_record_of_what_was_approved_and_what_is_live() {
     .unwrap();
     let approved = dir.path().to_str().unwrap();
     let html_path = dir.path().join("record.html");
-    let mut cmd = scopeaudit();
-    for var in [
-        "SF_CLIENT_ID",
-        "SF_CLIENT_SECRET",
-        "SF_REFRESH_TOKEN",
-        "SF_USERNAME",
-        "SF_JWT_KEY_FILE",
-        "SF_PASSWORD",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = scopeaudit_without_org_credentials();
     let out = run(cmd
         .args([
             "org",

@@ -9,7 +9,7 @@ mod common;
 #[path = "fake_org/mod.rs"]
 mod fake_org;
 
-use common::{json, root, run, scopeaudit, write, Run};
+use common::{json, root, run, scopeaudit, scopeaudit_without_org_credentials, write, Run};
 use fake_org::{FakeOrg, OrgSpec};
 use serde_json::Value;
 use std::path::Path;
@@ -49,20 +49,8 @@ fn start() -> FakeOrg {
 /// The binary as a user runs it from `cwd`: no Salesforce variables of the machine running the
 /// tests, the policy file of `cwd` (if any) applies.
 fn user(cwd: &Path) -> Command {
-    let mut cmd = scopeaudit();
+    let mut cmd = scopeaudit_without_org_credentials();
     cmd.current_dir(cwd);
-    for var in [
-        "SF_ACCESS_TOKEN",
-        "SF_INSTANCE_URL",
-        "SF_CLIENT_ID",
-        "SF_CLIENT_SECRET",
-        "SF_REFRESH_TOKEN",
-        "SF_USERNAME",
-        "SF_JWT_KEY_FILE",
-        "SF_PASSWORD",
-    ] {
-        cmd.env_remove(var);
-    }
     cmd
 }
 

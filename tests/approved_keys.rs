@@ -194,19 +194,7 @@ fn external_client_app_files_match_by_the_global_oauth_consumer_key() {
 }
 
 fn org_command() -> std::process::Command {
-    let mut cmd = scopeaudit();
-    for var in [
-        "SF_ACCESS_TOKEN",
-        "SF_INSTANCE_URL",
-        "SF_CLIENT_ID",
-        "SF_CLIENT_SECRET",
-        "SF_REFRESH_TOKEN",
-        "SF_USERNAME",
-        "SF_JWT_KEY_FILE",
-        "SF_PASSWORD",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = scopeaudit_without_org_credentials();
     cmd.args(["org", "salesforce", "--no-config"]);
     cmd
 }

@@ -7,7 +7,7 @@ mod common;
 #[path = "fake_org/mod.rs"]
 mod fake_org;
 
-use common::{json, root, rules_in, run, scopeaudit, write, Run};
+use common::{json, root, rules_in, run, scopeaudit, scopeaudit_without_org_credentials, write, Run};
 use fake_org::{FakeOrg, OrgSpec};
 use std::path::Path;
 
@@ -313,17 +313,7 @@ fn bootstraps_from_a_snapshot_of_the_fake_org() {
     .expect("the fake org listens on 127.0.0.1");
     let dir = tempfile::tempdir().unwrap();
     let snapshot = dir.path().join("org.json");
-    let mut cmd = scopeaudit();
-    for var in [
-        "SF_CLIENT_ID",
-        "SF_CLIENT_SECRET",
-        "SF_REFRESH_TOKEN",
-        "SF_USERNAME",
-        "SF_JWT_KEY_FILE",
-        "SF_PASSWORD",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = scopeaudit_without_org_credentials();
     let live = run(cmd
         .args(["org", "salesforce", "--no-config", "-f", "json", "--save-snapshot"])
         .arg(&snapshot)

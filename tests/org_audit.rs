@@ -19,19 +19,7 @@ fn start(spec: OrgSpec) -> FakeOrg {
 
 /// The binary with no Salesforce variables from the machine running the tests.
 fn org_command() -> Command {
-    let mut cmd = scopeaudit();
-    for var in [
-        "SF_ACCESS_TOKEN",
-        "SF_INSTANCE_URL",
-        "SF_CLIENT_ID",
-        "SF_CLIENT_SECRET",
-        "SF_REFRESH_TOKEN",
-        "SF_USERNAME",
-        "SF_JWT_KEY_FILE",
-        "SF_PASSWORD",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = common::scopeaudit_without_org_credentials();
     cmd.args(["org", "salesforce", "--no-config"]);
     cmd
 }

@@ -19,6 +19,25 @@ pub fn scopeaudit() -> Command {
     cmd
 }
 
+/// The binary as [`scopeaudit`] gives it, without any Salesforce credential variable of the
+/// machine running the tests (SPEC section 6), so an org command uses only what a test gives it.
+pub fn scopeaudit_without_org_credentials() -> Command {
+    let mut cmd = scopeaudit();
+    for var in [
+        "SF_ACCESS_TOKEN",
+        "SF_INSTANCE_URL",
+        "SF_CLIENT_ID",
+        "SF_CLIENT_SECRET",
+        "SF_REFRESH_TOKEN",
+        "SF_USERNAME",
+        "SF_JWT_KEY_FILE",
+        "SF_PASSWORD",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,
