@@ -219,16 +219,7 @@ pub fn token_count_label(kind: TokenCount) -> &'static str {
 /// for the format's own escaping.
 pub fn credential_flow_label(flow: &str) -> std::borrow::Cow<'_, str> {
     use crate::org::credentials::Flow;
-    const FLOWS: [Flow; 6] = [
-        Flow::CliAlias,
-        Flow::AccessToken,
-        Flow::RefreshToken,
-        Flow::JwtBearer,
-        Flow::ClientCredentials,
-        Flow::UsernamePassword,
-    ];
-    let spelled = flow.trim().replace('_', "-").to_ascii_lowercase();
-    let Some(known) = FLOWS.into_iter().find(|f| <&'static str>::from(*f) == spelled) else {
+    let Some(known) = Flow::parse(flow) else {
         return std::borrow::Cow::Borrowed(flow);
     };
     std::borrow::Cow::Borrowed(match known {

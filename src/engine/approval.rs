@@ -50,20 +50,15 @@ fn unmatched_finding(
         };
         capped(&value, MAX_REPEATED_CHARS).into_owned()
     });
-    Finding {
-        rule: rule.id.clone(),
+    super::finding_without_app(
+        rule,
         severity,
-        app: None,
-        scope: None,
-        code: None,
         message,
-        remediation: rule.remediation.trim().to_string(),
-        location: Location::file(manifest.source.path.clone(), manifest.at.map(|p| p.line)),
-        fingerprint: fingerprint(&[
+        Location::file(manifest.source.path.clone(), manifest.at.map(|p| p.line)),
+        fingerprint(&[
             &rule.id,
             manifest.platform.as_str(),
             &format!("approval:{}", manifest.identity.key()),
         ]),
-        counts: Default::default(),
-    }
+    )
 }

@@ -65,6 +65,29 @@ fn in_report_order<T>(items: Vec<T>, finding: fn(&T) -> &Finding, position: &dyn
     keyed.into_iter().map(|(_, t)| t).collect()
 }
 
+/// A finding of `rule` about no app (the org, the policy file, an approved manifest): no
+/// scope, input-note code or counts unless the caller adds them.
+fn finding_without_app(
+    rule: &crate::rule::Rule,
+    severity: Severity,
+    message: String,
+    location: crate::finding::Location,
+    fingerprint: String,
+) -> Finding {
+    Finding {
+        rule: rule.id.clone(),
+        severity,
+        app: None,
+        scope: None,
+        code: None,
+        message,
+        remediation: rule.remediation.trim().to_string(),
+        location,
+        fingerprint,
+        counts: Default::default(),
+    }
+}
+
 pub(crate) fn slug(name: &str) -> String {
     let mut out = String::new();
     for c in name.chars().flat_map(char::to_lowercase) {

@@ -13,29 +13,13 @@ use crate::org::credentials::Flow;
 use crate::rule::{render_template, OrgCount, Predicate, Rule, Subject};
 use crate::untrusted::{capped, MAX_REPEATED_CHARS};
 
-/// The flow a credential names, in the spelling `org::credentials::Flow` prints (`jwt-bearer`)
-/// or the snake case a snapshot may carry (`jwt_bearer`).
-fn flow_of(name: &str) -> Option<Flow> {
-    let wanted = name.trim().to_ascii_lowercase().replace('_', "-");
-    [
-        Flow::CliAlias,
-        Flow::AccessToken,
-        Flow::RefreshToken,
-        Flow::JwtBearer,
-        Flow::ClientCredentials,
-        Flow::UsernamePassword,
-    ]
-    .into_iter()
-    .find(|f| f.to_string() == wanted)
-}
-
 /// What the auditing credential can do beyond what the audit needs, one phrase per scope.
 pub fn credential_excess(credential: &AuditCredential) -> Vec<String> {
     let Some(scopes) = &credential.scopes else {
         return Vec::new();
     };
     // An unknown flow: judged as one that does not refresh (the stricter reading).
-    let flow = flow_of(&credential.flow).unwrap_or(Flow::AccessToken);
+    let flow = Flow::parse(&credential.flow).unwrap_or(Flow::AccessToken);
     crate::org::token::audit_credential_scope(flow, scopes)
         .into_iter()
         .map(|f| f.message)
@@ -145,16 +129,14 @@ fn org_finding(
         ),
     };
     Finding {
-        rule: rule.id.clone(),
-        severity,
-        app: None,
-        scope: None,
-        code: None,
-        message,
-        remediation: rule.remediation.trim().to_string(),
-        location,
-        // The org, not its instance host: a My Domain rename keeps the alerts.
-        fingerprint: fingerprint(&[&rule.id, "salesforce", &format!("org:{}", org.org_id), &subject]),
         counts,
+        ..super::finding_without_app(
+            rule,
+            severity,
+            message,
+            location,
+            // The org, not its instance host: a My Domain rename keeps the alerts.
+            fingerprint(&[&rule.id, "salesforce", &format!("org:{}", org.org_id), &subject]),
+        )
     }
 }

@@ -86,16 +86,14 @@ impl Engine<'_> {
                     ignore.scope.as_deref().unwrap_or("")
                 );
                 out.push(Finding {
-                    rule: rule.id.clone(),
-                    severity: setting.severity.unwrap_or(rule.severity),
-                    app: None,
                     scope: ignore.scope.clone(),
-                    code: None,
-                    message,
-                    remediation: rule.remediation.trim().to_string(),
-                    location: Location::file(path.clone(), ignore.line),
-                    fingerprint: fingerprint(&[&rule.id, "policy", &subject]),
-                    counts: Default::default(),
+                    ..super::finding_without_app(
+                        rule,
+                        setting.severity.unwrap_or(rule.severity),
+                        message,
+                        Location::file(path.clone(), ignore.line),
+                        fingerprint(&[&rule.id, "policy", &subject]),
+                    )
                 });
             }
         }

@@ -137,7 +137,7 @@ impl std::fmt::Debug for Credential {
 }
 
 /// The OAuth flow behind a credential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::Display, strum::IntoStaticStr)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::Display, strum::IntoStaticStr, strum::VariantArray)]
 #[strum(serialize_all = "kebab-case")]
 pub enum Flow {
     /// The Salesforce CLI's stored auth (the CLI refreshes it itself).
@@ -147,6 +147,18 @@ pub enum Flow {
     JwtBearer,
     ClientCredentials,
     UsernamePassword,
+}
+
+impl Flow {
+    /// The flow a snapshot names: the spelling this type prints (`jwt-bearer`), or snake case
+    /// (`jwt_bearer`), in any case.
+    pub fn parse(name: &str) -> Option<Flow> {
+        let wanted = name.trim().replace('_', "-").to_ascii_lowercase();
+        <Flow as strum::VariantArray>::VARIANTS
+            .iter()
+            .copied()
+            .find(|f| <&'static str>::from(*f) == wanted)
+    }
 }
 
 impl Credential {
@@ -572,6 +584,19 @@ pub fn read_key_file(path: &Path) -> Result<Secret, std::io::Error> {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn a_snapshot_names_a_flow_in_either_spelling() {
+        for (name, flow) in [
+            ("jwt-bearer", Flow::JwtBearer),
+            (" JWT_Bearer ", Flow::JwtBearer),
+            ("refresh_token", Flow::RefreshToken),
+            ("cli-alias", Flow::CliAlias),
+        ] {
+            assert_eq!(Flow::parse(name), Some(flow), "{name}");
+        }
+        assert_eq!(Flow::parse("device"), None);
+    }
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
