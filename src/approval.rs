@@ -124,11 +124,16 @@ pub struct Unmatched {
 }
 
 /// How a manifest names the app it approves: its `match:` block, or its label when it has none.
-fn wanted(manifest: &App) -> Vec<(MatchKey, String)> {
+/// Each with where the manifest says it (the `match:` line, or the `app:` line for the label).
+fn wanted(manifest: &App) -> Vec<(MatchKey, &str, Option<Pos>)> {
     if manifest.matches.is_empty() {
-        vec![(MatchKey::Label, manifest.name.clone())]
+        vec![(MatchKey::Label, manifest.name.as_str(), manifest.at)]
     } else {
-        manifest.matches.iter().map(|m| (m.key, m.value.clone())).collect()
+        manifest
+            .matches
+            .iter()
+            .map(|m| (m.key, m.value.as_str(), m.at))
+            .collect()
     }
 }
 
@@ -139,18 +144,23 @@ fn match_key(manifest: &App, app: &App) -> Option<MatchKey> {
     }
     let have = keys_of(app);
     // Keys match exactly (SPEC section 2); only the last-resort label ignores case.
-    wanted(manifest).into_iter().find_map(|(key, value)| {
+    wanted(manifest).into_iter().find_map(|(key, value, _)| {
         have.iter()
-            .any(|(k, v)| key.covers(*k) && same_value(key, v, &value))
+            .any(|(k, v)| key.covers(*k) && same_value(key, v, value))
             .then_some(key)
     })
 }
 
-fn manifest_error(manifest: &App, message: String) -> FileError {
-    match manifest.at {
+/// An error about a manifest, at `at` when its line is known.
+fn error_at(manifest: &App, at: Option<Pos>, message: String) -> FileError {
+    match at {
         Some(at) => FileError::at(manifest.source.path.clone(), at.line as usize, None, message),
         None => FileError::new(manifest.source.path.clone(), message),
     }
+}
+
+fn manifest_error(manifest: &App, message: String) -> FileError {
+    error_at(manifest, manifest.at, message)
 }
 
 fn describe(app: &App) -> String {
@@ -442,16 +452,10 @@ fn named_twice(approved: &[App]) -> Vec<FileError> {
             if first.platform != second.platform {
                 continue;
             }
-            let shared = second.matches.iter().map(|m| (m.key, m.value.as_str(), m.at)).chain(
-                second
-                    .matches
-                    .is_empty()
-                    .then_some((MatchKey::Label, second.name.as_str(), second.at)),
-            );
-            for (key, value, at) in shared {
+            for (key, value, at) in wanted(second) {
                 let clash = keys
                     .iter()
-                    .any(|(k, v)| (k.covers(key) || key.covers(*k)) && same_value(key, v, value));
+                    .any(|(k, v, _)| (k.covers(key) || key.covers(*k)) && same_value(key, v, value));
                 if clash {
                     let message = format!(
                         "approved manifests {} and {} both match the app `{}: {}`: one app would have more than one approved manifest; keep one",
@@ -460,10 +464,7 @@ fn named_twice(approved: &[App]) -> Vec<FileError> {
                         key.as_str(),
                         value.trim()
                     );
-                    errors.push(match at {
-                        Some(at) => FileError::at(second.source.path.clone(), at.line as usize, None, message),
-                        None => FileError::new(second.source.path.clone(), message),
-                    });
+                    errors.push(error_at(second, at, message));
                     break;
                 }
             }
@@ -644,9 +645,10 @@ impl Standing {
         }
     }
 
-    /// The standing of an app matched by `approval`, given its scope comparison.
-    pub fn of(app: &App, approval: &Approval, sides: &[ScopeSide]) -> Standing {
-        if sides.iter().any(ScopeSide::beyond) || !weakened(app, approval).is_empty() {
+    /// The standing of a matched app, given its scope comparison and whether any of its
+    /// policies is weaker than approved ([`weakened`]).
+    pub fn of(sides: &[ScopeSide], weaker_policy: bool) -> Standing {
+        if weaker_policy || sides.iter().any(ScopeSide::beyond) {
             Standing::ExceedsApproval
         } else {
             Standing::Approved

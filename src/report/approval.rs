@@ -49,6 +49,13 @@ pub struct ScopeComparison {
     pub beyond_approval: bool,
 }
 
+impl ScopeComparison {
+    /// Approved, and the app no longer holds it (`approved-scope-unrequested`).
+    pub fn no_longer_requested(&self) -> bool {
+        self.approved && self.live == LiveHold::NotRequested
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SettingComparison {
     pub setting: Setting,
@@ -108,11 +115,11 @@ pub fn app_approval(
         ApprovalState::Approved(approval) => approval,
     };
     let sides = crate::approval::compare_scopes(app, approval, scopes, catalog);
-    let status = Standing::of(app, approval, &sides);
     let weakened: Vec<Setting> = crate::approval::weakened(app, approval)
         .into_iter()
         .map(|(setting, _)| setting)
         .collect();
+    let status = Standing::of(&sides, !weakened.is_empty());
     let settings = <Setting as strum::VariantArray>::VARIANTS
         .iter()
         .filter_map(|&setting| {
@@ -254,7 +261,7 @@ impl AppApproval {
                 },
                 difference: if s.beyond_approval {
                     Some("beyond the approval")
-                } else if s.approved && s.live == LiveHold::NotRequested {
+                } else if s.no_longer_requested() {
                     Some("no longer requested")
                 } else {
                     None

@@ -437,11 +437,7 @@ impl<'a> ApprovalView<'a> {
             by_label: a.matched_by == Some(crate::model::MatchKey::Label),
             beyond: a.scopes.iter().filter(|s| s.beyond_approval).count(),
             weaker: a.settings.iter().filter(|s| s.weaker).count(),
-            unrequested: a
-                .scopes
-                .iter()
-                .filter(|s| s.approved && s.live == super::approval::LiveHold::NotRequested)
-                .count(),
+            unrequested: a.scopes.iter().filter(|s| s.no_longer_requested()).count(),
             sides,
         }
     }
